@@ -1,0 +1,35 @@
+"""整改看板 — Streamlit entry: page setup, sidebar filters, navigation. Nothing heavy."""
+
+import streamlit as st
+
+from metrics.i18n import t
+from metrics.ui import state
+
+# (page script name, icon); the script is metrics/ui/pages/<name>.py and its title is t("page_<name>").
+PAGES = [
+    ("overview", ":material/dashboard:"),
+    ("closure", ":material/task_alt:"),
+    ("cases", ":material/gavel:"),
+    ("reductions", ":material/trending_down:"),
+    ("profile", ":material/account_balance:"),
+    ("figures", ":material/table_view:"),
+    ("method", ":material/menu_book:"),
+]
+
+st.set_page_config(
+    page_title="整改看板 · Rectification dashboard", page_icon=":material/fact_check:", layout="wide"
+)
+state.sidebar()
+lang = state.lang()
+st.navigation(
+    [
+        st.Page(
+            f"metrics/ui/pages/{name}.py",
+            title=t(f"page_{name}", lang),
+            url_path=name,
+            icon=icon,
+            default=i == 0,
+        )
+        for i, (name, icon) in enumerate(PAGES)
+    ]
+).run()

@@ -1,0 +1,111 @@
+"""Bytes of every download: CSV that Excel opens safely, XLSX, chart PNG/SVG.
+
+One export path for the whole product: the dashboard and the CLI both call
+these functions.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_TEXT = re.compile(r"^[+-]?\d+(\.\d+)?%?$")
+
+
+def escape_cell(value):
+    """Neutralise a text cell Excel would read as a formula; numbers stay numbers.
+
+    >>> escape_cell("=HYPERLINK(1)"), escape_cell("-77.6%"), escape_cell(-77.6)
+    ("'=HYPERLINK(1)", '-77.6%', -77.6)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER_TEXT.match(value):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with text cells escaped against formula injection and whole floats as integers."""
+    out = df.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_float_dtype(series) and series.dropna().mod(1).eq(0).all():
+            out[column] = series.astype("Int64")
+        elif not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            out[column] = series.map(escape_cell)
+    return out
+
+
+def csv_bytes(df: pd.DataFrame, bom: bool = True) -> bytes:
+    """CSV in UTF-8 (with a BOM by default, so Excel reads Chinese correctly)."""
+    text = safe_frame(df).to_csv(index=False, lineterminator="\r\n" if bom else "\n")
+    return (("\ufeff" if bom else "") + text).encode("utf-8")
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An XLSX workbook with one sheet per frame (text cells escaped), columns sized to fit."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        for name, frame in sheets.items():
+            safe = safe_frame(frame)
+            safe.to_excel(writer, sheet_name=name[:31], index=False)
+            sheet = writer.sheets[name[:31]]
+            for i, column in enumerate(safe.columns):
+                longest = max([len(str(column)), *(len(str(v)) for v in safe[column].head(200))])
+                sheet.set_column(i, i, min(max(8, longest * 1.6), 60))
+            sheet.freeze_panes(1, 0)
+    return buffer.getvalue()
+
+
+def static_spec(spec):
+    """A chart spec with its interactive selections removed, for rendering to an image."""
+    if isinstance(spec, list):
+        return [static_spec(item) for item in spec]
+    if not isinstance(spec, dict):
+        return spec
+    if "condition" in spec and isinstance(spec["condition"], dict) and "param" in spec["condition"]:
+        return {k: v for k, v in spec["condition"].items() if k not in ("param", "empty")}
+    return {k: static_spec(v) for k, v in spec.items() if k != "params"}
+
+
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
+
+
+def cjk_font_available() -> bool:
+    """Whether a Noto CJK font is installed, so images can draw Chinese (else: boxes)."""
+    return any(d.is_dir() and next(d.rglob("NotoSansCJK*"), None) is not None for d in FONT_DIRS)
+
+
+def combined_spec(charts, width: int = 640) -> dict:
+    """One static Vega-Lite spec with the charts one above another, for image downloads."""
+    specs = [static_spec(chart.to_dict()) for chart in charts]
+    datasets, parts = {}, []
+    for spec in specs:
+        datasets.update(spec.pop("datasets", {}))
+        spec.pop("$schema", None)
+        config = spec.pop("config", {})
+        parts.append({**spec, "width": width})
+    return {
+        "vconcat": parts,
+        "datasets": datasets,
+        "config": config,
+        "spacing": 28,
+        "padding": 16,
+        "background": "white",
+    }
+
+
+def chart_png(charts, scale: float = 2) -> bytes:
+    """PNG of the charts (scale 2 for crisp text on projectors and in documents)."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_png(combined_spec(charts), scale=scale)
+
+
+def chart_svg(charts) -> bytes:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(combined_spec(charts)).encode("utf-8")

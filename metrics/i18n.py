@@ -1,0 +1,273 @@
+"""UI text in Chinese (first) and English. One table, one lookup: ``t(key, lang)``."""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+LANG_NAMES = {"zh": "中文", "en": "English"}
+
+TEXT: dict[str, tuple[str, str]] = {
+    # app and navigation
+    "app_title": ("整改看板", "Rectification dashboard"),
+    "app_caption": (
+        "各单位整改落实数字对比 · 每个数字都有原文依据",
+        "Rectification figures compared across bodies · every number traced to its source",
+    ),
+    "page_overview": ("总览", "Overview"),
+    "page_closure": ("整改完成率", "Closure rates"),
+    "page_cases": ("查处案件", "Case counts"),
+    "page_reductions": ("前后对比", "Reductions"),
+    "page_profile": ("单位画像", "Body profile"),
+    "page_figures": ("数据明细", "Figures"),
+    "page_method": ("说明", "Method"),
+    # filters
+    "language": ("语言", "Language"),
+    "filters": ("筛选", "Filters"),
+    "filter_kind": ("单位类别", "Kind of body"),
+    "filter_body": ("单位", "Body"),
+    "filter_theme": ("专项整治 / 主题", "Theme"),
+    "filter_indicator": ("指标", "Indicator"),
+    "filter_all": ("全部", "All"),
+    "clear_filters": ("清除筛选", "Clear filters"),
+    "link_hint": (
+        "筛选条件保存在网址中，复制网址即可分享当前视图。",
+        "Filters live in the URL: copy it to share this exact view.",
+    ),
+    "no_data": (
+        "当前筛选条件下没有数据。请放宽筛选条件（例如清除“单位”或“主题”）。",
+        "Nothing matches these filters. Widen them (for example clear Body or Theme).",
+    ),
+    "click_hint": ("点击图中某个单位即可只看该单位。", "Click a body in the chart to filter to it."),
+    # downloads
+    "download": ("下载", "Download"),
+    "download_csv": ("表格 CSV", "Data CSV"),
+    "download_xlsx": ("Excel 表格", "Excel workbook"),
+    "download_png": ("图片 PNG", "Chart PNG"),
+    "download_svg": ("矢量图 SVG", "Chart SVG"),
+    "no_cjk_font": (
+        "本机没有中文字体，图片中的中文无法显示。请安装：sudo apt-get install fonts-noto-cjk",
+        "No CJK font on this machine, so Chinese text cannot be drawn in images. Install it: sudo apt-get install fonts-noto-cjk",
+    ),
+    "sheet_data": ("数据", "data"),
+    "sheet_sources": ("来源", "sources"),
+    "sheet_definitions": ("字段说明", "definitions"),
+    # overview
+    "kpi_bodies": ("报告单位", "Bodies reporting"),
+    "kpi_figures": ("数字", "Figures"),
+    "kpi_cases": ("查处问题（起/件）", "Cases investigated"),
+    "kpi_people": ("处理/问责（人）", "People held accountable"),
+    "kpi_closure": ("整改完成率区间", "Closure rate range"),
+    "kpi_cases_help": (
+        "所选单位报告的查处问题数之和，口径以各单位原文为准。",
+        "Sum of cases the selected bodies reported; definitions follow each source.",
+    ),
+    "headline_closure": ("整改完成率", "Closure rates"),
+    "headline_reductions": ("前后对比", "Reductions"),
+    # closure
+    "closure_intro": (
+        "每个条形是一项整改事项：已完成 / 基本完成 / 取得阶段性成效 / 未说明状态。只有同一指标内的事项才放在一起比较排序。",
+        "Each bar is one closure measure: closed / mostly closed / in progress / status not reported. Only measures of the same indicator are ranked together.",
+    ),
+    "closure_group": ("可比组：", "Comparable group: "),
+    "total_derived_note": (
+        "原文未给出总数，总数为各部分之和。",
+        "The source gives no total; the total is the sum of the parts.",
+    ),
+    "part_closed": ("已完成", "Closed"),
+    "part_partly_closed": ("基本完成", "Mostly closed"),
+    "part_in_progress": ("正在整改 / 阶段性成效", "In progress"),
+    "part_status_not_reported": ("未说明状态", "Status not reported"),
+    "closure_rate": ("完成率", "Closure rate"),
+    "total": ("总数", "Total"),
+    "closed": ("已完成", "Closed"),
+    "count": ("数量", "Count"),
+    # cases
+    "cases_intro": (
+        "查处问题、处理人数与问题线索分开比较；同一指标的条形放在一起。",
+        "Cases, people and clues are compared separately; bars of the same indicator sit together.",
+    ),
+    # reductions
+    "reductions_intro": (
+        "条形为变化百分比：绿色表示朝好的方向变化，红色表示朝不好的方向变化。有前后数值的同时列出。",
+        "Bars show the percent change: green when it moves the good way, red when the bad way. Before → after is shown where both are reported.",
+    ),
+    "change_pct": ("变化（%）", "Change (%)"),
+    "change_pp": ("变化（个百分点）", "Change (percentage points)"),
+    "before": ("之前", "Before"),
+    "after": ("之后", "After"),
+    "good": ("向好", "Good direction"),
+    "bad": ("向坏", "Bad direction"),
+    "neutral": ("无方向", "No direction"),
+    "before_after": ("前后数值", "Before → after"),
+    "pp_changes": ("以百分点表示的变化", "Changes in percentage points"),
+    # profile
+    "profile_pick": ("选择单位", "Pick a body"),
+    "profile_intro": (
+        "该单位报告的全部数字及原文。",
+        "Everything this body reported, with the source quotes.",
+    ),
+    "trend": ("进展", "Progress over time"),
+    # figures
+    "search": ("搜索（单位、指标、原文）", "Search (body, indicator, quote)"),
+    "n_figures": ("共 {n} 个数字", "{n} figures"),
+    # method
+    "method_definitions": ("定义", "Definitions"),
+    "method_sources": ("来源", "Sources"),
+    "method_left_out": ("未计入的数字样字符串", "Number-like strings left out"),
+    "method_caveats": ("注意事项与原文歧义", "Caveats and ambiguities in the sources"),
+    "method_text": (
+        "整改完成率 = 已完成 ÷ 总数，由数据库视图按原始数字计算；原文未给总数时，总数为各部分之和并注明。"
+        "变化百分比按原文；只给出前后数值时按（之后 − 之前）÷ 之前 计算。"
+        "“多、余、逾、超过、以上”等表示约数，图中以 ≈ 标出。所有数字均保留原文表述，不作四舍五入或修改。",
+        "Closure rate = closed ÷ total, computed in the database views from the reported figures; where a source gives no total, "
+        "the total is the sum of the parts and is flagged. Percent changes are as reported; where only before and after are given "
+        "they are (after − before) ÷ before. Approximate figures (多, 余, 逾, 超过, 以上: more than …) are marked ≈. "
+        "Every figure is kept as written: nothing is rounded or corrected.",
+    ),
+    "approximate": ("约数", "approximate"),
+    # columns
+    "col_figure_id": ("编号", "Figure id"),
+    "col_body": ("单位", "Body"),
+    "col_body_kind": ("单位类别", "Kind of body"),
+    "col_theme": ("主题", "Theme"),
+    "col_indicator": ("指标", "Indicator"),
+    "col_measure": ("事项", "Measure"),
+    "col_role": ("角色", "Role"),
+    "col_value": ("数值", "Value"),
+    "col_counter": ("量词", "Counter"),
+    "col_qualifier": ("约数", "Qualifier"),
+    "col_as_written": ("原文写法", "As written"),
+    "col_as_of": ("截至", "As of"),
+    "col_period": ("期间", "Period"),
+    "col_source": ("来源", "Source"),
+    "col_evidence": ("原文依据", "Source quote"),
+    "col_total": ("总数", "Total"),
+    "col_closed": ("已完成", "Closed"),
+    "col_partly_closed": ("基本完成", "Mostly closed"),
+    "col_in_progress": ("正在整改", "In progress"),
+    "col_status_not_reported": ("未说明状态", "Status not reported"),
+    "col_closure_rate": ("完成率", "Closure rate"),
+    "col_total_derived": ("总数由部分相加", "Total derived from parts"),
+    "col_before": ("之前", "Before"),
+    "col_after": ("之后", "After"),
+    "col_change_pct": ("变化（%）", "Change (%)"),
+    "col_change_pp": ("变化（个百分点）", "Change (pp)"),
+    "col_direction": ("向好方向", "Good direction"),
+    "col_is_good": ("是否向好", "Good?"),
+    "col_note": ("备注", "Note"),
+    "col_reason": ("原因", "Reason"),
+    "col_title": ("标题", "Title"),
+    "col_publisher": ("发布者", "Publisher"),
+    "col_published": ("日期", "Date"),
+    "col_reference": ("出处", "Reference"),
+    "col_sha256": ("SHA-256", "SHA-256"),
+    "col_column": ("字段", "Column"),
+    "col_description": ("说明", "Description"),
+}
+
+ROLE_NAMES = {
+    "total": ("总数", "total"),
+    "closed": ("已完成", "closed"),
+    "partly_closed": ("基本完成", "mostly closed"),
+    "in_progress": ("正在整改", "in progress"),
+    "before": ("之前", "before"),
+    "after": ("之后", "after"),
+    "change_pct": ("变化%", "change %"),
+    "change_pp": ("变化百分点", "change pp"),
+    "value": ("数值", "value"),
+}
+
+
+def t(key: str, lang: str, **values) -> str:
+    """The UI text ``key`` in ``lang`` ('zh' or 'en'), with ``{name}`` slots filled."""
+    zh, en = TEXT[key]
+    text = en if lang == "en" else zh
+    return text.format(**values) if values else text
+
+
+def role_name(role: str, lang: str) -> str:
+    zh, en = ROLE_NAMES[role]
+    return en if lang == "en" else zh
+
+
+DEFINITIONS: dict[str, tuple[str, str]] = {
+    "col_figure_id": (
+        "数字的编号，可在数据明细中查到原文。",
+        "Id of the figure; look it up under Figures for its quote.",
+    ),
+    "col_body": ("报告数字的单位。", "The body that reported the figure."),
+    "col_body_kind": (
+        "单位类别：省区市、中央部门、金融机构、中央企业、中央指导组。",
+        "Kind of body: province, central department, financial institution, central enterprise, central guidance group.",
+    ),
+    "col_theme": ("专项整治领域或主题。", "Theme (area of special rectification)."),
+    "col_indicator": (
+        "统计的对象；同一指标的事项才放在一起比较。",
+        "What is counted; only measures of the same indicator are compared.",
+    ),
+    "col_measure": ("该数字的含义。", "What the figure means."),
+    "col_role": (
+        "数字在事项中的角色：总数、已完成、之前、之后、变化等。",
+        "Role of the figure in its measure: total, closed, before, after, change…",
+    ),
+    "col_value": (
+        "数值，已按万、亿换算为普通数字，不作四舍五入。",
+        "The value as a plain number (万 and 亿 scaled), never rounded.",
+    ),
+    "col_counter": (
+        "原文量词：起、件、人、条、项、%、个百分点等。",
+        "Counter as written: 起, 件, 人 (people), 条, 项, %, percentage points…",
+    ),
+    "col_qualifier": (
+        "约数标记：exact 精确，more_than 多/余/逾/超过/以上，at_least 至少，about 近/约，less_than 不到。",
+        "exact, more_than (多/余/逾/超过/以上), at_least (至少), about (近/约), less_than (不到).",
+    ),
+    "col_as_written": ("数字在原文中的写法。", "The figure exactly as written in the source."),
+    "col_as_of": (
+        "数字截至的日期（只精确到原文允许的程度）。",
+        "Date the figure is as of (no finer than the source allows).",
+    ),
+    "col_period": (
+        "原文中的期间表述，如“今年6月以来”。",
+        "Period as the source words it, e.g. since June this year.",
+    ),
+    "col_source": ("来源报告。", "Source report."),
+    "col_evidence": (
+        "数字所在的原文语句（逐字引用）。",
+        "The verbatim sentence of the source the figure stands in.",
+    ),
+    "col_total": (
+        "整改事项总数；原文未给出时为各部分之和。",
+        "Total of the closure measure; the sum of its parts where the source gives none.",
+    ),
+    "col_closed": ("已完成（已办结、已整改）的数量。", "Number closed (completed, resolved)."),
+    "col_partly_closed": ("基本完成的数量。", "Number mostly closed."),
+    "col_in_progress": ("正在整改或取得阶段性成效的数量。", "Number in progress or with interim results."),
+    "col_status_not_reported": (
+        "总数减去已报告各部分，原文未说明其状态。",
+        "Total minus the reported parts: the source does not say their status.",
+    ),
+    "col_closure_rate": (
+        "整改完成率 = 已完成 ÷ 总数，由数据库视图计算。",
+        "Closure rate = closed ÷ total, computed by the database views.",
+    ),
+    "col_total_derived": (
+        "是否因原文未给出总数而以各部分之和为总数。",
+        "Whether the total is the sum of the parts because the source gives none.",
+    ),
+    "col_before": ("变化之前的数值。", "Value before."),
+    "col_after": ("变化之后的数值。", "Value after."),
+    "col_change_pct": (
+        "变化百分比：按原文，或由（之后 − 之前）÷ 之前 计算。",
+        "Percent change: as reported, or (after − before) ÷ before.",
+    ),
+    "col_change_pp": ("以百分点表示的变化。", "Change in percentage points."),
+    "col_direction": ("哪个方向为好：up 增加为好，down 减少为好。", "Which way is good: up or down."),
+    "col_is_good": ("变化是否朝好的方向。", "Whether the change goes the good way."),
+    "col_note": ("歧义与说明。", "Ambiguities and notes."),
+    "col_reason": ("未计入的原因。", "Why it was left out."),
+}
+
+
+def definition(key: str, lang: str) -> str:
+    zh, en = DEFINITIONS.get(key, ("", ""))
+    return en if lang == "en" else zh

@@ -1,0 +1,96 @@
+"""Display columns for a language: names, formatted numbers, tooltips.
+
+Pure pandas: takes a frame from ``queries`` and returns a copy with ``*_label``
+columns in Chinese or English. Numbers are only formatted here, never derived.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from metrics.i18n import t
+from metrics.numbers import QUALIFIER_LABELS, format_number, format_percent
+
+NAME_COLUMNS = {
+    # label column: (Chinese source column, English source column)
+    "body_label": ("body_short_zh", "body_short_en"),
+    "body_name": ("body_zh", "body_en"),
+    "body_kind_label": ("body_kind_zh", "body_kind_en"),
+    "theme_label": ("theme_zh", "theme_en"),
+    "indicator_label": ("indicator_zh", "indicator_en"),
+    "measure_label": ("measure_zh", "measure_en"),
+}
+
+
+def names(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Copy of ``df`` with the name columns of ``lang`` and a ``row_label`` 'body · measure'."""
+    out = df.copy()
+    for label, (zh, en) in NAME_COLUMNS.items():
+        if zh in out.columns:
+            out[label] = out[en if lang == "en" else zh]
+    if "measure_label" in out.columns:
+        out["row_label"] = out["body_label"] + " · " + out["measure_label"]
+    return out
+
+
+def quantity_text(value, counter: str, qualifier: str, as_written: str, lang: str) -> str:
+    """A figure for display: verbatim in Chinese, formatted with its qualifier in English.
+
+    >>> quantity_text(3000, "个", "more_than", "3000多个", "en")
+    'more than 3,000'
+    """
+    if lang != "en" and as_written:
+        return as_written
+    text = format_number(value, lang, counter)
+    prefix = QUALIFIER_LABELS[lang].get(qualifier, "")
+    return f"{prefix} {text}".strip() if prefix else text
+
+
+def values(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Single-valued figures with ``value_label``."""
+    out = names(df, lang)
+    out["value_label"] = [
+        quantity_text(r.value, r.counter, r.qualifier, r.as_written, lang) for r in out.itertuples()
+    ]
+    return out
+
+
+def closures(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Closure rows with ``rate_label`` ('71.4%') and ``closure_label`` ('71.4% · 621/870')."""
+    out = names(df, lang)
+    of = " of " if lang == "en" else "/"
+    out["rate_label"] = [format_percent(r, lang) for r in out.closure_rate]
+    out["closure_label"] = [
+        ("≈" if r.approximate else "")
+        + f"{format_percent(r.closure_rate, lang)} · {format_number(r.closed, lang)}{of}{format_number(r.total, lang)}"
+        + (" *" if r.total_derived else "")
+        for r in out.itertuples()
+    ]
+    return out
+
+
+def changes(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Change rows with ``change_label`` and ``direction_label`` (good / bad / none)."""
+    out = names(df, lang)
+    out["change_label"] = [
+        format_number(r.change_pct, lang, "%")
+        if pd.notna(r.change_pct)
+        else format_number(r.change_pp, lang, "个百分点")
+        if pd.notna(r.change_pp)
+        else "–"
+        for r in out.itertuples()
+    ]
+    out["before_label"] = [format_number(v, lang, c or "") for v, c in zip(out.before, out.counter)]
+    out["after_label"] = [format_number(v, lang, c or "") for v, c in zip(out.after, out.counter)]
+    out["direction_label"] = [
+        t("neutral", lang) if pd.isna(g) else t("good", lang) if g else t("bad", lang) for g in out.is_good
+    ]
+    return out
+
+
+def table(df: pd.DataFrame, columns: dict[str, str], lang: str) -> pd.DataFrame:
+    """The listed columns of ``df``, renamed to their UI headers.
+
+    ``columns`` maps a frame column to an i18n key: ``{"body_label": "col_body"}``.
+    """
+    return df[list(columns)].rename(columns={c: t(key, lang) for c, key in columns.items()})

@@ -1,0 +1,23 @@
+"""Every path the project uses, in one place.
+
+Environment variables override the defaults:
+``METRICS_DB`` (the DuckDB file) and ``METRICS_SOURCES_DIR`` (the folder with
+source texts, which are inputs and never part of the repository).
+"""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+DICTIONARY = DATA_DIR / "dictionary.csv"
+
+
+def default_db() -> Path:
+    """The DuckDB file: ``$METRICS_DB`` or ``data/metrics.duckdb``."""
+    return Path(os.environ.get("METRICS_DB") or DATA_DIR / "metrics.duckdb")
+
+
+def sources_dir() -> Path:
+    """Folder holding source texts: ``$METRICS_SOURCES_DIR`` or ``../shared/seeds``."""
+    return Path(os.environ.get("METRICS_SOURCES_DIR") or ROOT.parent / "shared" / "seeds")

@@ -1,0 +1,156 @@
+"""The DuckDB schema: tables generated from the data dictionary, and the views.
+
+Tables get their types, NOT NULL, primary keys, foreign keys and CHECKs from
+``data/dictionary.csv`` so that the dictionary, the validation and the database
+cannot drift apart. Every derived number (closure rate, change in percent) is
+computed here, in the views, from its parts, and nowhere else.
+"""
+
+from __future__ import annotations
+
+from metrics.curated import TABLES, Column
+
+SQL_TYPES = {"text": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE"}
+# Tables whose first column is the key. left_out and number_words are plain lists.
+KEYED = {"sources", "body_kinds", "bodies", "themes", "indicators", "measures", "figures"}
+
+
+def table_ddl(table: str, columns: list[Column]) -> str:
+    """``CREATE TABLE`` for one dictionary table."""
+    lines = []
+    for i, col in enumerate(columns):
+        line = f"{col.name} {SQL_TYPES[col.type]}"
+        if col.required:
+            line += " NOT NULL"
+        if i == 0 and table in KEYED:
+            line += " PRIMARY KEY"
+        if col.choices:
+            quoted = ", ".join("'" + c.replace("'", "''") + "'" for c in col.choices)
+            line += f" CHECK ({col.name} IN ({quoted}))"
+        if col.reference:
+            ref_table, ref_column = col.reference
+            line += f" REFERENCES {ref_table} ({ref_column})"
+        lines.append(line)
+    return f"CREATE TABLE {table} (\n  " + ",\n  ".join(lines) + "\n)"
+
+
+VIEWS = """
+CREATE VIEW measure_facts AS
+SELECT m.measure_id, m.kind AS measure_kind, m.label_zh AS measure_zh, m.label_en AS measure_en,
+       m.direction, m.note AS measure_note,
+       m.body_id, b.name_zh AS body_zh, b.short_zh AS body_short_zh,
+       b.name_en AS body_en, b.short_en AS body_short_en,
+       b.body_kind, k.name_zh AS body_kind_zh, k.name_en AS body_kind_en, k.sort_order AS body_kind_order,
+       m.theme_id, t.name_zh AS theme_zh, t.name_en AS theme_en,
+       m.indicator_id, i.name_zh AS indicator_zh, i.name_en AS indicator_en, i.family
+FROM measures m
+JOIN bodies b ON b.body_id = m.body_id
+JOIN body_kinds k ON k.body_kind = b.body_kind
+JOIN themes t ON t.theme_id = m.theme_id
+JOIN indicators i ON i.indicator_id = m.indicator_id;
+
+CREATE VIEW figure_facts AS
+SELECT f.figure_id, f.role, f.value, f.counter, f.qualifier, f.as_written, f.as_of, f.period,
+       f.source_id, s.title AS source_title, f.evidence, f.note, mf.*
+FROM figures f
+JOIN measure_facts mf ON mf.measure_id = f.measure_id
+JOIN sources s ON s.source_id = f.source_id;
+
+-- One row per measure and as-of date, quotes of all its figures joined in text order.
+CREATE VIEW measure_evidence AS
+SELECT measure_id, as_of,
+       string_agg(evidence, ' … ' ORDER BY first_figure) AS evidence,
+       string_agg(DISTINCT source_id, ', ') AS source_id,
+       string_agg(DISTINCT period, '; ') AS period
+FROM (SELECT measure_id, as_of, evidence, source_id, period, min(figure_id) AS first_figure
+      FROM figures GROUP BY ALL)
+GROUP BY ALL;
+
+-- Closure measures: every reported part kept; the total is the reported one or,
+-- where none is reported, the sum of the parts (flagged total_derived).
+CREATE VIEW closure_history AS
+WITH parts AS (
+    SELECT measure_id, as_of,
+           max(value) FILTER (WHERE role = 'total') AS total_reported,
+           max(value) FILTER (WHERE role = 'closed') AS closed,
+           max(value) FILTER (WHERE role = 'partly_closed') AS partly_closed,
+           max(value) FILTER (WHERE role = 'in_progress') AS in_progress,
+           max(counter) FILTER (WHERE role = 'total') AS total_counter,
+           max(counter) FILTER (WHERE role = 'closed') AS closed_counter,
+           bool_or(qualifier <> 'exact') AS approximate
+    FROM figures JOIN measures USING (measure_id)
+    WHERE kind = 'closure'
+    GROUP BY ALL
+), totals AS (
+    SELECT *,
+           coalesce(closed, 0) + coalesce(partly_closed, 0) + coalesce(in_progress, 0) AS parts_sum,
+           coalesce(total_reported,
+                    coalesce(closed, 0) + coalesce(partly_closed, 0) + coalesce(in_progress, 0)) AS total
+    FROM parts
+)
+SELECT mf.*, t.as_of, t.total, t.total_reported, t.total_reported IS NULL AS total_derived,
+       t.closed, t.partly_closed, t.in_progress,
+       t.total - t.parts_sum AS status_not_reported,
+       t.closed / nullif(t.total, 0) AS closure_rate,
+       coalesce(t.total_counter, t.closed_counter) AS counter, t.approximate,
+       e.evidence, e.source_id, e.period
+FROM totals t
+JOIN measure_facts mf USING (measure_id)
+JOIN measure_evidence e USING (measure_id, as_of);
+
+CREATE VIEW closures AS
+SELECT * FROM closure_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
+
+-- Change measures: the percent as reported, or derived from before and after.
+CREATE VIEW change_history AS
+WITH parts AS (
+    SELECT measure_id, as_of,
+           max(value) FILTER (WHERE role = 'before') AS before,
+           max(value) FILTER (WHERE role = 'after') AS after,
+           max(value) FILTER (WHERE role = 'change_pct') AS change_pct_reported,
+           max(value) FILTER (WHERE role = 'change_pp') AS change_pp,
+           max(counter) FILTER (WHERE role IN ('before', 'after')) AS counter,
+           bool_or(qualifier <> 'exact') AS approximate
+    FROM figures JOIN measures USING (measure_id)
+    WHERE kind = 'change'
+    GROUP BY ALL
+), changes AS (
+    SELECT *,
+           CASE WHEN before <> 0 THEN (after - before) / before * 100 END AS change_pct_derived
+    FROM parts
+)
+SELECT mf.*, c.as_of, c.before, c.after,
+       coalesce(c.change_pct_reported, c.change_pct_derived) AS change_pct,
+       c.change_pct_reported IS NULL AND c.change_pct_derived IS NOT NULL AS change_pct_derived,
+       c.change_pp, c.counter, c.approximate,
+       CASE
+           WHEN mf.direction = 'none' THEN NULL
+           WHEN coalesce(c.change_pct_reported, c.change_pct_derived, c.change_pp) IS NULL THEN NULL
+           WHEN mf.direction = 'down' THEN coalesce(c.change_pct_reported, c.change_pct_derived, c.change_pp) < 0
+           ELSE coalesce(c.change_pct_reported, c.change_pct_derived, c.change_pp) > 0
+       END AS is_good,
+       e.evidence, e.source_id, e.period
+FROM changes c
+JOIN measure_facts mf USING (measure_id)
+JOIN measure_evidence e USING (measure_id, as_of);
+
+CREATE VIEW changes AS
+SELECT * FROM change_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
+
+-- Single-valued measures (counts, shares, amounts, durations), latest as-of.
+CREATE VIEW value_figures AS
+SELECT * FROM figure_facts
+WHERE role = 'value'
+QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
+
+CREATE VIEW cases AS
+SELECT * FROM value_figures
+WHERE measure_kind = 'count' AND family IN ('cases', 'people', 'clues');
+"""
+
+
+def create(con, columns: dict[str, list[Column]]) -> None:
+    """Create every table (in reference order) and every view on ``con``."""
+    for table in TABLES:
+        con.execute(table_ddl(table, columns[table]))
+    con.execute(VIEWS)

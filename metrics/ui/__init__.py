@@ -1,0 +1,1 @@
+"""The Streamlit part of the product: the only place that imports streamlit."""

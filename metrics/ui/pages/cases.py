@@ -1,0 +1,5 @@
+"""Page script: see metrics.ui.views.cases."""
+
+from metrics.ui import views
+
+views.cases()

@@ -1,0 +1,5 @@
+"""Page script: see metrics.ui.views.figures."""
+
+from metrics.ui import views
+
+views.figures()

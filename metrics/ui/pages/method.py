@@ -1,0 +1,5 @@
+"""Page script: see metrics.ui.views.method."""
+
+from metrics.ui import views
+
+views.method()

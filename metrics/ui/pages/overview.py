@@ -1,0 +1,5 @@
+"""Page script: see metrics.ui.views.overview."""
+
+from metrics.ui import views
+
+views.overview()

@@ -1,0 +1,5 @@
+"""Page script: see metrics.ui.views.profile."""
+
+from metrics.ui import views
+
+views.profile()

@@ -1,0 +1,5 @@
+"""Page script: see metrics.ui.views.reductions."""
+
+from metrics.ui import views
+
+views.reductions()

@@ -1,0 +1,307 @@
+"""One function per dashboard page (each page script in pages/ calls one). Each reads top to bottom:
+inputs -> query -> labels -> chart -> table -> downloads.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from metrics import charts, labels
+from metrics.i18n import DEFINITIONS, definition, role_name, t
+from metrics.numbers import format_number, format_percent
+from metrics.ui import state
+from metrics.ui.downloads import downloads
+
+FIGURE_COLUMNS = {
+    "figure_id": "col_figure_id",
+    "body_label": "col_body",
+    "body_kind_label": "col_body_kind",
+    "theme_label": "col_theme",
+    "indicator_label": "col_indicator",
+    "measure_label": "col_measure",
+    "role_label": "col_role",
+    "value": "col_value",
+    "counter": "col_counter",
+    "qualifier": "col_qualifier",
+    "as_written": "col_as_written",
+    "as_of": "col_as_of",
+    "period": "col_period",
+    "source_id": "col_source",
+    "evidence": "col_evidence",
+}
+CLOSURE_COLUMNS = {
+    "body_label": "col_body",
+    "indicator_label": "col_indicator",
+    "measure_label": "col_measure",
+    "total": "col_total",
+    "closed": "col_closed",
+    "partly_closed": "col_partly_closed",
+    "in_progress": "col_in_progress",
+    "status_not_reported": "col_status_not_reported",
+    "closure_rate": "col_closure_rate",
+    "total_derived": "col_total_derived",
+    "counter": "col_counter",
+    "as_of": "col_as_of",
+    "evidence": "col_evidence",
+}
+VALUE_COLUMNS = {
+    "body_label": "col_body",
+    "theme_label": "col_theme",
+    "indicator_label": "col_indicator",
+    "measure_label": "col_measure",
+    "value": "col_value",
+    "counter": "col_counter",
+    "qualifier": "col_qualifier",
+    "as_written": "col_as_written",
+    "as_of": "col_as_of",
+    "evidence": "col_evidence",
+}
+CHANGE_COLUMNS = {
+    "body_label": "col_body",
+    "theme_label": "col_theme",
+    "measure_label": "col_measure",
+    "before": "col_before",
+    "after": "col_after",
+    "change_pct": "col_change_pct",
+    "change_pp": "col_change_pp",
+    "counter": "col_counter",
+    "direction": "col_direction",
+    "is_good": "col_is_good",
+    "as_of": "col_as_of",
+    "evidence": "col_evidence",
+}
+
+
+def show(chart, key: str, clickable: bool = True) -> None:
+    """Render a chart full width; a click on a body's bar filters the dashboard to it."""
+    if clickable:
+        st.altair_chart(
+            chart,
+            width="stretch",
+            theme=None,
+            key=key,
+            on_select=partial(state.pick_body, key),
+            selection_mode=charts.SELECTION,
+        )
+    else:
+        st.altair_chart(chart, width="stretch", theme=None, key=key)
+
+
+def header(page: str, intro: str | None = None) -> str:
+    lang = state.lang()
+    st.title(t(page, lang))
+    if intro:
+        st.caption(t(intro, lang))
+    return lang
+
+
+def empty(df: pd.DataFrame, lang: str) -> bool:
+    if df.empty:
+        st.info(t("no_data", lang), icon=":material/filter_alt_off:")
+    return df.empty
+
+
+def closure_charts(df: pd.DataFrame, lang: str, key: str) -> list:
+    """One chart per comparable group (indicator), so only like is ranked with like."""
+    built = []
+    for indicator_id, group in df.groupby("indicator_id", sort=True):
+        chart = charts.closure_chart(group, lang, t("closure_group", lang) + group.indicator_label.iloc[0])
+        show(chart, f"{key}_{indicator_id}")
+        if group.total_derived.any():
+            st.caption("\\* " + t("total_derived_note", lang))
+        built.append(chart)
+    return built
+
+
+def overview() -> None:
+    lang = header("page_overview", "app_caption")
+    f = state.filters()
+    figures = state.query("figures", f)
+    if empty(figures, lang):
+        return
+    cases = state.query("cases", f)
+    closures = labels.closures(state.query("closures", f), lang)
+    kpis = {
+        "kpi_bodies": figures.body_id.nunique(),
+        "kpi_figures": len(figures),
+        "kpi_cases": cases.loc[cases.family == "cases", "value"].sum(),
+        "kpi_people": cases.loc[cases.family == "people", "value"].sum(),
+    }
+    cols = st.columns(5)
+    for col, (key, value) in zip(cols, kpis.items()):
+        col.metric(
+            t(key, lang),
+            format_number(value, lang),
+            help=t("kpi_cases_help", lang) if key in ("kpi_cases", "kpi_people") else None,
+        )
+    rates = closures.closure_rate.dropna()
+    cols[4].metric(
+        t("kpi_closure", lang),
+        f"{format_percent(rates.min(), lang)}–{format_percent(rates.max(), lang)}" if len(rates) else "–",
+    )
+    built = []
+    if not closures.empty:
+        st.subheader(t("headline_closure", lang))
+        built += closure_charts(closures, lang, "overview_closure")
+    changes = state.query("changes", f)
+    changes = labels.changes(changes[changes.change_pct.notna()], lang)
+    if not changes.empty:
+        st.subheader(t("headline_reductions", lang))
+        chart = charts.change_chart(changes, lang)
+        show(chart, "overview_changes")
+        built.append(chart)
+    st.caption(t("click_hint", lang))
+    table = labels.names(figures, lang).assign(role_label=lambda d: [role_name(r, lang) for r in d.role])
+    downloads(table, FIGURE_COLUMNS, built, t("page_overview", lang), lang, "overview")
+
+
+def closure() -> None:
+    lang = header("page_closure", "closure_intro")
+    df = state.query("closures", state.filters())
+    if empty(df, lang):
+        return
+    df = labels.closures(df, lang)
+    built = closure_charts(df, lang, "closure")
+    st.caption(t("click_hint", lang))
+    st.dataframe(labels.table(df, CLOSURE_COLUMNS, lang), hide_index=True, width="stretch")
+    downloads(df, CLOSURE_COLUMNS, built, t("page_closure", lang), lang, "closure")
+
+
+def cases() -> None:
+    lang = header("page_cases", "cases_intro")
+    df = state.query("cases", state.filters())
+    if empty(df, lang):
+        return
+    df = labels.values(df, lang)
+    built = []
+    for indicator_id, group in df.groupby("indicator_id", sort=False):
+        chart = charts.value_chart(group, lang, group.indicator_label.iloc[0])
+        show(chart, f"cases_{indicator_id}")
+        built.append(chart)
+    st.caption(t("click_hint", lang))
+    st.dataframe(labels.table(df, VALUE_COLUMNS, lang), hide_index=True, width="stretch")
+    downloads(df, VALUE_COLUMNS, built, t("page_cases", lang), lang, "cases")
+
+
+def reductions() -> None:
+    lang = header("page_reductions", "reductions_intro")
+    df = state.query("changes", state.filters())
+    if empty(df, lang):
+        return
+    df = labels.changes(df, lang)
+    built = []
+    pct = df[df.change_pct.notna()]
+    if not pct.empty:
+        chart = charts.change_chart(pct, lang, t("change_pct", lang))
+        show(chart, "reductions_pct")
+        built.append(chart)
+    pairs = df.dropna(subset=["before", "after"])
+    if not pairs.empty:
+        chart = charts.dumbbell_chart(pairs, lang, t("before_after", lang))
+        show(chart, "reductions_pairs", clickable=False)
+        built.append(chart)
+    st.caption(t("click_hint", lang))
+    st.dataframe(labels.table(df, CHANGE_COLUMNS, lang), hide_index=True, width="stretch")
+    downloads(df, CHANGE_COLUMNS, built, t("page_reductions", lang), lang, "reductions")
+
+
+def profile() -> None:
+    lang = header("page_profile", "profile_intro")
+    f = state.filters()
+    bodies = state.table("bodies")
+    if f.bodies:
+        bodies = bodies[bodies.body_id.isin(f.bodies)]
+    names = dict(zip(bodies.body_id, bodies["name_en" if lang == "en" else "name_zh"]))
+    if empty(bodies, lang):
+        return
+    body = st.selectbox(
+        t("profile_pick", lang), list(names), format_func=names.get, key="profile", bind="query-params"
+    )
+    one = type(f)(bodies=(body,))
+    figures = labels.names(state.query("figures", one), lang)
+    figures["role_label"] = [role_name(r, lang) for r in figures.role]
+    figures["value_label"] = [
+        labels.quantity_text(r.value, r.counter, r.qualifier, r.as_written, lang)
+        for r in figures.itertuples()
+    ]
+    row = bodies.set_index("body_id").loc[body]
+    st.subheader(names[body])
+    st.caption(f"{row.body_kind} · {t('n_figures', lang, n=len(figures))}")
+    history = state.query("closure_history", one)
+    chart = None
+    if history.groupby("measure_id").as_of.nunique().max() > 1:
+        chart = charts.trend_chart(labels.closures(history, lang), lang, t("trend", lang))
+        show(chart, "profile_trend", clickable=False)
+    for theme, group in figures.groupby("theme_label", sort=False):
+        with st.expander(
+            f"{theme}（{len(group)}）" if lang == "zh" else f"{theme} ({len(group)})", expanded=True
+        ):
+            for r in group.itertuples():
+                st.markdown(
+                    f"**{r.measure_label}** · {r.role_label}: **{r.value_label}**"
+                    + (f" · {r.period}" if r.period else "")
+                    + f"\n\n> {r.evidence}"
+                )
+    downloads(figures, FIGURE_COLUMNS, [chart] if chart else [], t("page_profile", lang), lang, "profile")
+
+
+def figures() -> None:
+    lang = header("page_figures")
+    df = labels.names(state.query("figures", state.filters()), lang)
+    df["role_label"] = [role_name(r, lang) for r in df.role]
+    search = st.text_input(t("search", lang), key="q", bind="query-params").strip()
+    if search:
+        haystack = df[["body_label", "body_name", "measure_label", "theme_label", "evidence", "as_written"]]
+        df = df[haystack.apply(lambda c: c.str.contains(search, case=False, regex=False)).any(axis=1)]
+    st.caption(t("n_figures", lang, n=len(df)))
+    if empty(df, lang):
+        return
+    st.dataframe(labels.table(df, FIGURE_COLUMNS, lang), hide_index=True, width="stretch", height=560)
+    downloads(df, FIGURE_COLUMNS, [], t("page_figures", lang), lang, "figures")
+
+
+def method() -> None:
+    lang = header("page_method")
+    st.markdown(t("method_text", lang))
+    st.subheader(t("method_definitions", lang))
+    definitions = pd.DataFrame(
+        {
+            t("col_column", lang): [t(k, lang) for k in DEFINITIONS],
+            t("col_description", lang): [definition(k, lang) for k in DEFINITIONS],
+        }
+    )
+    st.dataframe(definitions, hide_index=True, width="stretch")
+    st.subheader(t("method_sources", lang))
+    sources = state.table("sources")
+    st.dataframe(sources, hide_index=True, width="stretch")
+    st.subheader(t("method_caveats", lang))
+    notes = labels.names(state.query("figures"), lang)
+    notes = notes[notes.note.notna() & (notes.note != "")]
+    st.dataframe(
+        labels.table(
+            notes,
+            {
+                "figure_id": "col_figure_id",
+                "body_label": "col_body",
+                "as_written": "col_as_written",
+                "note": "col_note",
+                "evidence": "col_evidence",
+            },
+            lang,
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.subheader(t("method_left_out", lang))
+    left_out = state.table("left_out")
+    columns = {
+        "as_written": "col_as_written",
+        "reason": "col_reason",
+        "note": "col_note",
+        "evidence": "col_evidence",
+    }
+    st.dataframe(labels.table(left_out, columns, lang), hide_index=True, width="stretch")
+    downloads(left_out, columns, [], t("page_method", lang), lang, "method")

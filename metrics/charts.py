@@ -17,6 +17,8 @@ FONT_STACK = f"{FONT}, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 GOOD, BAD, NEUTRAL = "#1a9850", "#d73027", "#9e9e9e"
 PART_COLOURS = ["#2166ac", "#67a9cf", "#fdb863", "#e0e0e0"]
 BAR_STEP = 30
+# Row labels take at most a third of a phone screen and 260 px elsewhere.
+LABEL_LIMIT = alt.ExprRef("containerSize()[0] < 600 ? 120 : 260")
 SELECTION = "pick"
 
 
@@ -32,7 +34,7 @@ def theme() -> alt.theme.ThemeConfig:
                 "labelFontSize": 12,
                 "labelLimit": 260,
             },
-            "legend": {"labelFont": FONT_STACK, "titleFont": FONT_STACK, "orient": "bottom"},
+            "legend": {"labelFont": FONT_STACK, "titleFont": FONT_STACK, "orient": "bottom", "columns": 2},
             "header": {"labelFont": FONT_STACK, "titleFont": FONT_STACK},
             "text": {"font": FONT_STACK},
             "view": {"stroke": None},
@@ -45,8 +47,24 @@ def pick() -> alt.Parameter:
     return alt.selection_point(name=SELECTION, fields=["body_id"], on="click", clear="dblclick")
 
 
-def _height(n: int) -> int:
-    return max(n, 1) * BAR_STEP + 20
+def _bar_labels(base: alt.Chart, field: str, text: str) -> alt.LayerChart:
+    """Labels at the outer end of each bar: white inside long bars, dark outside short ones."""
+    sized = base.transform_calculate(size=f"abs(datum['{field}'])").transform_joinaggregate(
+        longest="max(size)"
+    )
+    long_bar = alt.datum.size >= 0.35 * alt.datum.longest
+    negative = alt.datum[field] < 0
+    layers = [
+        sized.transform_filter(long_bar & negative).mark_text(
+            align="left", dx=4, color="white", fontWeight="bold"
+        ),
+        sized.transform_filter(long_bar & ~negative).mark_text(
+            align="right", dx=-4, color="white", fontWeight="bold"
+        ),
+        sized.transform_filter(~long_bar & negative).mark_text(align="right", dx=-4, color="#111"),
+        sized.transform_filter(~long_bar & ~negative).mark_text(align="left", dx=4, color="#111"),
+    ]
+    return alt.layer(*layers).encode(x=f"{field}:Q", text=f"{text}:N")
 
 
 def _quote(lang: str) -> alt.Tooltip:
@@ -68,7 +86,7 @@ def closure_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
     long = long[long["count"] > 0]
     long["part_label"] = long["part"].map(names)
     long["part_order"] = long["part"].map(parts.index)
-    y = alt.Y("row_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y("row_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
     selection = pick()
     bars = (
         alt.Chart(long)
@@ -94,18 +112,27 @@ def closure_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
         )
         .add_params(selection)
     )
-    labels = (
+    # Rate label: white inside the closed part when it is wide, dark at the right end otherwise.
+    wide = alt.datum.closure_rate >= 0.5
+    inside = (
         alt.Chart(df)
-        .mark_text(align="left", dx=4, fontSize=12, color="#111")
+        .transform_filter(wide)
+        .mark_text(align="left", dx=6, fontSize=12, fontWeight="bold", color="white")
         .encode(x=alt.value(0), y=y, text="closure_label:N")
     )
-    return (bars + labels).properties(title=title, height=_height(len(df)))
+    outside = (
+        alt.Chart(df)
+        .transform_filter(~wide)
+        .mark_text(align="right", dx=-6, fontSize=12, fontWeight="bold", color="#111")
+        .encode(x=alt.value("width"), y=y, text="closure_label:N")
+    )
+    return (bars + inside + outside).properties(title=title, height=alt.Step(BAR_STEP))
 
 
 def value_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
     """Horizontal bars of single-valued figures of one family (e.g. cases), sorted by value."""
     order = df.sort_values("value", ascending=False)["row_label"].tolist()
-    y = alt.Y("row_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y("row_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
     selection = pick()
     base = alt.Chart(df).encode(y=y)
     bars = (
@@ -124,14 +151,14 @@ def value_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
         )
         .add_params(selection)
     )
-    text = base.mark_text(align="left", dx=4, fontSize=12).encode(x="value:Q", text="value_label:N")
-    return (bars + text).properties(title=title, height=_height(len(df)))
+    text = _bar_labels(base, "value", "value_label")
+    return (bars + text).properties(title=title, height=alt.Step(BAR_STEP))
 
 
 def change_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
     """Diverging bars of percent change, green when the change goes the good way."""
     order = df.sort_values("change_pct")["row_label"].tolist()
-    y = alt.Y("row_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y("row_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
     selection = pick()
     base = alt.Chart(df).encode(y=y)
     domain = [t("good", lang), t("bad", lang), t("neutral", lang)]
@@ -154,9 +181,9 @@ def change_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
         )
         .add_params(selection)
     )
-    text = base.mark_text(align="left", dx=4, fontSize=12).encode(x=alt.value(4), text="change_label:N")
+    text = _bar_labels(base, "change_pct", "change_label")
     rule = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color="#555").encode(x="zero:Q")
-    return (bars + rule + text).properties(title=title, height=_height(len(df)))
+    return (bars + rule + text).properties(title=title, height=alt.Step(BAR_STEP))
 
 
 def dumbbell_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
@@ -169,7 +196,7 @@ def dumbbell_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
         value_name="amount",
     )
     long["when_label"] = long["when"].map({"before": t("before", lang), "after": t("after", lang)})
-    y = alt.Y("row_label:N", title=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y("row_label:N", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
     tooltip = [
         alt.Tooltip("body_name:N", title=t("col_body", lang)),
         alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
@@ -193,7 +220,7 @@ def dumbbell_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
             tooltip=tooltip,
         )
     )
-    return (line + points).properties(title=title, height=_height(len(both)))
+    return (line + points).properties(title=title, height=alt.Step(BAR_STEP))
 
 
 def trend_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:

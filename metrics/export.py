@@ -90,6 +90,7 @@ def combined_spec(charts, width: int = 640) -> dict:
         parts.append({**spec, "width": width})
     return {
         "vconcat": parts,
+        "resolve": {"scale": {"color": "independent", "x": "independent", "y": "independent"}},
         "datasets": datasets,
         "config": config,
         "spacing": 28,

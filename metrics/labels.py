@@ -69,17 +69,19 @@ def closures(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+def _change_text(r, lang: str) -> str:
+    """-77.6% as reported; a percent derived from before/after is shown to one decimal."""
+    if pd.notna(r.change_pct):
+        return format_number(round(r.change_pct, 1) if r.change_pct_derived else r.change_pct, lang, "%")
+    if pd.notna(r.change_pp):
+        return format_number(r.change_pp, lang, "个百分点")
+    return format_number(None)
+
+
 def changes(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Change rows with ``change_label`` and ``direction_label`` (good / bad / none)."""
     out = names(df, lang)
-    out["change_label"] = [
-        format_number(r.change_pct, lang, "%")
-        if pd.notna(r.change_pct)
-        else format_number(r.change_pp, lang, "个百分点")
-        if pd.notna(r.change_pp)
-        else "–"
-        for r in out.itertuples()
-    ]
+    out["change_label"] = [_change_text(r, lang) for r in out.itertuples()]
     out["before_label"] = [format_number(v, lang, c or "") for v, c in zip(out.before, out.counter)]
     out["after_label"] = [format_number(v, lang, c or "") for v, c in zip(out.after, out.counter)]
     out["direction_label"] = [

@@ -127,8 +127,8 @@ def overview() -> None:
     kpis = {
         "kpi_bodies": figures.body_id.nunique(),
         "kpi_figures": len(figures),
-        "kpi_cases": cases.loc[cases.family == "cases", "value"].sum(),
-        "kpi_people": cases.loc[cases.family == "people", "value"].sum(),
+        "kpi_cases": cases.loc[cases.indicator_id == "cases", "value"].sum(),
+        "kpi_people": cases.loc[cases.indicator_id == "people_held_accountable", "value"].sum(),
     }
     cols = st.columns(5)
     for col, (key, value) in zip(cols, kpis.items()):
@@ -140,7 +140,9 @@ def overview() -> None:
     rates = closures.closure_rate.dropna()
     cols[4].metric(
         t("kpi_closure", lang),
-        f"{format_percent(rates.min(), lang)}–{format_percent(rates.max(), lang)}" if len(rates) else "–",
+        f"{format_percent(rates.min(), lang)[:-1]}–{format_percent(rates.max(), lang)}"
+        if len(rates)
+        else "–",
     )
     built = []
     if not closures.empty:

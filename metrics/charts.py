@@ -47,22 +47,21 @@ def pick() -> alt.Parameter:
     return alt.selection_point(name=SELECTION, fields=["body_id"], on="click", clear="dblclick")
 
 
-def _bar_labels(base: alt.Chart, field: str, text: str) -> alt.LayerChart:
+def _bar_labels(field: str, text: str) -> alt.LayerChart:
     """Labels at the outer end of each bar: white inside long bars, dark outside short ones."""
-    sized = base.transform_calculate(size=f"abs(datum['{field}'])").transform_joinaggregate(
-        longest="max(size)"
+    sized = (
+        alt.Chart()
+        .transform_calculate(size=f"abs(datum['{field}'])")
+        .transform_joinaggregate(longest="max(size)")
     )
     long_bar = alt.datum.size >= 0.35 * alt.datum.longest
     negative = alt.datum[field] < 0
+    white, dark = {"color": "white", "fontWeight": "bold"}, {"color": "#111"}
     layers = [
-        sized.transform_filter(long_bar & negative).mark_text(
-            align="left", dx=4, color="white", fontWeight="bold"
-        ),
-        sized.transform_filter(long_bar & ~negative).mark_text(
-            align="right", dx=-4, color="white", fontWeight="bold"
-        ),
-        sized.transform_filter(~long_bar & negative).mark_text(align="right", dx=-4, color="#111"),
-        sized.transform_filter(~long_bar & ~negative).mark_text(align="left", dx=4, color="#111"),
+        sized.transform_filter(long_bar & negative).mark_text(align="left", dx=4, **white),
+        sized.transform_filter(long_bar & ~negative).mark_text(align="right", dx=-4, **white),
+        sized.transform_filter(~long_bar & negative).mark_text(align="right", dx=-4, **dark),
+        sized.transform_filter(~long_bar & ~negative).mark_text(align="left", dx=4, **dark),
     ]
     return alt.layer(*layers).encode(x=f"{field}:Q", text=f"{text}:N")
 
@@ -71,33 +70,40 @@ def _quote(lang: str) -> alt.Tooltip:
     return alt.Tooltip("evidence:N", title=t("col_evidence", lang))
 
 
-def closure_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
+def _rows(order: list[str]) -> alt.Y:
+    """The y axis of every bar chart: one row per 'body · measure', in the given order."""
+    return alt.Y("row_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+
+
+def _only(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Just the columns a chart uses, so the browser receives no more than it draws."""
+    return df[columns].reset_index(drop=True)
+
+
+def closure_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart:
     """Stacked share-of-total bars per closure measure, sorted by rate, labelled 'rate · closed/total'.
 
     ``df`` comes from ``labels.closures`` and holds comparable measures only.
     """
     parts = ["closed", "partly_closed", "in_progress", "status_not_reported"]
     names = {p: t(f"part_{p}", lang) for p in parts}
-    order = df.sort_values(["closure_rate", "total"], ascending=False)["row_label"].tolist()
-    keep = ["body_id", "row_label", "body_name", "measure_label", "closure_label", "total", "evidence"]
-    long = df.melt(id_vars=keep, value_vars=parts, var_name="part", value_name="count").dropna(
-        subset=["count"]
-    )
-    long = long[long["count"] > 0]
+    keep = ["body_id", "row_label", "body_name", "measure_label", "closure_label", "closure_rate", "evidence"]
+    long = df.melt(id_vars=keep, value_vars=parts, var_name="part", value_name="count")
+    long = long[long["count"] > 0].copy()
     long["part_label"] = long["part"].map(names)
     long["part_order"] = long["part"].map(parts.index)
-    y = alt.Y("row_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+    # The rate label is drawn once per measure, on its first part.
+    long["label_row"] = long["part_order"] == long.groupby("row_label")["part_order"].transform("min")
+    y = _rows(df.sort_values(["closure_rate", "total"], ascending=False)["row_label"].tolist())
     selection = pick()
     bars = (
-        alt.Chart(long)
+        alt.Chart()
         .mark_bar()
         .encode(
             x=alt.X("count:Q", stack="normalize", title=t("closure_rate", lang), axis=alt.Axis(format="%")),
             y=y,
             color=alt.Color(
-                "part_label:N",
-                title=None,
-                scale=alt.Scale(domain=[names[p] for p in parts], range=PART_COLOURS),
+                "part_label:N", title=None, scale=alt.Scale(domain=list(names.values()), range=PART_COLOURS)
             ),
             order=alt.Order("part_order:Q"),
             opacity=alt.condition(selection, alt.value(1), alt.value(0.45)),
@@ -114,31 +120,27 @@ def closure_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
     )
     # Rate label: white inside the closed part when it is wide, dark at the right end otherwise.
     wide = alt.datum.closure_rate >= 0.5
-    inside = (
-        alt.Chart(df)
-        .transform_filter(wide)
-        .mark_text(align="left", dx=6, fontSize=12, fontWeight="bold", color="white")
-        .encode(x=alt.value(0), y=y, text="closure_label:N")
-    )
-    outside = (
-        alt.Chart(df)
-        .transform_filter(~wide)
-        .mark_text(align="right", dx=-6, fontSize=12, fontWeight="bold", color="#111")
-        .encode(x=alt.value("width"), y=y, text="closure_label:N")
-    )
-    return (bars + inside + outside).properties(title=title, height=alt.Step(BAR_STEP))
+    label = alt.Chart().transform_filter(alt.datum.label_row).encode(y=y, text="closure_label:N")
+    inside = label.transform_filter(wide).mark_text(align="left", dx=6, fontWeight="bold", color="white")
+    outside = label.transform_filter(~wide).mark_text(align="right", dx=-6, fontWeight="bold", color="#111")
+    return alt.layer(
+        bars,
+        inside.encode(x=alt.value(0)),
+        outside.encode(x=alt.value("width")),
+        data=_only(long, [*keep, "part", "count", "part_label", "part_order", "label_row"]),
+    ).properties(title=title, height=alt.Step(BAR_STEP))
 
 
-def value_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
-    """Horizontal bars of single-valued figures of one family (e.g. cases), sorted by value."""
-    order = df.sort_values("value", ascending=False)["row_label"].tolist()
-    y = alt.Y("row_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+def value_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart:
+    """Horizontal bars of single-valued figures of one indicator (e.g. cases), sorted by value."""
+    y = _rows(df.sort_values("value", ascending=False)["row_label"].tolist())
     selection = pick()
-    base = alt.Chart(df).encode(y=y)
     bars = (
-        base.mark_bar(color="#2166ac")
+        alt.Chart()
+        .mark_bar()
         .encode(
             x=alt.X("value:Q", title=t("col_value", lang)),
+            y=y,
             color=alt.Color("theme_label:N", title=t("col_theme", lang)),
             opacity=alt.condition(selection, alt.value(1), alt.value(0.45)),
             tooltip=[
@@ -151,21 +153,32 @@ def value_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
         )
         .add_params(selection)
     )
-    text = _bar_labels(base, "value", "value_label")
-    return (bars + text).properties(title=title, height=alt.Step(BAR_STEP))
+    columns = [
+        "body_id",
+        "row_label",
+        "body_name",
+        "theme_label",
+        "measure_label",
+        "value",
+        "value_label",
+        "evidence",
+    ]
+    return alt.layer(
+        bars, _bar_labels("value", "value_label").encode(y=y), data=_only(df, columns)
+    ).properties(title=title, height=alt.Step(BAR_STEP))
 
 
-def change_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
+def change_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart:
     """Diverging bars of percent change, green when the change goes the good way."""
-    order = df.sort_values("change_pct")["row_label"].tolist()
-    y = alt.Y("row_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+    y = _rows(df.sort_values("change_pct")["row_label"].tolist())
     selection = pick()
-    base = alt.Chart(df).encode(y=y)
     domain = [t("good", lang), t("bad", lang), t("neutral", lang)]
     bars = (
-        base.mark_bar()
+        alt.Chart()
+        .mark_bar()
         .encode(
             x=alt.X("change_pct:Q", title=t("change_pct", lang)),
+            y=y,
             color=alt.Color(
                 "direction_label:N", title=None, scale=alt.Scale(domain=domain, range=[GOOD, BAD, NEUTRAL])
             ),
@@ -181,33 +194,35 @@ def change_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
         )
         .add_params(selection)
     )
-    text = _bar_labels(base, "change_pct", "change_label")
-    rule = alt.Chart(pd.DataFrame({"zero": [0]})).mark_rule(color="#555").encode(x="zero:Q")
-    return (bars + rule + text).properties(title=title, height=alt.Step(BAR_STEP))
+    zero = alt.Chart().mark_rule(color="#555").encode(x=alt.datum(0))
+    columns = [
+        "body_id",
+        "row_label",
+        "body_name",
+        "measure_label",
+        "change_pct",
+        "change_label",
+        "before_label",
+        "after_label",
+        "direction_label",
+        "evidence",
+    ]
+    return alt.layer(
+        bars, zero, _bar_labels("change_pct", "change_label").encode(y=y), data=_only(df, columns)
+    ).properties(title=title, height=alt.Step(BAR_STEP))
 
 
-def dumbbell_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
+def dumbbell_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart:
     """Before → after for change measures that report both values."""
-    both = df.dropna(subset=["before", "after"])
-    long = both.melt(
-        id_vars=["body_id", "row_label", "body_name", "measure_label", "evidence", "change_label"],
-        value_vars=["before", "after"],
-        var_name="when",
-        value_name="amount",
+    keep = ["body_id", "row_label", "body_name", "measure_label", "evidence", "change_label"]
+    long = df.dropna(subset=["before", "after"]).melt(
+        id_vars=keep, value_vars=["before", "after"], var_name="when", value_name="amount"
     )
     long["when_label"] = long["when"].map({"before": t("before", lang), "after": t("after", lang)})
     y = alt.Y("row_label:N", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
-    tooltip = [
-        alt.Tooltip("body_name:N", title=t("col_body", lang)),
-        alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
-        alt.Tooltip("when_label:N", title=t("col_role", lang)),
-        alt.Tooltip("amount:Q", title=t("col_value", lang), format=","),
-        alt.Tooltip("change_label:N", title=t("change_pct", lang)),
-        _quote(lang),
-    ]
-    line = alt.Chart(long).mark_line(color="#999").encode(x="amount:Q", y=y, detail="row_label:N")
+    line = alt.Chart().mark_line(color="#999").encode(x="amount:Q", y=y, detail="row_label:N")
     points = (
-        alt.Chart(long)
+        alt.Chart()
         .mark_point(filled=True, size=120)
         .encode(
             x=alt.X("amount:Q", title=t("col_value", lang)),
@@ -217,16 +232,26 @@ def dumbbell_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
                 title=None,
                 scale=alt.Scale(domain=[t("before", lang), t("after", lang)], range=["#bdbdbd", "#2166ac"]),
             ),
-            tooltip=tooltip,
+            tooltip=[
+                alt.Tooltip("body_name:N", title=t("col_body", lang)),
+                alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
+                alt.Tooltip("when_label:N", title=t("col_role", lang)),
+                alt.Tooltip("amount:Q", title=t("col_value", lang), format=","),
+                alt.Tooltip("change_label:N", title=t("change_pct", lang)),
+                _quote(lang),
+            ],
         )
     )
-    return (line + points).properties(title=title, height=alt.Step(BAR_STEP))
+    return alt.layer(line, points, data=_only(long, [*keep, "amount", "when_label"])).properties(
+        title=title, height=alt.Step(BAR_STEP)
+    )
 
 
 def trend_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
     """Closure rate over as-of dates, one line per measure (progress over time)."""
+    columns = ["measure_label", "as_of", "closure_rate", "closure_label", "evidence"]
     return (
-        alt.Chart(df)
+        alt.Chart(_only(df, columns))
         .mark_line(point=True)
         .encode(
             x=alt.X("as_of:O", title=t("col_as_of", lang)),

@@ -6,6 +6,7 @@ Exit status: 0 on success, 1 on data errors (listed on stderr), 2 on wrong usage
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -104,6 +105,11 @@ def parser() -> argparse.ArgumentParser:
         description="validate data/ and report every problem as file:row:column: reason",
     )
     check.add_argument("--data", type=Path, default=paths.DATA_DIR, help="folder of curated CSVs")
+    bench = add("bench", "measure every dashboard page's rerun time (AppTest) and print a report")
+    bench.add_argument(
+        "--rounds", type=int, default=3, help="passes over the filter sets per page (default 3)"
+    )
+    bench.add_argument("--out", type=Path, default=Path("bench-report.json"), help="JSON report file")
     for name, (_, what, _) in EXPORTS.items():
         add(name, f"write {what} as CSV to stdout (builds the database first if missing)")
     return p
@@ -130,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not Path(db).is_file():
             store.build(db)
+        if args.command == "bench":
+            from metrics.ui import bench
+
+            os.environ["METRICS_DB"] = str(db)
+            bench.run(args.rounds, args.out)
+            return 0
         query, _, columns = EXPORTS[args.command]
         with store.connect(db) as con:
             frame = query(con)[columns]

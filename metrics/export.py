@@ -6,6 +6,7 @@ these functions.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -74,6 +75,7 @@ def static_spec(spec):
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 
 
+@functools.cache
 def cjk_font_available() -> bool:
     """Whether a Noto CJK font is installed, so images can draw Chinese (else: boxes)."""
     return any(d.is_dir() and next(d.rglob("NotoSansCJK*"), None) is not None for d in FONT_DIRS)
@@ -81,13 +83,14 @@ def cjk_font_available() -> bool:
 
 def combined_spec(charts, width: int = 640) -> dict:
     """One static Vega-Lite spec with the charts one above another, for image downloads."""
-    specs = [static_spec(chart.to_dict()) for chart in charts]
-    datasets, parts = {}, []
+    specs = [static_spec(chart if isinstance(chart, dict) else chart.to_dict()) for chart in charts]
+    datasets, parts, config = {}, [], {}
     for spec in specs:
-        datasets.update(spec.pop("datasets", {}))
-        spec.pop("$schema", None)
-        config = spec.pop("config", {})
-        parts.append({**spec, "width": width})
+        datasets.update(spec.get("datasets", {}))
+        config = spec.get("config", config)
+        parts.append(
+            {**{k: v for k, v in spec.items() if k not in ("datasets", "$schema", "config")}, "width": width}
+        )
     return {
         "vconcat": parts,
         "resolve": {"scale": {"color": "independent", "x": "independent", "y": "independent"}},

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from metrics import paths, queries, store
+from metrics import charts, paths, queries, store
 from metrics.i18n import LANG_NAMES, LANGS, t
 from metrics.queries import Filters
 
@@ -51,6 +51,14 @@ def table(name: str) -> pd.DataFrame:
     return _table(name, db_stamp())
 
 
+@st.cache_data(max_entries=1024, show_spinner=False)
+def chart_spec(builder: str, df: pd.DataFrame, lang_: str, title: str) -> dict:
+    """Vega-Lite spec of ``charts.<builder>(df, lang, title)``, cached: building and
+    validating an Altair chart costs tens of milliseconds, a cache hit almost nothing.
+    Validation is skipped here; the chart tests validate every builder."""
+    return getattr(charts, builder)(df, lang_, title).to_dict(validate=False)
+
+
 def lang() -> str:
     return st.session_state.get("lang") or "zh"
 
@@ -77,8 +85,21 @@ def pick_body(chart_key: str) -> None:
         st.session_state["body"] = [selection[0]["body_id"]]
 
 
-def _labels(frame: pd.DataFrame, key: str, lang_: str) -> dict[str, str]:
-    return dict(zip(frame[key], frame["name_en" if lang_ == "en" else "name_zh"]))
+def _names(frame: pd.DataFrame, key: str, column: str, lang_: str) -> dict[str, str]:
+    """Display name of each id: ``column`` + '_zh' or '_en'."""
+    return dict(zip(frame[key], frame[f"{column}_{'en' if lang_ == 'en' else 'zh'}"]))
+
+
+def _filter(label: str, key: str, names: dict[str, str], lang_: str) -> list[str]:
+    """A sidebar multiselect of ids shown by name, bound to the URL parameter ``key``."""
+    return st.sidebar.multiselect(
+        t(label, lang_),
+        list(names),
+        format_func=lambda value: names.get(value, value),
+        key=key,
+        bind="query-params",
+        placeholder=t("filter_all", lang_),
+    )
 
 
 def sidebar() -> None:
@@ -88,45 +109,14 @@ def sidebar() -> None:
         "语言 / Language", LANGS, format_func=LANG_NAMES.get, key="lang", horizontal=True, bind="query-params"
     )
     side.subheader(t("filters", lang_))
-    kinds = table("body_kinds")
-    kind_names = _labels(kinds, "body_kind", lang_)
-    chosen_kinds = side.multiselect(
-        t("filter_kind", lang_),
-        list(kind_names),
-        format_func=kind_names.get,
-        key="kind",
-        bind="query-params",
-        placeholder=t("filter_all", lang_),
-    )
+    kinds = _filter("filter_kind", "kind", _names(table("body_kinds"), "body_kind", "name", lang_), lang_)
     bodies = table("bodies")
-    if chosen_kinds:
-        bodies = bodies[bodies.body_kind.isin(chosen_kinds)]
-    body_names = dict(zip(bodies.body_id, bodies["short_en" if lang_ == "en" else "short_zh"]))
-    side.multiselect(
-        t("filter_body", lang_),
-        list(body_names),
-        format_func=body_names.get,
-        key="body",
-        bind="query-params",
-        placeholder=t("filter_all", lang_),
-    )
-    theme_names = _labels(table("themes"), "theme_id", lang_)
-    side.multiselect(
-        t("filter_theme", lang_),
-        list(theme_names),
-        format_func=theme_names.get,
-        key="theme",
-        bind="query-params",
-        placeholder=t("filter_all", lang_),
-    )
-    indicator_names = _labels(table("indicators"), "indicator_id", lang_)
-    side.multiselect(
-        t("filter_indicator", lang_),
-        list(indicator_names),
-        format_func=indicator_names.get,
-        key="indicator",
-        bind="query-params",
-        placeholder=t("filter_all", lang_),
+    if kinds:
+        bodies = bodies[bodies.body_kind.isin(kinds)]
+    _filter("filter_body", "body", _names(bodies, "body_id", "short", lang_), lang_)
+    _filter("filter_theme", "theme", _names(table("themes"), "theme_id", "name", lang_), lang_)
+    _filter(
+        "filter_indicator", "indicator", _names(table("indicators"), "indicator_id", "name", lang_), lang_
     )
     side.button(t("clear_filters", lang_), on_click=_clear, key="clear")
     side.caption(t("link_hint", lang_))

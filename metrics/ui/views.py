@@ -75,11 +75,16 @@ CHANGE_COLUMNS = {
 }
 
 
-def show(chart, key: str, clickable: bool = True) -> None:
-    """Render a chart full width; a click on a body's bar filters the dashboard to it."""
+def show(builder: str, df: pd.DataFrame, title: str, key: str, clickable: bool = True) -> dict:
+    """Render ``charts.<builder>(df)`` full width and return its spec (for the image downloads).
+
+    The spec is cached per data, language and title; a click on a body's mark filters the
+    dashboard to that body.
+    """
+    spec = state.chart_spec(builder, df, state.lang(), title)
     if clickable:
-        st.altair_chart(
-            chart,
+        st.vega_lite_chart(
+            spec=spec,
             width="stretch",
             theme=None,
             key=key,
@@ -87,7 +92,8 @@ def show(chart, key: str, clickable: bool = True) -> None:
             selection_mode=charts.SELECTION,
         )
     else:
-        st.altair_chart(chart, width="stretch", theme=None, key=key)
+        st.vega_lite_chart(spec=spec, width="stretch", theme=None, key=key)
+    return spec
 
 
 def header(page: str, intro: str | None = None) -> str:
@@ -108,8 +114,8 @@ def closure_charts(df: pd.DataFrame, lang: str, key: str) -> list:
     """One chart per comparable group (indicator), so only like is ranked with like."""
     built = []
     for indicator_id, group in df.groupby("indicator_id", sort=True):
-        chart = charts.closure_chart(group, lang, t("closure_group", lang) + group.indicator_label.iloc[0])
-        show(chart, f"{key}_{indicator_id}")
+        title = t("closure_group", lang) + group.indicator_label.iloc[0]
+        chart = show("closure_chart", group, title, f"{key}_{indicator_id}")
         if group.total_derived.any():
             st.caption("\\* " + t("total_derived_note", lang))
         built.append(chart)
@@ -152,8 +158,7 @@ def overview() -> None:
     changes = labels.changes(changes[changes.change_pct.notna()], lang)
     if not changes.empty:
         st.subheader(t("headline_reductions", lang))
-        chart = charts.change_chart(changes, lang)
-        show(chart, "overview_changes")
+        chart = show("change_chart", changes, "", "overview_changes")
         built.append(chart)
     st.caption(t("click_hint", lang))
     table = labels.names(figures, lang).assign(role_label=lambda d: [role_name(r, lang) for r in d.role])
@@ -180,8 +185,7 @@ def cases() -> None:
     df = labels.values(df, lang)
     built = []
     for indicator_id, group in df.groupby("indicator_id", sort=False):
-        chart = charts.value_chart(group, lang, group.indicator_label.iloc[0])
-        show(chart, f"cases_{indicator_id}")
+        chart = show("value_chart", group, group.indicator_label.iloc[0], f"cases_{indicator_id}")
         built.append(chart)
     st.caption(t("click_hint", lang))
     st.dataframe(labels.table(df, VALUE_COLUMNS, lang), hide_index=True, width="stretch")
@@ -197,13 +201,11 @@ def reductions() -> None:
     built = []
     pct = df[df.change_pct.notna()]
     if not pct.empty:
-        chart = charts.change_chart(pct, lang, t("change_pct", lang))
-        show(chart, "reductions_pct")
+        chart = show("change_chart", pct, t("change_pct", lang), "reductions_pct")
         built.append(chart)
     pairs = df.dropna(subset=["before", "after"])
     if not pairs.empty:
-        chart = charts.dumbbell_chart(pairs, lang, t("before_after", lang))
-        show(chart, "reductions_pairs", clickable=False)
+        chart = show("dumbbell_chart", pairs, t("before_after", lang), "reductions_pairs", clickable=False)
         built.append(chart)
     st.caption(t("click_hint", lang))
     st.dataframe(labels.table(df, CHANGE_COLUMNS, lang), hide_index=True, width="stretch")
@@ -235,8 +237,9 @@ def profile() -> None:
     history = state.query("closure_history", one)
     chart = None
     if history.groupby("measure_id").as_of.nunique().max() > 1:
-        chart = charts.trend_chart(labels.closures(history, lang), lang, t("trend", lang))
-        show(chart, "profile_trend", clickable=False)
+        chart = show(
+            "trend_chart", labels.closures(history, lang), t("trend", lang), "profile_trend", clickable=False
+        )
     for theme, group in figures.groupby("theme_label", sort=False):
         with st.expander(
             f"{theme}（{len(group)}）" if lang == "zh" else f"{theme} ({len(group)})", expanded=True

@@ -1,0 +1,129 @@
+"""Chart builders: valid Vega-Lite, the right fields, tooltips with quotes, both languages.
+
+Specs are checked with ``to_dict()`` (which validates against the Vega-Lite schema); pixels are
+left to the export and browser tests.
+"""
+
+import pandas as pd
+import pytest
+
+from metrics import charts, labels, queries, store
+
+
+@pytest.fixture(scope="module")
+def frames(tmp_path_factory):
+    db = tmp_path_factory.mktemp("charts") / "charts.duckdb"
+    store.build(db)
+    with store.connect(db) as con:
+        yield {
+            "closures": queries.closures(con),
+            "changes": queries.changes(con),
+            "cases": queries.cases(con),
+            "history": queries.closure_history(con),
+        }
+
+
+def layer_data(spec: dict) -> pd.DataFrame:
+    """The rows a chart ships to the browser."""
+    (values,) = spec["datasets"].values()
+    return pd.DataFrame(values)
+
+
+def tooltip_fields(spec: dict) -> set[str]:
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "tooltip" and isinstance(value, list):
+                    found.update(item["field"] for item in value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(spec)
+    return found
+
+
+def built(builder, frame, lang):
+    return getattr(charts, builder)(frame, lang, "title").to_dict()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_closure_chart_ranks_within_a_group_and_labels_rate_and_counts(frames, lang):
+    df = labels.closures(frames["closures"], lang)
+    group = df[df.indicator_id == "public_requests_closure"]
+    spec = built("closure_chart", group, lang)
+    data = layer_data(spec)
+    tianjin = data[data.body_id == "tianjin"]
+    assert set(tianjin.part) == {"closed", "status_not_reported"}
+    assert tianjin.set_index("part")["count"].to_dict() == {"closed": 621, "status_not_reported": 249}
+    label = tianjin.closure_label.iloc[0]
+    assert label.startswith("71.4%") and "621" in label and "870" in label
+    bars = spec["layer"][0]
+    assert bars["encoding"]["x"]["stack"] == "normalize"
+    # sorted by rate: 天津 71.4% above 内蒙古 61.4%
+    order = bars["encoding"]["y"]["sort"]
+    assert order.index(tianjin.row_label.iloc[0]) < order.index(
+        data[data.body_id == "inner_mongolia"].row_label.iloc[0]
+    )
+    assert "evidence" in tooltip_fields(spec)
+    assert spec["params"][0]["name"] == charts.SELECTION
+
+
+def test_closure_chart_keeps_every_graded_part(frames):
+    df = labels.closures(frames["closures"], "zh")
+    mca = df[df.body_id == "mca"]
+    data = layer_data(built("closure_chart", mca, "zh"))
+    assert data.set_index("part")["count"].to_dict() == {"closed": 14, "partly_closed": 26, "in_progress": 39}
+    assert data.label_row.sum() == 1
+
+
+def test_english_labels_are_english(frames):
+    df = labels.closures(frames["closures"], "en")
+    data = layer_data(built("closure_chart", df[df.body_id == "tianjin"], "en"))
+    assert data.row_label.iloc[0].startswith("Tianjin")
+    assert "621 of 870" in data.closure_label.iloc[0]
+    assert "已完成" not in set(data.part_label) and "Closed" in set(data.part_label)
+
+
+def test_change_chart_colours_by_good_direction(frames):
+    df = labels.changes(frames["changes"], "zh")
+    pct = df[df.change_pct.notna()]
+    spec = built("change_chart", pct, "zh")
+    data = layer_data(spec).set_index("body_id")
+    assert data.loc["shanghai", "change_label"] == "-72.6%"  # (76 - 277) / 277, shown to one decimal
+    assert set(data.direction_label) == {"向好"}  # every reported change went the good way
+    colour = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert colour["domain"][0] == "向好" and colour["range"][0] == charts.GOOD
+
+
+def test_dumbbell_has_before_and_after(frames):
+    df = labels.changes(frames["changes"], "en")
+    data = layer_data(built("dumbbell_chart", df.dropna(subset=["before", "after"]), "en"))
+    assert sorted(data.amount) == [76, 277]
+    assert set(data.when_label) == {"Before", "After"}
+
+
+def test_value_chart_ships_only_what_it_draws(frames):
+    df = labels.values(frames["cases"], "zh")
+    cases = df[df.indicator_id == "cases"]
+    spec = built("value_chart", cases, "zh")
+    data = layer_data(spec)
+    assert len(data.columns) <= 8
+    assert data.set_index("row_label").value.max() == 2018
+    assert "166起" in set(data.value_label)
+    assert {"evidence", "value_label"} <= tooltip_fields(spec)
+
+
+def test_trend_chart_spec_is_valid(frames):
+    df = labels.closures(frames["history"], "zh")
+    spec = built("trend_chart", df, "zh")
+    assert spec["encoding"]["y"]["field"] == "closure_rate"
+
+
+def test_theme_carries_the_cjk_font(frames):
+    spec = built("value_chart", labels.values(frames["cases"], "zh"), "zh")
+    assert spec["config"]["font"].startswith(charts.FONT)

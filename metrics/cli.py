@@ -98,7 +98,8 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--db", type=Path, help="DuckDB file (default: $METRICS_DB or data/metrics.duckdb)")
         return cmd
 
-    add("build", "validate data/ and build the DuckDB file atomically")
+    build = add("build", "validate data/ and build the DuckDB file atomically")
+    build.add_argument("--data", type=Path, default=paths.DATA_DIR, help="folder of curated CSVs")
     check = sub.add_parser(
         "check",
         help="validate data/ and report every problem as file:row:column: reason",
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         db = args.db or paths.default_db()
         if args.command == "build":
-            counts = store.build(db)
+            counts = store.build(db, data_dir=args.data)
             print(f"built {db}: " + ", ".join(f"{n} {t}" for t, n in counts.items()), file=sys.stderr)
             return 0
         if not Path(db).is_file():

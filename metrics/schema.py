@@ -66,8 +66,8 @@ FROM (SELECT measure_id, as_of, evidence, source_id, period, min(figure_id) AS f
       FROM figures GROUP BY ALL)
 GROUP BY ALL;
 
--- Closure measures: every reported part kept; the total is the reported one or,
--- where none is reported, the sum of the parts (flagged total_derived).
+-- Closure measures: every reported part kept. The total is the one reported at that date,
+-- else the latest reported before it (total_carried), else the sum of the parts (total_derived).
 CREATE VIEW closure_history AS
 WITH parts AS (
     SELECT measure_id, as_of,
@@ -81,18 +81,26 @@ WITH parts AS (
     FROM figures JOIN measures USING (measure_id)
     WHERE kind = 'closure'
     GROUP BY ALL
-), totals AS (
+), known AS (
     SELECT *,
            coalesce(closed, 0) + coalesce(partly_closed, 0) + coalesce(in_progress, 0) AS parts_sum,
-           coalesce(total_reported,
-                    coalesce(closed, 0) + coalesce(partly_closed, 0) + coalesce(in_progress, 0)) AS total
+           last_value(total_reported IGNORE NULLS) OVER (
+               PARTITION BY measure_id ORDER BY as_of ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+           ) AS total_known,
+           last_value(total_counter IGNORE NULLS) OVER (
+               PARTITION BY measure_id ORDER BY as_of ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+           ) AS counter_known
     FROM parts
+), totals AS (
+    SELECT *, coalesce(total_known, parts_sum) AS total FROM known
 )
-SELECT mf.*, t.as_of, t.total, t.total_reported, t.total_reported IS NULL AS total_derived,
+SELECT mf.*, t.as_of, t.total, t.total_reported,
+       t.total_known IS NULL AS total_derived,
+       t.total_reported IS NULL AND t.total_known IS NOT NULL AS total_carried,
        t.closed, t.partly_closed, t.in_progress,
        t.total - t.parts_sum AS status_not_reported,
        t.closed / nullif(t.total, 0) AS closure_rate,
-       coalesce(t.total_counter, t.closed_counter) AS counter, t.approximate,
+       coalesce(t.counter_known, t.closed_counter) AS counter, t.approximate,
        e.evidence, e.source_id, e.period
 FROM totals t
 JOIN measure_facts mf USING (measure_id)

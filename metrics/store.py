@@ -84,9 +84,13 @@ def build(
                 frame = typed(tables[table], columns[table])  # noqa: F841 (read by DuckDB)
                 con.execute(f"INSERT INTO {table} SELECT * FROM frame")
             con.execute(
-                "CREATE TABLE build_info AS SELECT ?::TIMESTAMPTZ AS built_at, ? AS data_dir, "
+                "CREATE TABLE build_info AS SELECT ?::TIMESTAMP AS built_at, ? AS data_dir, "
                 "? AS source_texts_verified",
-                [datetime.now(UTC), str(data_dir), all(t.text is not None for t in texts.values())],
+                [
+                    datetime.now(UTC).replace(tzinfo=None),
+                    str(data_dir),
+                    all(t.text is not None for t in texts.values()),
+                ],
             )
             con.execute("CHECKPOINT")
         finally:

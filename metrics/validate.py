@@ -7,7 +7,6 @@ line numbers (the header is line 1).
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import hashlib
 import re
@@ -29,6 +28,10 @@ ROLES_BY_KIND = {
     "duration": {"value"},
 }
 SIGNED_ROLES = {"change_pct", "change_pp"}
+# Words that give a change its sign; the nearest one before the number decides.
+DOWN_WORDS = ("减少", "下降", "降低", "压减", "缩减", "精简", "减")
+UP_WORDS = ("增长", "增加", "提高", "上升", "提升", "增")
+DIRECTION_WORD = re.compile("|".join(DOWN_WORDS + UP_WORDS))
 CLOSURE_PARTS = ("closed", "partly_closed", "in_progress")
 ISO_PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -57,17 +60,31 @@ class Problems(list):
 class SourceText:
     source_id: str
     path: Path
-    text: str | None  # None when the file is not there
+    data: bytes | None  # None when the file is not there
+    text: str | None  # None when the file is not there or not UTF-8
 
 
 def read_source_texts(sources: pd.DataFrame, folder: Path) -> dict[str, SourceText]:
-    """Source texts by source_id, read from ``folder`` (missing files give text None)."""
+    """Source texts by source_id, read from ``folder`` (missing files give data None)."""
     texts = {}
     for row in sources.itertuples():
         path = folder / row.file_name
-        text = path.read_bytes().decode("utf-8") if path.is_file() else None
-        texts[row.source_id] = SourceText(row.source_id, path, text)
+        data = path.read_bytes() if path.is_file() else None
+        try:
+            text = data.decode("utf-8") if data is not None else None
+        except UnicodeDecodeError:
+            text = None
+        texts[row.source_id] = SourceText(row.source_id, path, data, text)
     return texts
+
+
+def finite(text: str) -> Decimal | None:
+    """The Decimal of ``text`` if it is a finite number, else None ('NaN', 'inf' and 'abc' are not)."""
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def did_you_mean(value: str, choices) -> str:
@@ -118,11 +135,8 @@ def _cell_problems(table, index, col, value) -> Problems:
             problems.add(table, index, col.name, "required value is empty")
         return problems
     if col.type in ("number", "integer"):
-        try:
-            number = Decimal(value)
-            if not number.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
+        number = finite(value)
+        if number is None:
             problems.add(table, index, col.name, f"not a number: {value!r}")
             return problems
         if col.type == "integer" and number != number.to_integral_value():
@@ -160,7 +174,7 @@ def check_figures(figures: pd.DataFrame, measures: pd.DataFrame) -> Problems:
     seen: dict[tuple, int] = {}
     for index, f in figures.iterrows():
         kind = kind_of.get(f.measure_id)
-        if kind and f.role and f.role not in ROLES_BY_KIND[kind]:
+        if kind in ROLES_BY_KIND and f.role and f.role not in ROLES_BY_KIND[kind]:
             allowed = ", ".join(sorted(ROLES_BY_KIND[kind]))
             problems.add(
                 "figures", index, "role", f"role {f.role!r} does not fit a {kind} measure (use {allowed})"
@@ -182,9 +196,8 @@ def check_figures(figures: pd.DataFrame, measures: pd.DataFrame) -> Problems:
 
 def _value_problems(index, f) -> Problems:
     problems = Problems()
-    try:
-        value = Decimal(f.value)
-    except InvalidOperation:
+    value = finite(f.value)
+    if value is None:
         return problems  # reported by check_cells
     if value < 0 and f.role not in SIGNED_ROLES:
         problems.add("figures", index, "value", f"negative value {f.value} for role {f.role!r}")
@@ -193,6 +206,12 @@ def _value_problems(index, f) -> Problems:
         problems.add("figures", index, "value", f"a reduction cannot exceed 100% ({f.value})")
     if percent and f.role not in SIGNED_ROLES and value > 100:
         problems.add("figures", index, "value", f"percent out of range 0–100 ({f.value})")
+    if f.role in SIGNED_ROLES and f.as_written in f.evidence:
+        before = f.evidence[: f.evidence.index(f.as_written)]
+        words = DIRECTION_WORD.findall(before)
+        if words and (words[-1] in DOWN_WORDS) != (value < 0) and value != 0:
+            sign = "negative" if words[-1] in DOWN_WORDS else "positive"
+            problems.add("figures", index, "value", f"{f.value} should be {sign}: the text says {words[-1]}")
     if f.role == "change_pct" and not percent:
         problems.add("figures", index, "counter", f"change_pct needs counter '%', not {f.counter!r}")
     try:
@@ -226,8 +245,8 @@ def _closure_problems(figures: pd.DataFrame, kind_of: dict) -> Problems:
     for (_, _), group in closure.groupby(["measure_id", "as_of"]):
         values = {}
         for index, f in group.iterrows():
-            with contextlib.suppress(InvalidOperation):
-                values[f.role] = (Decimal(f.value), index)
+            if (value := finite(f.value)) is not None:
+                values[f.role] = (value, index)
         if "total" not in values:
             continue
         total = values["total"][0]
@@ -251,11 +270,13 @@ def check_sources(sources: pd.DataFrame, texts: dict[str, SourceText], require: 
     problems = Problems()
     for index, s in sources.iterrows():
         text = texts[s.source_id]
-        if text.text is None:
+        if text.data is None:
             if require:
                 problems.add("sources", index, "file_name", f"source text not found at {text.path}")
             continue
-        digest = hashlib.sha256(text.path.read_bytes()).hexdigest()
+        if text.text is None:
+            problems.add("sources", index, "file_name", f"{text.path} is not UTF-8 text")
+        digest = hashlib.sha256(text.data).hexdigest()
         if digest != s.sha256:
             problems.add("sources", index, "sha256", f"{text.path} has SHA-256 {digest}, not {s.sha256}")
     return problems
@@ -268,8 +289,18 @@ def check_evidence(table: str, df: pd.DataFrame, texts: dict[str, SourceText]) -
         if row.as_written not in row.evidence:
             problems.add(table, index, "as_written", f"{row.as_written!r} does not occur in the evidence")
         text = texts.get(row.source_id)
-        if text is not None and text.text is not None and row.evidence not in text.text:
+        if text is None or text.text is None or not row.evidence:
+            continue
+        count = text.text.count(row.evidence)
+        if count == 0:
             problems.add(table, index, "evidence", f"quote does not occur verbatim in {text.path.name}")
+        elif count > 1:
+            problems.add(
+                table,
+                index,
+                "evidence",
+                f"quote occurs {count} times in {text.path.name}; lengthen it so it locates one place",
+            )
     return problems
 
 

@@ -1,0 +1,501 @@
+"""Every dashboard page through Streamlit's AppTest: titles, chart data, filters, the URL, downloads.
+
+Expected numbers and labels are written by hand from the source text; nothing here is computed
+by the code under test. Chart data is read from the Arrow datasets Streamlit sends to the browser.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+import pytest
+import streamlit as st
+from dashboard_helpers import CHART_PAGES, PAGE_TITLES, build_db, png_size
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest, app_test
+
+from metrics import charts, export, labels, queries, store
+
+BOM = b"\xef\xbb\xbf"
+CJK = re.compile(r"[\u3400-\u9fff]")
+NO_DATA_ZH = "当前筛选条件下没有数据"
+# Closure bars by their row label ("body · measure"), written by hand from the curated measures.
+TIANJIN_ROW = "天津 · “民意直通车”群众反映的具体问题办结"
+OPINIONS_ROW = "内蒙古 · 收集意见建议及立行立改"
+IM_INSPECTION_ROW = "内蒙古 · 自治区党委第五轮巡视移交问题整改"
+IM_ENVIRONMENT_ROW = "内蒙古 · 中央环保督察反馈问题整改"
+MCA_ROW = "民政部 · 部党组确定的巡视整改任务完成情况"
+TIANJIN_ROW_EN = 'Tianjin · Specific problems raised by the public via the "public opinion express", resolved'
+OPINIONS_ROW_EN = "Inner Mongolia · Opinions and suggestions collected and acted on at once"
+
+
+# --- fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dashboard_db(tmp_path_factory):
+    return build_db(tmp_path_factory.mktemp("dashboard_db"))
+
+
+@pytest.fixture(autouse=True)
+def app_env(dashboard_db, monkeypatch):
+    """The app reads the module's database; Streamlit caches start empty in every test."""
+    monkeypatch.setenv("METRICS_DB", str(dashboard_db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+class MediaRecorder:
+    """Keeps the media manager and storage AppTest creates for each run, to read download files."""
+
+    def __init__(self):
+        self.managers: list[MediaFileManager] = []
+        self.storages: list[MemoryMediaFileStorage] = []
+
+    def file(self, button) -> tuple[str, bytes]:
+        """(file name, bytes) the browser would receive for a download button of the last run."""
+        proto = button.proto
+        url = proto.url or self.managers[-1].execute_deferred(proto.deferred_file_id)
+        stored = self.storages[-1].get_file(url.rsplit("/", 1)[1])
+        return stored.filename, stored.content
+
+
+@pytest.fixture
+def media(monkeypatch) -> MediaRecorder:
+    recorder = MediaRecorder()
+
+    class Manager(MediaFileManager):
+        def __init__(self, storage):
+            super().__init__(storage)
+            recorder.managers.append(self)
+
+    class Storage(MemoryMediaFileStorage):
+        def __init__(self, endpoint):
+            super().__init__(endpoint)
+            recorder.storages.append(self)
+
+    monkeypatch.setattr(app_test, "MediaFileManager", Manager)
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", Storage)
+    return recorder
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def open_page(page: str, **query) -> AppTest:
+    """Run the app with ``query`` as the URL's query parameters and go to ``page``."""
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "overview":
+        at.switch_page(f"metrics/ui/pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def chart_frames(chart) -> list[pd.DataFrame]:
+    """Every data set of one Vega-Lite element: Arrow datasets of the proto and inline values."""
+    frames = [pa.ipc.open_stream(ds.data.data).read_all().to_pandas() for ds in chart.proto.datasets]
+    if chart.proto.HasField("data") and chart.proto.data.data:
+        frames.append(pa.ipc.open_stream(chart.proto.data.data).read_all().to_pandas())
+    spec = json.loads(chart.proto.spec)
+    frames += [pd.DataFrame(values) for values in spec.get("datasets", {}).values()]
+    return frames
+
+
+def all_frames(at: AppTest) -> list[pd.DataFrame]:
+    return [frame for chart in at.get("vega_lite_chart") for frame in chart_frames(chart)]
+
+
+def closure_bars(at: AppTest) -> pd.DataFrame:
+    """The stacked-bar segments of every closure chart: one row per measure and part."""
+    frames = [f for f in all_frames(at) if {"row_label", "closure_label", "part", "count"} <= set(f.columns)]
+    assert frames, "no closure bar data in any chart"
+    return pd.concat(frames, ignore_index=True)
+
+
+def closure_rows(at: AppTest) -> pd.DataFrame:
+    """One row per closure bar drawn, by its row label: body, rate label, closed part, sum of parts."""
+    bars = closure_bars(at)
+    return bars.groupby("row_label", sort=False).agg(
+        body_id=("body_id", "first"),
+        closure_label=("closure_label", "first"),
+        closed=("count", lambda c: c[bars.loc[c.index, "part"] == "closed"].sum()),
+        total=("count", "sum"),
+    )
+
+
+def chart_bodies(at: AppTest) -> set[str]:
+    """Every body_id in the data of every chart of the page."""
+    return {b for f in all_frames(at) if "body_id" in f.columns for b in f.body_id}
+
+
+def chart(at: AppTest, key: str):
+    found = [c for c in at.get("vega_lite_chart") if c.proto.id.endswith("-" + key)]
+    assert len(found) == 1, f"{len(found)} charts with key {key!r}"
+    return found[0]
+
+
+def download_buttons(at: AppTest) -> dict[str, object]:
+    """Download buttons by their key (the part of the element id after the last '-')."""
+    return {b.proto.id.rsplit("-", 1)[1]: b for b in at.get("download_button")}
+
+
+def click_chart(at: AppTest, key: str, selected: list[dict]) -> AppTest:
+    """Rerun as the browser does after a click on a chart: the chart's selection in the widget states."""
+    states = at._tree.get_widget_states()
+    value = json.dumps({"selection": {charts.SELECTION: selected}})
+    states.widgets.append(WidgetState(id=chart(at, key).proto.id, string_value=value))
+    at._run(states)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+# --- every page, both languages ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", list(PAGE_TITLES))
+def test_page_runs_with_title_and_charts(page, lang):
+    at = open_page(page, **({"lang": "English"} if lang == "en" else {}))
+    zh, en = PAGE_TITLES[page]
+    assert [t.value for t in at.title] == [en if lang == "en" else zh]
+    assert at.multiselect(key="body").label == ("Body" if lang == "en" else "单位")
+    if page in CHART_PAGES:
+        assert len(at.get("vega_lite_chart")) >= 1
+        assert all(
+            chart_frames(c) and any(len(f) for f in chart_frames(c)) for c in at.get("vega_lite_chart")
+        )
+
+
+# --- closure numbers ------------------------------------------------------------------------------
+
+
+def test_closure_chart_data_holds_the_reported_numbers():
+    at = open_page("closure")
+    rows = closure_rows(at)
+    assert set(rows.index) == {TIANJIN_ROW, OPINIONS_ROW, IM_INSPECTION_ROW, IM_ENVIRONMENT_ROW, MCA_ROW}
+    assert rows.loc[TIANJIN_ROW].tolist() == ["tianjin", "71.4% · 621/870", 621, 870]
+    assert rows.loc[OPINIONS_ROW].tolist() == ["inner_mongolia", "61.4% · 7461/12156", 7461, 12156]
+    assert rows.loc[MCA_ROW].tolist() == ["mca", "17.7% · 14/79", 14, 79]
+
+    bars = closure_bars(at)
+    assert bars.loc[(bars.row_label == TIANJIN_ROW) & (bars.part == "closed"), "part_label"].tolist() == [
+        "已完成"
+    ]
+    # 14 closed, 26 mostly closed and 39 in progress make up the ministry's 79 tasks.
+    mca = bars[bars.row_label == MCA_ROW].set_index("part")["count"].to_dict()
+    assert {k: v for k, v in mca.items() if v} == {"closed": 14, "partly_closed": 26, "in_progress": 39}
+
+    table = at.dataframe[0].value
+    row = table[table["事项"] == "“民意直通车”群众反映的具体问题办结"]
+    assert row[["单位", "总数", "已完成"]].values.tolist() == [["天津", 870, 621]]
+
+
+def test_closure_page_from_url_with_two_bodies_and_a_theme():
+    at = open_page("closure", body=["天津", "内蒙古"], theme="为民服务解难题")
+    rows = closure_rows(at)
+    assert set(rows.index) == {TIANJIN_ROW, OPINIONS_ROW}
+    assert rows.closure_label.to_dict() == {TIANJIN_ROW: "71.4% · 621/870", OPINIONS_ROW: "61.4% · 7461/12156"}
+    assert len(at.get("vega_lite_chart")) == 1
+    assert at.session_state["body"] == ["tianjin", "inner_mongolia"]
+    assert at.session_state["theme"] == ["serving_people"]
+    assert sorted(at.dataframe[0].value["单位"]) == ["内蒙古", "天津"]
+
+
+# --- filters ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["overview", "closure", "cases", "reductions"])
+def test_body_multiselect_narrows_the_charts_to_that_body(page):
+    at = open_page(page)
+    before = chart_bodies(at)
+    assert "tianjin" in before and len(before) > 1
+    at.multiselect(key="body").set_value(["tianjin"]).run()
+    assert not at.exception
+    assert chart_bodies(at) == {"tianjin"}
+    if page != "overview":
+        assert set(at.dataframe[0].value["单位"]) == {"天津"}
+
+
+def test_body_filter_leaves_one_closure_bar():
+    at = open_page("closure")
+    assert len(closure_rows(at)) == 5
+    at.multiselect(key="body").set_value(["tianjin"]).run()
+    assert closure_rows(at).index.tolist() == [TIANJIN_ROW]
+    assert len(at.dataframe[0].value) == 1
+
+
+@pytest.mark.parametrize("page", ["overview", "closure", "cases", "reductions", "figures"])
+def test_impossible_filter_combination_shows_the_empty_message(page):
+    at = open_page(page)
+    at.multiselect(key="body").set_value(["huaneng"])
+    at.multiselect(key="theme").set_value(["serving_people"]).run()
+    assert not at.exception
+    assert any(NO_DATA_ZH in info.value for info in at.info), [i.value for i in at.info]
+    assert not at.get("vega_lite_chart")
+    assert not at.get("download_button")
+
+
+def test_impossible_combination_from_the_url():
+    at = open_page("closure", body="华能", theme="为民服务解难题")
+    assert at.session_state["body"] == ["huaneng"]
+    assert any(NO_DATA_ZH in info.value for info in at.info)
+
+
+# --- the URL ----------------------------------------------------------------------------------------
+
+
+def test_url_round_trip_restores_the_same_view():
+    """Filters set through the widgets, then the URL the browser writes for them, show the same view.
+
+    AppTest has no browser: the query string is written by the frontend (checked in test_browser.py).
+    Here the URL is the one the browser writes (display labels), and it must survive the server's
+    check of bound parameters (invalid values are removed from at.query_params).
+    """
+    at = open_page("closure")
+    at.multiselect(key="body").set_value(["tianjin", "inner_mongolia"])
+    at.multiselect(key="theme").set_value(["serving_people"]).run()
+    shown = closure_rows(at)
+    assert set(shown.index) == {TIANJIN_ROW, OPINIONS_ROW}
+
+    url = {"body": ["天津", "内蒙古"], "theme": "为民服务解难题"}
+    fresh = open_page("closure", **url)
+    assert fresh.query_params == url
+    assert fresh.multiselect(key="body").value == ["tianjin", "inner_mongolia"]
+    assert fresh.multiselect(key="theme").value == ["serving_people"]
+    pd.testing.assert_frame_equal(closure_rows(fresh), shown)
+
+
+def test_english_url_round_trip():
+    url = {"lang": "English", "body": "Tianjin", "indicator": "Public requests resolved"}
+    at = open_page("closure", **url)
+    assert at.query_params == url
+    assert at.session_state["lang"] == "en"
+    assert at.session_state["body"] == ["tianjin"]
+    assert at.session_state["indicator"] == ["public_requests_closure"]
+    assert closure_rows(at).closure_label.to_dict() == {TIANJIN_ROW_EN: "71.4% · 621 of 870"}
+
+
+# --- English ------------------------------------------------------------------------------------------
+
+
+def test_english_closure_page():
+    at = open_page("closure", lang="English")
+    assert [t.value for t in at.title] == ["Closure rates"]
+    rows = closure_rows(at)
+    assert rows.loc[TIANJIN_ROW_EN].tolist() == ["tianjin", "71.4% · 621 of 870", 621, 870]
+    assert rows.loc[OPINIONS_ROW_EN].tolist() == ["inner_mongolia", "61.4% · 7,461 of 12,156", 7461, 12156]
+    assert "Closed" in set(closure_bars(at).part_label)
+    assert "Tianjin" in at.multiselect(key="body").options
+    assert "天津" not in at.multiselect(key="body").options
+    assert {"Body", "Total", "Closed"} <= set(at.dataframe[0].value.columns)
+
+
+@pytest.mark.parametrize("page", CHART_PAGES)
+def test_english_chart_labels_have_no_chinese(page):
+    at = open_page(page, lang="English")
+    checked = 0
+    for frame in all_frames(at):
+        for column in frame.columns:
+            if column.endswith("_label") or column == "body_name":
+                chinese = [v for v in frame[column] if isinstance(v, str) and CJK.search(v)]
+                assert not chinese, f"{column}: {chinese[:3]}"
+                checked += 1
+    assert checked > 0
+
+
+# --- click to filter --------------------------------------------------------------------------------
+
+
+def test_click_on_a_closure_bar_filters_to_that_body():
+    at = open_page("closure")
+    click_chart(at, "closure_public_requests_closure", [{"body_id": "inner_mongolia"}])
+    assert at.session_state["body"] == ["inner_mongolia"]
+    assert at.multiselect(key="body").value == ["inner_mongolia"]
+    assert chart_bodies(at) == {"inner_mongolia"}
+    assert set(closure_rows(at).index) == {OPINIONS_ROW, IM_INSPECTION_ROW, IM_ENVIRONMENT_ROW}
+
+
+def test_click_on_a_cases_bar_filters_to_that_body():
+    at = open_page("cases")
+    key = next(
+        c.proto.id.rsplit("-", 1)[1] for c in at.get("vega_lite_chart") if "tianjin" in chart_bodies_of(c)
+    )
+    click_chart(at, key, [{"body_id": "tianjin"}])
+    assert at.session_state["body"] == ["tianjin"]
+    assert chart_bodies(at) == {"tianjin"}
+
+
+def chart_bodies_of(one_chart) -> set[str]:
+    return {b for f in chart_frames(one_chart) if "body_id" in f.columns for b in f.body_id}
+
+
+def test_empty_chart_selection_keeps_the_filter():
+    at = open_page("closure", body="天津")
+    click_chart(at, "closure_public_requests_closure", [])
+    assert at.session_state["body"] == ["tianjin"]
+    assert chart_bodies(at) == {"tianjin"}
+
+
+def test_pick_body_reads_the_selection_dict():
+    def app():
+        import streamlit as st
+
+        from metrics.ui import state
+
+        st.session_state["chart"] = {"selection": {"pick": [{"body_id": "mca"}, {"body_id": "tianjin"}]}}
+        state.pick_body("chart")
+        st.session_state["unselected"] = {"selection": {"pick": []}}
+        st.session_state["body"] = ["shanghai"]
+        state.pick_body("unselected")
+        state.pick_body("missing_chart")
+        st.write(",".join(st.session_state["body"]))
+
+    at = AppTest.from_function(app).run()
+    assert not at.exception
+    assert at.markdown[0].value == "shanghai"
+
+    def first_pick():
+        import streamlit as st
+
+        from metrics.ui import state
+
+        st.session_state["chart"] = {"selection": {"pick": [{"body_id": "mca"}, {"body_id": "tianjin"}]}}
+        state.pick_body("chart")
+        st.write(",".join(st.session_state["body"]))
+
+    at = AppTest.from_function(first_pick).run()
+    assert not at.exception
+    assert at.markdown[0].value == "mca"
+
+
+# --- downloads --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", list(PAGE_TITLES))
+def test_download_buttons_per_page(page):
+    at = open_page(page)
+    buttons = download_buttons(at)
+    # Profile draws a trend only for a measure with several dates; the data has one date per measure.
+    formats = ["csv", "xlsx", "png", "svg"] if page in CHART_PAGES else ["csv", "xlsx"]
+    assert sorted(buttons) == sorted(f"{page}_{f}" for f in formats)
+    labels_zh = {"csv": "表格 CSV", "xlsx": "Excel 表格", "png": "图片 PNG", "svg": "矢量图 SVG"}
+    for f in formats:
+        assert buttons[f"{page}_{f}"].proto.label == labels_zh[f]
+        assert not buttons[f"{page}_{f}"].proto.disabled
+
+
+def test_closure_downloads_filtered_to_tianjin(media):
+    at = open_page("closure")
+    at.multiselect(key="body").set_value(["tianjin"]).run()
+    files = {key: media.file(button) for key, button in download_buttons(at).items()}
+    names = {key: name for key, (name, _) in files.items()}
+    assert names == {
+        "closure_csv": "整改完成率_天津市委.csv",
+        "closure_xlsx": "整改完成率_天津市委.xlsx",
+        "closure_png": "整改完成率_天津市委.png",
+        "closure_svg": "整改完成率_天津市委.svg",
+    }
+
+    data = files["closure_csv"][1]
+    assert data.startswith(BOM)
+    rows = list(csv.DictReader(io.StringIO(data[len(BOM) :].decode("utf-8"))))
+    assert [(r["单位"], r["总数"], r["已完成"]) for r in rows] == [("天津", "870", "621")]
+
+    book = openpyxl.load_workbook(io.BytesIO(files["closure_xlsx"][1]))
+    assert book.sheetnames == ["数据", "来源", "字段说明"]
+    sheet = book["数据"]
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, [c.value for c in sheet[2]]))
+    assert (row["单位"], row["总数"], row["已完成"]) == ("天津", 870, 621)
+    assert sheet.max_row == 2
+
+    width, height = png_size(files["closure_png"][1])
+    assert width > 400 and height > 100
+    svg = files["closure_svg"][1].decode("utf-8")
+    assert svg.startswith("<svg") and "天津" in svg and "621" in svg
+
+
+def test_unfiltered_and_english_file_names(media):
+    at = open_page("closure")
+    assert media.file(download_buttons(at)["closure_csv"])[0] == "整改完成率_全部.csv"
+    at = open_page("closure", lang="English", body="Tianjin")
+    name, data = media.file(download_buttons(at)["closure_csv"])
+    assert name == "Closure_rates_CPC_Tianjin_Municipal_Committee.csv"
+    assert data.startswith(BOM) and "Tianjin,Public requests resolved" in data.decode("utf-8")
+
+
+# --- export functions (the bytes behind the buttons) ------------------------------------------------
+
+
+def test_csv_bytes_escapes_formulas_and_keeps_numbers():
+    frame = pd.DataFrame(
+        {
+            "单位": ["=1+1", "@x", "-abc", "天津", "-77.6%"],
+            "变化": [-77.6, 1.5, 2.25, 0.5, 3.0],
+        }
+    )
+    data = export.csv_bytes(frame)
+    assert data.startswith(BOM)
+    text = data[len(BOM) :].decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["单位", "变化"]
+    assert [r[0] for r in rows[1:]] == ["'=1+1", "'@x", "'-abc", "天津", "-77.6%"]
+    assert rows[1][1] == "-77.6"
+    assert text.splitlines()[1] == "'=1+1,-77.6"  # the number is written bare, not quoted or escaped
+
+
+def test_xlsx_bytes_sheets_and_headers():
+    data = export.xlsx_bytes(
+        {
+            "数据": pd.DataFrame({"单位": ["天津", "=1+1"], "总数": [870, 12156]}),
+            "来源": pd.DataFrame({"标题": ["座谈会"], "日期": ["2019-12"]}),
+        }
+    )
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["数据", "来源"]
+    sheet = book["数据"]
+    assert [c.value for c in sheet[1]] == ["单位", "总数"]
+    assert [c.value for c in sheet[2]] == ["天津", 870]
+    assert sheet["A3"].value == "'=1+1" and sheet["A3"].data_type == "s"
+    assert sheet["B3"].value == 12156
+    assert [c.value for c in book["来源"][1]] == ["标题", "日期"]
+
+
+@pytest.fixture
+def closure_charts(dashboard_db):
+    con = store.connect(dashboard_db)
+    try:
+        frame = labels.closures(queries.closures(con), "zh")
+    finally:
+        con.close()
+    return [
+        charts.closure_chart(group, "zh", "可比组：" + group.indicator_label.iloc[0])
+        for _, group in frame.groupby("indicator_id", sort=True)
+    ]
+
+
+def test_chart_png_of_the_closure_charts(closure_charts):
+    data = export.chart_png(closure_charts)
+    width, height = png_size(data)
+    assert width > 400 and height > 400, (width, height)
+
+
+def test_chart_svg_draws_chinese_text(closure_charts):
+    svg = export.chart_svg(closure_charts).decode("utf-8")
+    assert svg.startswith("<svg")
+    for text in ("天津", "内蒙古", "71.4% · 621/870", "61.4% · 7461/12156"):
+        assert text in svg, text

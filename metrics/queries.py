@@ -86,7 +86,7 @@ def bodies(con) -> pd.DataFrame:
     return con.execute(
         """SELECT b.* FROM bodies b JOIN body_kinds k USING (body_kind)
            WHERE body_id IN (SELECT body_id FROM measures)
-           ORDER BY k.sort_order, b.body_id"""
+           ORDER BY k.sort_order, b.rowid"""
     ).df()
 
 

@@ -13,7 +13,7 @@ from metrics import charts, labels
 from metrics.i18n import DEFINITIONS, definition, role_name, t
 from metrics.numbers import format_number, format_percent
 from metrics.ui import state
-from metrics.ui.downloads import downloads
+from metrics.ui.downloads import SOURCE_COLUMNS, downloads
 
 FIGURE_COLUMNS = {
     "figure_id": "col_figure_id",
@@ -231,9 +231,9 @@ def profile() -> None:
         labels.quantity_text(r.value, r.counter, r.qualifier, r.as_written, lang)
         for r in figures.itertuples()
     ]
-    row = bodies.set_index("body_id").loc[body]
     st.subheader(names[body])
-    st.caption(f"{row.body_kind} · {t('n_figures', lang, n=len(figures))}")
+    kind = figures.body_kind_label.iloc[0] if len(figures) else ""
+    st.caption(f"{kind} · {t('n_figures', lang, n=len(figures))}")
     history = state.query("closure_history", one)
     chart = None
     if history.groupby("measure_id").as_of.nunique().max() > 1:
@@ -245,11 +245,9 @@ def profile() -> None:
             f"{theme}（{len(group)}）" if lang == "zh" else f"{theme} ({len(group)})", expanded=True
         ):
             for r in group.itertuples():
-                st.markdown(
-                    f"**{r.measure_label}** · {r.role_label}: **{r.value_label}**"
-                    + (f" · {r.period}" if r.period else "")
-                    + f"\n\n> {r.evidence}"
-                )
+                role = "" if r.role == "value" else f" · {r.role_label}"
+                period = f" · {r.period}" if pd.notna(r.period) and r.period else ""
+                st.markdown(f"**{r.measure_label}**{role}: **{r.value_label}**{period}\n\n> {r.evidence}")
     downloads(figures, FIGURE_COLUMNS, [chart] if chart else [], t("page_profile", lang), lang, "profile")
 
 
@@ -280,8 +278,7 @@ def method() -> None:
     )
     st.dataframe(definitions, hide_index=True, width="stretch")
     st.subheader(t("method_sources", lang))
-    sources = state.table("sources")
-    st.dataframe(sources, hide_index=True, width="stretch")
+    st.dataframe(labels.table(state.table("sources"), SOURCE_COLUMNS, lang), hide_index=True, width="stretch")
     st.subheader(t("method_caveats", lang))
     notes = labels.names(state.query("figures"), lang)
     notes = notes[notes.note.notna() & (notes.note != "")]

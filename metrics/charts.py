@@ -17,8 +17,9 @@ FONT_STACK = f"{FONT}, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 GOOD, BAD, NEUTRAL = "#1a9850", "#d73027", "#9e9e9e"
 PART_COLOURS = ["#2166ac", "#67a9cf", "#fdb863", "#e0e0e0"]
 BAR_STEP = 30
-# Row labels take at most a third of a phone screen and 260 px elsewhere.
-LABEL_LIMIT = alt.ExprRef("containerSize()[0] < 600 ? 120 : 260")
+# Row labels take at most a third of a phone screen and 260 px elsewhere. Naming the `width`
+# signal makes Vega re-evaluate the limit when the container is resized.
+LABEL_LIMIT = alt.ExprRef("containerSize()[0] < 600 || width < 0 ? 120 : 260")
 SELECTION = "pick"
 
 

@@ -61,15 +61,23 @@ def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+IMAGE_LABEL_LIMIT = 260
+
+
 def static_spec(spec):
-    """A chart spec with its interactive selections removed, for rendering to an image."""
+    """A chart spec for rendering to an image: no interactive selections, and fixed label
+    widths where the screen version adapts them to its container."""
     if isinstance(spec, list):
         return [static_spec(item) for item in spec]
     if not isinstance(spec, dict):
         return spec
     if "condition" in spec and isinstance(spec["condition"], dict) and "param" in spec["condition"]:
         return {k: v for k, v in spec["condition"].items() if k not in ("param", "empty")}
-    return {k: static_spec(v) for k, v in spec.items() if k != "params"}
+    return {
+        k: IMAGE_LABEL_LIMIT if k == "labelLimit" and isinstance(v, dict) else static_spec(v)
+        for k, v in spec.items()
+        if k != "params"
+    }
 
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")

@@ -137,9 +137,14 @@ def closure_rows(at: AppTest) -> pd.DataFrame:
     )
 
 
+def chart_bodies_of(one_chart) -> set[str]:
+    """Every body_id in the data of one chart."""
+    return {b for f in chart_frames(one_chart) if "body_id" in f.columns for b in f.body_id}
+
+
 def chart_bodies(at: AppTest) -> set[str]:
     """Every body_id in the data of every chart of the page."""
-    return {b for f in all_frames(at) if "body_id" in f.columns for b in f.body_id}
+    return set().union(*(chart_bodies_of(c) for c in at.get("vega_lite_chart")))
 
 
 def chart(at: AppTest, key: str):
@@ -208,10 +213,13 @@ def test_closure_page_from_url_with_two_bodies_and_a_theme():
     at = open_page("closure", body=["天津", "内蒙古"], theme="为民服务解难题")
     rows = closure_rows(at)
     assert set(rows.index) == {TIANJIN_ROW, OPINIONS_ROW}
-    assert rows.closure_label.to_dict() == {TIANJIN_ROW: "71.4% · 621/870", OPINIONS_ROW: "61.4% · 7461/12156"}
+    assert rows.closure_label.to_dict() == {
+        TIANJIN_ROW: "71.4% · 621/870",
+        OPINIONS_ROW: "61.4% · 7461/12156",
+    }
     assert len(at.get("vega_lite_chart")) == 1
-    assert at.session_state["body"] == ["tianjin", "inner_mongolia"]
-    assert at.session_state["theme"] == ["serving_people"]
+    assert at.session_state["body"] == ["天津", "内蒙古"]
+    assert at.session_state["theme"] == ["为民服务解难题"]
     assert sorted(at.dataframe[0].value["单位"]) == ["内蒙古", "天津"]
 
 
@@ -223,7 +231,7 @@ def test_body_multiselect_narrows_the_charts_to_that_body(page):
     at = open_page(page)
     before = chart_bodies(at)
     assert "tianjin" in before and len(before) > 1
-    at.multiselect(key="body").set_value(["tianjin"]).run()
+    at.multiselect(key="body").set_value(["天津"]).run()
     assert not at.exception
     assert chart_bodies(at) == {"tianjin"}
     if page != "overview":
@@ -233,7 +241,7 @@ def test_body_multiselect_narrows_the_charts_to_that_body(page):
 def test_body_filter_leaves_one_closure_bar():
     at = open_page("closure")
     assert len(closure_rows(at)) == 5
-    at.multiselect(key="body").set_value(["tianjin"]).run()
+    at.multiselect(key="body").set_value(["天津"]).run()
     assert closure_rows(at).index.tolist() == [TIANJIN_ROW]
     assert len(at.dataframe[0].value) == 1
 
@@ -241,8 +249,8 @@ def test_body_filter_leaves_one_closure_bar():
 @pytest.mark.parametrize("page", ["overview", "closure", "cases", "reductions", "figures"])
 def test_impossible_filter_combination_shows_the_empty_message(page):
     at = open_page(page)
-    at.multiselect(key="body").set_value(["huaneng"])
-    at.multiselect(key="theme").set_value(["serving_people"]).run()
+    at.multiselect(key="body").set_value(["华能"])
+    at.multiselect(key="theme").set_value(["为民服务解难题"]).run()
     assert not at.exception
     assert any(NO_DATA_ZH in info.value for info in at.info), [i.value for i in at.info]
     assert not at.get("vega_lite_chart")
@@ -251,7 +259,7 @@ def test_impossible_filter_combination_shows_the_empty_message(page):
 
 def test_impossible_combination_from_the_url():
     at = open_page("closure", body="华能", theme="为民服务解难题")
-    assert at.session_state["body"] == ["huaneng"]
+    assert at.session_state["body"] == ["华能"]
     assert any(NO_DATA_ZH in info.value for info in at.info)
 
 
@@ -266,16 +274,16 @@ def test_url_round_trip_restores_the_same_view():
     check of bound parameters (invalid values are removed from at.query_params).
     """
     at = open_page("closure")
-    at.multiselect(key="body").set_value(["tianjin", "inner_mongolia"])
-    at.multiselect(key="theme").set_value(["serving_people"]).run()
+    at.multiselect(key="body").set_value(["天津", "内蒙古"])
+    at.multiselect(key="theme").set_value(["为民服务解难题"]).run()
     shown = closure_rows(at)
     assert set(shown.index) == {TIANJIN_ROW, OPINIONS_ROW}
 
     url = {"body": ["天津", "内蒙古"], "theme": "为民服务解难题"}
     fresh = open_page("closure", **url)
     assert fresh.query_params == url
-    assert fresh.multiselect(key="body").value == ["tianjin", "inner_mongolia"]
-    assert fresh.multiselect(key="theme").value == ["serving_people"]
+    assert fresh.multiselect(key="body").value == ["天津", "内蒙古"]
+    assert fresh.multiselect(key="theme").value == ["为民服务解难题"]
     pd.testing.assert_frame_equal(closure_rows(fresh), shown)
 
 
@@ -284,8 +292,8 @@ def test_english_url_round_trip():
     at = open_page("closure", **url)
     assert at.query_params == url
     assert at.session_state["lang"] == "en"
-    assert at.session_state["body"] == ["tianjin"]
-    assert at.session_state["indicator"] == ["public_requests_closure"]
+    assert at.session_state["body"] == ["Tianjin"]
+    assert at.session_state["indicator"] == ["Public requests resolved"]
     assert closure_rows(at).closure_label.to_dict() == {TIANJIN_ROW_EN: "71.4% · 621 of 870"}
 
 
@@ -323,8 +331,8 @@ def test_english_chart_labels_have_no_chinese(page):
 def test_click_on_a_closure_bar_filters_to_that_body():
     at = open_page("closure")
     click_chart(at, "closure_public_requests_closure", [{"body_id": "inner_mongolia"}])
-    assert at.session_state["body"] == ["inner_mongolia"]
-    assert at.multiselect(key="body").value == ["inner_mongolia"]
+    assert at.session_state["body"] == ["内蒙古"]
+    assert at.multiselect(key="body").value == ["内蒙古"]
     assert chart_bodies(at) == {"inner_mongolia"}
     assert set(closure_rows(at).index) == {OPINIONS_ROW, IM_INSPECTION_ROW, IM_ENVIRONMENT_ROW}
 
@@ -335,18 +343,14 @@ def test_click_on_a_cases_bar_filters_to_that_body():
         c.proto.id.rsplit("-", 1)[1] for c in at.get("vega_lite_chart") if "tianjin" in chart_bodies_of(c)
     )
     click_chart(at, key, [{"body_id": "tianjin"}])
-    assert at.session_state["body"] == ["tianjin"]
+    assert at.session_state["body"] == ["天津"]
     assert chart_bodies(at) == {"tianjin"}
-
-
-def chart_bodies_of(one_chart) -> set[str]:
-    return {b for f in chart_frames(one_chart) if "body_id" in f.columns for b in f.body_id}
 
 
 def test_empty_chart_selection_keeps_the_filter():
     at = open_page("closure", body="天津")
     click_chart(at, "closure_public_requests_closure", [])
-    assert at.session_state["body"] == ["tianjin"]
+    assert at.session_state["body"] == ["天津"]
     assert chart_bodies(at) == {"tianjin"}
 
 
@@ -359,14 +363,14 @@ def test_pick_body_reads_the_selection_dict():
         st.session_state["chart"] = {"selection": {"pick": [{"body_id": "mca"}, {"body_id": "tianjin"}]}}
         state.pick_body("chart")
         st.session_state["unselected"] = {"selection": {"pick": []}}
-        st.session_state["body"] = ["shanghai"]
+        st.session_state["body"] = ["上海"]
         state.pick_body("unselected")
         state.pick_body("missing_chart")
         st.write(",".join(st.session_state["body"]))
 
     at = AppTest.from_function(app).run()
     assert not at.exception
-    assert at.markdown[0].value == "shanghai"
+    assert at.markdown[0].value == "上海"
 
     def first_pick():
         import streamlit as st
@@ -379,7 +383,7 @@ def test_pick_body_reads_the_selection_dict():
 
     at = AppTest.from_function(first_pick).run()
     assert not at.exception
-    assert at.markdown[0].value == "mca"
+    assert at.markdown[0].value == "民政部"
 
 
 # --- downloads --------------------------------------------------------------------------------------
@@ -400,7 +404,7 @@ def test_download_buttons_per_page(page):
 
 def test_closure_downloads_filtered_to_tianjin(media):
     at = open_page("closure")
-    at.multiselect(key="body").set_value(["tianjin"]).run()
+    at.multiselect(key="body").set_value(["天津"]).run()
     files = {key: media.file(button) for key, button in download_buttons(at).items()}
     names = {key: name for key, (name, _) in files.items()}
     assert names == {

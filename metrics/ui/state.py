@@ -16,8 +16,6 @@ from metrics import charts, paths, queries, store
 from metrics.i18n import LANG_NAMES, LANGS, t
 from metrics.queries import Filters
 
-FILTER_KEYS = ("kind", "body", "theme", "indicator")
-
 
 def db_stamp() -> tuple[str, int, int]:
     """Identity of the current database file: path, inode and modification time."""
@@ -63,14 +61,55 @@ def lang() -> str:
     return st.session_state.get("lang") or "zh"
 
 
+# Widgets whose values are names: URL key -> (table, id column, name column stem, label key).
+# Their values (and so the URL) are names in the current language, which makes links readable
+# (?body=天津, ?lang=English&body=Tianjin); a language switch translates them.
+NAMED = {
+    "kind": ("body_kinds", "body_kind", "name", "filter_kind"),
+    "body": ("bodies", "body_id", "short", "filter_body"),
+    "theme": ("themes", "theme_id", "name", "filter_theme"),
+    "indicator": ("indicators", "indicator_id", "name", "filter_indicator"),
+    "profile": ("bodies", "body_id", "name", "profile_pick"),
+}
+FILTER_KEYS = ("kind", "body", "theme", "indicator")
+
+
+def names(key: str, lang_: str | None = None) -> dict[str, str]:
+    """Display name of every id the widget ``key`` offers, in ``lang_`` (default: current)."""
+    table_name, id_column, stem, _ = NAMED[key]
+    frame = table(table_name)
+    return dict(zip(frame[id_column], frame[f"{stem}_{'en' if (lang_ or lang()) == 'en' else 'zh'}"]))
+
+
+def ids(key: str) -> tuple[str, ...]:
+    """Ids chosen in the widget ``key`` (whose values are names in the current language)."""
+    by_name = {name: id_ for id_, name in names(key).items()}
+    value = st.session_state.get(key) or ()
+    chosen = [value] if isinstance(value, str) else value
+    return tuple(by_name[name] for name in chosen if name in by_name)
+
+
 def filters() -> Filters:
-    get = st.session_state.get
     return Filters(
-        body_kinds=tuple(get("kind") or ()),
-        bodies=tuple(get("body") or ()),
-        themes=tuple(get("theme") or ()),
-        indicators=tuple(get("indicator") or ()),
+        body_kinds=ids("kind"), bodies=ids("body"), themes=ids("theme"), indicators=ids("indicator")
     )
+
+
+def _switch_language() -> None:
+    """Language callback: carry every chosen name over into the new language."""
+    new = lang()
+    old = next(code for code in LANGS if code != new)
+    for key in NAMED:
+        value = st.session_state.get(key)
+        if not value:
+            continue
+        old_ids = {name: id_ for id_, name in names(key, old).items()}
+        new_names = names(key, new)
+
+        def translate(name: str, old_ids=old_ids, new_names=new_names) -> str:
+            return new_names.get(old_ids.get(name), name)
+
+        st.session_state[key] = translate(value) if isinstance(value, str) else [translate(v) for v in value]
 
 
 def _clear() -> None:
@@ -82,23 +121,13 @@ def pick_body(chart_key: str) -> None:
     """Chart click callback: filter the dashboard to the clicked body."""
     selection = st.session_state.get(chart_key, {}).get("selection", {}).get("pick") or []
     if selection:
-        st.session_state["body"] = [selection[0]["body_id"]]
+        st.session_state["body"] = [names("body").get(selection[0]["body_id"], selection[0]["body_id"])]
 
 
-def _names(frame: pd.DataFrame, key: str, column: str, lang_: str) -> dict[str, str]:
-    """Display name of each id: ``column`` + '_zh' or '_en'."""
-    return dict(zip(frame[key], frame[f"{column}_{'en' if lang_ == 'en' else 'zh'}"]))
-
-
-def _filter(label: str, key: str, names: dict[str, str], lang_: str) -> list[str]:
-    """A sidebar multiselect of ids shown by name, bound to the URL parameter ``key``."""
-    return st.sidebar.multiselect(
-        t(label, lang_),
-        list(names),
-        format_func=lambda value: names.get(value, value),
-        key=key,
-        bind="query-params",
-        placeholder=t("filter_all", lang_),
+def _filter(key: str, options: list[str], lang_: str) -> None:
+    """A sidebar multiselect of names, bound to the URL parameter ``key``."""
+    st.sidebar.multiselect(
+        t(NAMED[key][3], lang_), options, key=key, bind="query-params", placeholder=t("filter_all", lang_)
     )
 
 
@@ -106,17 +135,22 @@ def sidebar() -> None:
     """Language switch and filters; every value lives in the URL."""
     side = st.sidebar
     lang_ = side.radio(
-        "语言 / Language", LANGS, format_func=LANG_NAMES.get, key="lang", horizontal=True, bind="query-params"
+        "语言 / Language",
+        LANGS,
+        format_func=LANG_NAMES.get,
+        key="lang",
+        horizontal=True,
+        bind="query-params",
+        on_change=_switch_language,
     )
     side.subheader(t("filters", lang_))
-    kinds = _filter("filter_kind", "kind", _names(table("body_kinds"), "body_kind", "name", lang_), lang_)
+    _filter("kind", list(names("kind").values()), lang_)
     bodies = table("bodies")
-    if kinds:
+    if kinds := ids("kind"):
         bodies = bodies[bodies.body_kind.isin(kinds)]
-    _filter("filter_body", "body", _names(bodies, "body_id", "short", lang_), lang_)
-    _filter("filter_theme", "theme", _names(table("themes"), "theme_id", "name", lang_), lang_)
-    _filter(
-        "filter_indicator", "indicator", _names(table("indicators"), "indicator_id", "name", lang_), lang_
-    )
+    body_names = names("body")
+    _filter("body", [body_names[b] for b in bodies.body_id], lang_)
+    _filter("theme", list(names("theme").values()), lang_)
+    _filter("indicator", list(names("indicator").values()), lang_)
     side.button(t("clear_filters", lang_), on_click=_clear, key="clear")
     side.caption(t("link_hint", lang_))

@@ -218,12 +218,13 @@ def profile() -> None:
     bodies = state.table("bodies")
     if f.bodies:
         bodies = bodies[bodies.body_id.isin(f.bodies)]
-    names = dict(zip(bodies.body_id, bodies["name_en" if lang == "en" else "name_zh"]))
     if empty(bodies, lang):
         return
-    body = st.selectbox(
-        t("profile_pick", lang), list(names), format_func=names.get, key="profile", bind="query-params"
+    names = state.names("profile")
+    st.selectbox(
+        t("profile_pick", lang), [names[b] for b in bodies.body_id], key="profile", bind="query-params"
     )
+    body = (state.ids("profile") or tuple(bodies.body_id))[0]
     one = type(f)(bodies=(body,))
     figures = labels.names(state.query("figures", one), lang)
     figures["role_label"] = [role_name(r, lang) for r in figures.role]

@@ -14,12 +14,14 @@ PAGES = [
     ("profile", ":material/account_balance:"),
     ("figures", ":material/table_view:"),
     ("method", ":material/menu_book:"),
+    ("importer", ":material/upload_file:"),
 ]
 
 st.set_page_config(
     page_title="整改看板 · Rectification dashboard", page_icon=":material/fact_check:", layout="wide"
 )
 state.sidebar()
+state.watch_database()
 lang = state.lang()
 st.navigation(
     [

@@ -8,9 +8,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
-from metrics import export, paths, queries, store
+import pandas as pd
+
+from metrics import batches, export, ingest, paths, queries, store
 
 EXPORTS = {
     "figures": (
@@ -106,6 +109,21 @@ def parser() -> argparse.ArgumentParser:
         description="validate data/ and report every problem as file:row:column: reason",
     )
     check.add_argument("--data", type=Path, default=paths.DATA_DIR, help="folder of curated CSVs")
+    importing = add(
+        "import", "check a CSV/XLSX file of new figures and, if every row passes, add it as a batch"
+    )
+    importing.add_argument("file", type=Path, help="CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX file")
+    importing.add_argument("--dry-run", action="store_true", help="only check; write nothing")
+    add("batches", "list imported batches (id, file name, sha256, time, rows) as CSV")
+    rollback = add("rollback", "remove exactly one imported batch and rebuild")
+    rollback.add_argument("batch", help="batch id (see the batches command)")
+    template = sub.add_parser(
+        "template",
+        help="write an empty import file to fill in",
+        description="write an empty import file to fill in",
+    )
+    template.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    template.add_argument("--out", type=Path, help="file to write (default: stdout)")
     bench = add("bench", "measure every dashboard page's rerun time (AppTest) and print a report")
     bench.add_argument(
         "--rounds", type=int, default=3, help="passes over the filter sets per page (default 3)"
@@ -113,7 +131,72 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", type=Path, default=Path("bench-report.json"), help="JSON report file")
     for name, (_, what, _) in EXPORTS.items():
         add(name, f"write {what} as CSV to stdout (builds the database first if missing)")
+    _add_extract_commands(sub)
     return p
+
+
+# --- figure proposals from a text (metrics.extract); these never touch the database ---
+
+EXTRACT_COMMANDS = ("extract", "evaluate-extract", "extract-bench")
+
+
+def _add_extract_commands(sub) -> None:
+    text_help = "UTF-8 or GBK/GB18030 text file"
+    cmd = sub.add_parser(
+        "extract",
+        help="propose figures from a report text (one row per proposal)",
+        description="propose figures from a report text (one row per proposal)",
+    )
+    cmd.add_argument("file", type=Path, metavar="FILE", help=text_help)
+    cmd.add_argument("--format", choices=["csv", "json"], default="csv", help="output format (default csv)")
+    what = "compare the proposals for the first source with its curated figures"
+    cmd = sub.add_parser("evaluate-extract", help=what, description=what)
+    cmd.add_argument("--text", type=Path, help=f"{text_help} (default: the first source)")
+    what = "measure the throughput of extract in MB/s on the first source repeated"
+    cmd = sub.add_parser("extract-bench", help=what, description=what)
+    cmd.add_argument("--text", type=Path, help=f"{text_help} (default: the first source)")
+    cmd.add_argument("--bytes", type=int, default=2_000_000, help="bytes of repeated text (default 2000000)")
+    cmd.add_argument("--runs", type=int, default=5, help="runs; the median is reported (default 5)")
+
+
+def _run_extract_command(args) -> int:
+    import json
+
+    from metrics import evaluate_extract, extract
+
+    try:
+        path = getattr(args, "file", None) or args.text or evaluate_extract.first_source_path()
+        text = extract.read_text(path)
+    except (OSError, ValueError) as error:
+        print(f"cannot read the text: {error}", file=sys.stderr)
+        return 2
+    if args.command == "extract":
+        proposals = extract.extract(text)
+        if args.format == "json":
+            out = json.dumps(extract.to_records(proposals), ensure_ascii=False, indent=1) + "\n"
+            sys.stdout.buffer.write(out.encode("utf-8"))
+        else:
+            sys.stdout.buffer.write(export.csv_bytes(extract.to_frame(proposals), bom=False))
+        return 0
+    if args.command == "extract-bench":
+        result = evaluate_extract.bench(args.bytes, text=text, runs=args.runs)
+        print(
+            f"{result['mb_per_s']:.2f} MB/s ({result['bytes'] / 1e6:.2f} MB, "
+            f"median of {result['runs']} runs, {result['proposals']} proposals)"
+        )
+        return 0
+    result = evaluate_extract.evaluate(text, evaluate_extract.gold_figures())
+    print(
+        f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  F1 {result['f1']:.3f}  "
+        f"({result['matched']} matched of {result['gold']} curated, {result['proposed']} proposed)"
+    )
+    print(f"misses ({len(result['misses'])}):")
+    for g in result["misses"]:
+        print(f"  {g['body_zh'] or '-'}  {g['as_written']}  {g['value']}  at {g['start']}")
+    print(f"false positives ({len(result['false_positives'])}):")
+    for p in result["false_positives"]:
+        print(f"  {p['body_zh'] or '-'}  {p['as_written']}  {p['value']}  at {p['start']}  {p['evidence']}")
+    return 0
 
 
 def _report(error: store.DataError) -> int:
@@ -123,14 +206,65 @@ def _report(error: store.DataError) -> int:
     return 1
 
 
+def _import(file: Path, db: Path, dry_run: bool) -> int:
+    try:
+        data = file.read_bytes()
+        if dry_run:
+            checked, batch = ingest.check(data, file.name), None
+        else:
+            checked, batch = ingest.import_file(data, file.name, db)
+    except (OSError, ingest.UnreadableFile) as error:
+        print(f"{file}: cannot read: {error}", file=sys.stderr)
+        return 2
+    if checked.duplicate_of:
+        print(f"{file}: already imported as batch {checked.duplicate_of}; nothing added", file=sys.stderr)
+        return 0
+    if checked.problems:
+        for problem in checked.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(checked.problems)} problem(s); nothing was written.", file=sys.stderr)
+        return 1
+    figures = len(checked.tables["figures"])
+    if batch is None:
+        print(f"{file}: {figures} figures OK (dry run; nothing written)", file=sys.stderr)
+    else:
+        print(f"imported {figures} figures from {file} as batch {batch.batch_id}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command in EXTRACT_COMMANDS:
+        return _run_extract_command(args)
     try:
         if args.command == "check":
             store.load_checked(args.data, paths.sources_dir(), store.require_source_texts())
             print("data OK", file=sys.stderr)
             return 0
+        if args.command == "template":
+            data = ingest.template(args.format)
+            if args.out:
+                args.out.write_bytes(data)
+            else:
+                sys.stdout.buffer.write(data)
+            return 0
         db = args.db or paths.default_db()
+        if args.command == "import":
+            return _import(args.file, db, args.dry_run)
+        if args.command == "batches":
+            listing = pd.DataFrame([asdict(b) for b in batches.list_batches(paths.imports_dir())])
+            sys.stdout.buffer.write(export.csv_bytes(listing, bom=False))
+            return 0
+        if args.command == "rollback":
+            try:
+                batch = ingest.rollback(args.batch, db)
+            except KeyError as error:
+                print(error.args[0], file=sys.stderr)
+                return 2
+            print(
+                f"rolled back {batch.batch_id} ({batch.rows} figures from {batch.file_name})", file=sys.stderr
+            )
+            return 0
         if args.command == "build":
             counts = store.build(db, data_dir=args.data)
             print(f"built {db}: " + ", ".join(f"{n} {t}" for t, n in counts.items()), file=sys.stderr)

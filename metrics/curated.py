@@ -110,6 +110,19 @@ def read_tables(data_dir: Path = paths.DATA_DIR) -> dict[str, pd.DataFrame]:
     return {name: read_csv_text(data_dir / f"{name}.csv") for name in TABLES}
 
 
-def csv_row(index: int) -> int:
-    """Line number in the file of the DataFrame row ``index`` (see ``read_csv_text``)."""
-    return int(index)
+def location(table: str, index) -> tuple[str, int]:
+    """(file, line) of the DataFrame row ``index`` of ``table``.
+
+    Curated rows are indexed by their line in ``<table>.csv``; rows from elsewhere (an import
+    file, a stored batch) are indexed by a (file, line) tuple.
+    """
+    if isinstance(index, tuple):
+        return index
+    return f"{table}.csv", int(index)
+
+
+def with_location(df: pd.DataFrame, file: str, lines) -> pd.DataFrame:
+    """``df`` indexed by (file, line) tuples, so its problems are reported against ``file``."""
+    out = df.copy()
+    out.index = pd.Index([(file, int(line)) for line in lines], tupleize_cols=False)
+    return out

@@ -19,6 +19,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_profile": ("单位画像", "Body profile"),
     "page_figures": ("数据明细", "Figures"),
     "page_method": ("说明", "Method"),
+    "page_importer": ("数据导入", "Import"),
     # filters
     "language": ("语言", "Language"),
     "filters": ("筛选", "Filters"),
@@ -124,6 +125,53 @@ TEXT: dict[str, tuple[str, str]] = {
         "Every figure is kept as written: nothing is rounded or corrected.",
     ),
     "approximate": ("约数", "approximate"),
+    # import
+    "import_intro": (
+        "上传填好的模板（CSV 或 Excel），逐行检查后确认导入；任何一行有问题则不写入任何内容。",
+        "Upload a filled-in template (CSV or Excel); every row is checked and nothing is written unless all pass.",
+    ),
+    "import_disabled": (
+        "数据导入仅供编辑人员使用，当前未启用。启用方法：启动看板前设置环境变量 METRICS_EDITOR_PASSWORD，例如 METRICS_EDITOR_PASSWORD=口令 make run。",
+        "Importing is for editors and is not enabled. To enable it, set METRICS_EDITOR_PASSWORD before starting the dashboard, e.g. METRICS_EDITOR_PASSWORD=secret make run.",
+    ),
+    "password": ("编辑口令", "Editor password"),
+    "wrong_password": ("口令不正确。", "Wrong password."),
+    "template": ("导入模板", "Import template"),
+    "template_csv": ("模板 CSV", "Template CSV"),
+    "template_xlsx": ("模板 Excel（含字段说明）", "Template Excel (with a guide)"),
+    "upload": ("选择要导入的文件", "Choose a file to import"),
+    "too_big": (
+        "文件为 {size:.1f} MB，超过上限 {limit:.0f} MB。请拆分后分批导入。",
+        "The file is {size:.1f} MB, over the {limit:.0f} MB limit. Split it into several batches.",
+    ),
+    "unreadable": ("无法读取该文件：{reason}", "Cannot read the file: {reason}"),
+    "already_imported": (
+        "该文件已于批次 {batch} 导入，无需重复导入。",
+        "This file was already imported as batch {batch}; nothing to add.",
+    ),
+    "problems_found": (
+        "发现 {n} 个问题，未写入任何内容。请按下表修改后重新上传：",
+        "{n} problem(s) found; nothing was written. Fix them and upload again:",
+    ),
+    "rows_ok": (
+        "{n} 个数字全部通过检查。确认后导入：",
+        "All {n} figures pass the checks. Confirm to import:",
+    ),
+    "confirm_import": ("确认导入", "Import"),
+    "imported": (
+        "已导入 {n} 个数字，批次 {batch}。看板已更新。",
+        "Imported {n} figures as batch {batch}. The dashboard is updated.",
+    ),
+    "batches": ("已导入的批次", "Imported batches"),
+    "no_batches": ("尚无导入的批次。", "No batches imported yet."),
+    "rollback": ("撤销批次", "Roll back a batch"),
+    "rollback_confirm": ("我确认撤销该批次的全部数字", "I confirm: remove every figure of this batch"),
+    "rolled_back": ("已撤销批次 {batch}（{n} 个数字）。", "Rolled back batch {batch} ({n} figures)."),
+    "col_file": ("文件", "File"),
+    "col_line": ("行", "Row"),
+    "col_batch": ("批次", "Batch"),
+    "col_imported_at": ("导入时间", "Imported at"),
+    "col_rows": ("数字个数", "Figures"),
     # columns
     "col_figure_id": ("编号", "Figure id"),
     "col_body": ("单位", "Body"),

@@ -1,8 +1,9 @@
 """Every path the project uses, in one place.
 
 Environment variables override the defaults:
-``METRICS_DB`` (the DuckDB file) and ``METRICS_SOURCES_DIR`` (the folder with
-source texts, which are inputs and never part of the repository).
+``METRICS_DB`` (the DuckDB file), ``METRICS_SOURCES_DIR`` (the folder with
+source texts, which are inputs and never part of the repository) and
+``METRICS_IMPORTS_DIR`` (imported batches, kept beside the curated data).
 """
 
 import os
@@ -21,3 +22,8 @@ def default_db() -> Path:
 def sources_dir() -> Path:
     """Folder holding source texts: ``$METRICS_SOURCES_DIR`` or ``../shared/seeds``."""
     return Path(os.environ.get("METRICS_SOURCES_DIR") or ROOT.parent / "shared" / "seeds")
+
+
+def imports_dir(data_dir: Path = DATA_DIR) -> Path:
+    """Imported batches: ``$METRICS_IMPORTS_DIR`` or ``<data_dir>/imports`` (not in git)."""
+    return Path(os.environ.get("METRICS_IMPORTS_DIR") or data_dir / "imports")

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from metrics import curated, paths, schema
+from metrics import batches, curated, paths, schema
 from metrics.validate import Problem, read_source_texts, validate
 
 
@@ -32,17 +34,27 @@ def require_source_texts() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
-def load_checked(data_dir: Path, sources_dir: Path, require_texts: bool):
-    """Curated tables (as text), columns and source texts; raises DataError on any problem."""
+def load_checked(
+    data_dir: Path,
+    sources_dir: Path,
+    require_texts: bool,
+    imports_dir: Path | None = None,
+    pending: dict[str, pd.DataFrame] | None = None,
+):
+    """Curated tables plus stored batches plus ``pending`` rows (as text), the columns and the
+    source texts; raises DataError listing every problem."""
     columns = curated.dictionary(data_dir / "dictionary.csv")
     try:
-        tables = curated.read_tables(data_dir)
+        tables = batches.with_batches(
+            curated.read_tables(data_dir), imports_dir or paths.imports_dir(data_dir)
+        )
     except curated.CsvShapeError as error:
         raise DataError([Problem(error.path.name, error.line, "", error.reason)]) from error
     except OSError as error:
-        raise DataError(
-            [Problem(str(error.filename or data_dir), 1, "", error.strerror or str(error))]
-        ) from error
+        name = Path(error.filename).name if error.filename else str(data_dir)
+        raise DataError([Problem(name, 1, "", error.strerror or str(error))]) from error
+    if pending:
+        tables = batches.union(tables, pending)
     texts = read_source_texts(tables["sources"], sources_dir)
     problems = validate(tables, columns, texts, require_texts)
     if problems:
@@ -64,12 +76,20 @@ def build(
     data_dir: Path = paths.DATA_DIR,
     sources_dir: Path | None = None,
     require_texts: bool | None = None,
+    imports_dir: Path | None = None,
+    pending: dict[str, pd.DataFrame] | None = None,
+    before_swap: Callable[[], None] | None = None,
 ) -> dict[str, int]:
-    """Validate ``data_dir`` and build ``db_path`` atomically. Returns row counts per table."""
+    """Validate the curated data, the stored batches and ``pending`` rows, and build ``db_path``
+    atomically: the new file replaces the old one only when complete. ``before_swap`` runs
+    after the new file is complete and before it replaces the old one (an import stores its
+    batch there). Returns row counts per table."""
     db_path = Path(db_path or paths.default_db())
     sources_dir = Path(sources_dir or paths.sources_dir())
+    imports_dir = imports_dir or paths.imports_dir(data_dir)
     require_texts = require_source_texts() if require_texts is None else require_texts
-    tables, columns, texts = load_checked(data_dir, sources_dir, require_texts)
+    tables, columns, texts = load_checked(data_dir, sources_dir, require_texts, imports_dir, pending)
+    stored = batches.list_batches(imports_dir)
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=db_path.name + ".", suffix=".tmp", dir=db_path.parent)
@@ -89,12 +109,18 @@ def build(
                 [
                     datetime.now(UTC).replace(tzinfo=None),
                     str(data_dir),
-                    all(t.text is not None for t in texts.values()),
+                    all(t.text is not None for t in texts.values() if t.data is not None),
                 ],
             )
+            listing = pd.DataFrame(  # noqa: F841 (read by DuckDB)
+                [asdict(b) for b in stored], columns=[f.name for f in fields(batches.Batch)]
+            ).astype(str)
+            con.execute("CREATE TABLE batches AS SELECT * FROM listing")
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        if before_swap:
+            before_swap()
         os.replace(tmp, db_path)
     finally:
         for leftover in (tmp, Path(str(tmp) + ".wal")):

@@ -52,8 +52,8 @@ class Problems(list):
     """A list of Problem with a helper to add one for a table cell."""
 
     def add(self, table: str, index: int | None, column: str, reason: str) -> None:
-        row = 1 if index is None else curated.csv_row(index)
-        self.append(Problem(f"{table}.csv", row, column, reason))
+        file, row = (f"{table}.csv", 1) if index is None else curated.location(table, index)
+        self.append(Problem(file, row, column, reason))
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,9 @@ def read_source_texts(sources: pd.DataFrame, folder: Path) -> dict[str, SourceTe
     """Source texts by source_id, read from ``folder`` (missing files give data None)."""
     texts = {}
     for row in sources.itertuples():
+        if not row.file_name:
+            texts[row.source_id] = SourceText(row.source_id, folder, None, None)
+            continue
         path = folder / row.file_name
         data = path.read_bytes() if path.is_file() else None
         try:
@@ -185,8 +188,8 @@ def check_figures(figures: pd.DataFrame, measures: pd.DataFrame) -> Problems:
                 "figures",
                 index,
                 "role",
-                f"conflicts with figures.csv row {curated.csv_row(seen[key])}: "
-                f"a second {f.role!r} for measure {f.measure_id!r} as of {f.as_of}",
+                "conflicts with {} row {}: ".format(*curated.location("figures", seen[key]))
+                + f"a second {f.role!r} for measure {f.measure_id!r} as of {f.as_of}",
             )
         seen.setdefault(key, index)
         problems.extend(_value_problems(index, f))
@@ -240,28 +243,31 @@ def _value_problems(index, f) -> Problems:
 
 
 def _closure_problems(figures: pd.DataFrame, kind_of: dict) -> Problems:
+    """Parts never exceed the total in force: the one reported at that date or the latest before."""
     problems = Problems()
     closure = figures[figures.measure_id.map(kind_of) == "closure"]
-    for (_, _), group in closure.groupby(["measure_id", "as_of"]):
-        values = {}
-        for index, f in group.iterrows():
-            if (value := finite(f.value)) is not None:
-                values[f.role] = (value, index)
-        if "total" not in values:
-            continue
-        total = values["total"][0]
-        parts = [values[role] for role in CLOSURE_PARTS if role in values]
-        for value, index in parts:
-            if value > total:
-                problems.add("figures", index, "value", f"{value} exceeds the measure's total {total}")
-        if parts and sum(v for v, _ in parts) > total:
-            index = max(i for _, i in parts)
-            problems.add(
-                "figures",
-                index,
-                "value",
-                f"parts add up to {sum(v for v, _ in parts)}, more than the total {total}",
-            )
+    for _, measure in closure.groupby("measure_id"):
+        total = None
+        for _, group in sorted(measure.groupby("as_of"), key=lambda item: item[0]):
+            values = {}
+            for index, f in group.iterrows():
+                if (value := finite(f.value)) is not None:
+                    values[f.role] = (value, index)
+            if "total" in values:
+                total = values["total"][0]
+            parts = [values[role] for role in CLOSURE_PARTS if role in values]
+            if total is None or not parts:
+                continue
+            for value, index in parts:
+                if value > total:
+                    problems.add("figures", index, "value", f"{value} exceeds the measure's total {total}")
+            if sum(v for v, _ in parts) > total:
+                problems.add(
+                    "figures",
+                    parts[-1][1],
+                    "value",
+                    f"parts add up to {sum(v for v, _ in parts)}, more than the total {total}",
+                )
     return problems
 
 
@@ -269,6 +275,12 @@ def check_sources(sources: pd.DataFrame, texts: dict[str, SourceText], require: 
     """Source texts match their checksum; a missing text is a problem when required."""
     problems = Problems()
     for index, s in sources.iterrows():
+        if not s.file_name:
+            if s.sha256:
+                problems.add("sources", index, "file_name", "a SHA-256 is given but no file_name")
+            continue
+        if not s.sha256:
+            problems.add("sources", index, "sha256", f"required with file_name {s.file_name!r}")
         text = texts[s.source_id]
         if text.data is None:
             if require:
@@ -277,7 +289,7 @@ def check_sources(sources: pd.DataFrame, texts: dict[str, SourceText], require: 
         if text.text is None:
             problems.add("sources", index, "file_name", f"{text.path} is not UTF-8 text")
         digest = hashlib.sha256(text.data).hexdigest()
-        if digest != s.sha256:
+        if s.sha256 and digest != s.sha256:
             problems.add("sources", index, "sha256", f"{text.path} has SHA-256 {digest}, not {s.sha256}")
     return problems
 

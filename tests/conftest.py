@@ -21,6 +21,20 @@ DATA_DIR = ROOT / "data"
 SOURCE_FILE = "000_51c61d9e97b41153.txt"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_local_state(tmp_path_factory):
+    """Tests never see a developer's own imported batches or database: both point into tmp."""
+    saved = {key: os.environ.get(key) for key in ("METRICS_IMPORTS_DIR", "METRICS_DB")}
+    os.environ["METRICS_IMPORTS_DIR"] = str(tmp_path_factory.mktemp("imports"))
+    os.environ["METRICS_DB"] = str(tmp_path_factory.mktemp("default-db") / "metrics.duckdb")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def source_path() -> Path:
     """Where the source text must be (``$METRICS_SOURCES_DIR`` or ``../shared/seeds``)."""

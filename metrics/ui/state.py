@@ -57,6 +57,16 @@ def chart_spec(builder: str, df: pd.DataFrame, lang_: str, title: str) -> dict:
     return getattr(charts, builder)(df, lang_, title).to_dict(validate=False)
 
 
+@st.fragment(run_every="5s")
+def watch_database() -> None:
+    """Rerun the app when a new database file has been swapped in (an import, a rebuild),
+    so an open dashboard shows new figures without the reader doing anything."""
+    stamp = db_stamp()
+    if st.session_state.setdefault("db_stamp", stamp) != stamp:
+        st.session_state["db_stamp"] = stamp
+        st.rerun(scope="app")
+
+
 def lang() -> str:
     return st.session_state.get("lang") or "zh"
 

@@ -4,12 +4,15 @@ inputs -> query -> labels -> chart -> table -> downloads.
 
 from __future__ import annotations
 
+import hmac
+import os
+from dataclasses import asdict
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from metrics import charts, labels
+from metrics import batches, charts, ingest, labels, paths
 from metrics.i18n import DEFINITIONS, definition, role_name, t
 from metrics.numbers import format_number, format_percent
 from metrics.ui import state
@@ -308,3 +311,100 @@ def method() -> None:
     }
     st.dataframe(labels.table(left_out, columns, lang), hide_index=True, width="stretch")
     downloads(left_out, columns, [], t("page_method", lang), lang, "method")
+
+
+def importer() -> None:
+    """数据导入: editors upload a file, see every problem by row, confirm, list and roll back batches."""
+    lang = header("page_importer", "import_intro")
+    password = os.environ.get("METRICS_EDITOR_PASSWORD", "")
+    template = st.columns(2)
+    template[0].download_button(
+        t("template_csv", lang),
+        ingest.template("csv"),
+        "import_template.csv",
+        "text/csv",
+        key="template_csv",
+        on_click="ignore",
+    )
+    template[1].download_button(
+        t("template_xlsx", lang),
+        lambda: ingest.template("xlsx"),
+        "import_template.xlsx",
+        key="template_xlsx",
+        on_click="ignore",
+    )
+    if not password:
+        st.info(t("import_disabled", lang), icon=":material/lock:")
+        return
+    if not st.session_state.get("editor"):
+        entered = st.text_input(t("password", lang), type="password", key="editor_password")
+        if entered and hmac.compare_digest(entered.encode(), password.encode()):
+            st.session_state["editor"] = True
+            st.rerun()
+        elif entered:
+            st.error(t("wrong_password", lang))
+        return
+    upload = st.file_uploader(t("upload", lang), type=["csv", "xlsx"], key="upload")
+    if upload is not None:
+        _check_upload(upload.getvalue(), upload.name, lang)
+    _batches(lang)
+
+
+def _check_upload(data: bytes, name: str, lang: str) -> None:
+    if len(data) > ingest.MAX_BYTES:
+        st.error(t("too_big", lang, size=len(data) / 2**20, limit=ingest.MAX_BYTES / 2**20))
+        return
+    try:
+        checked = ingest.check(data, name)
+    except ingest.UnreadableFile as error:
+        st.error(t("unreadable", lang, reason=error))
+        return
+    if checked.duplicate_of:
+        st.info(t("already_imported", lang, batch=checked.duplicate_of))
+        return
+    if checked.problems:
+        st.error(t("problems_found", lang, n=len(checked.problems)))
+        problems = pd.DataFrame(
+            [(p.file, p.row, p.column, p.reason) for p in checked.problems],
+            columns=[t("col_file", lang), t("col_line", lang), t("col_column", lang), t("col_reason", lang)],
+        )
+        st.dataframe(problems, hide_index=True, width="stretch")
+        return
+    figures = checked.tables["figures"]
+    st.success(t("rows_ok", lang, n=len(figures)))
+    st.dataframe(figures.drop(columns=["figure_id"]), hide_index=True, width="stretch")
+    if st.button(t("confirm_import", lang), type="primary", key="confirm_import"):
+        bar = st.progress(0.0)
+        checked, batch = ingest.import_file(data, name, progress=bar.progress)
+        if batch is None:  # the store changed since the check
+            st.error(t("problems_found", lang, n=len(checked.problems)))
+            return
+        st.session_state["import_message"] = t("imported", lang, n=batch.rows, batch=batch.batch_id)
+        st.session_state.pop("upload", None)
+        st.rerun()
+
+
+def _batches(lang: str) -> None:
+    if message := st.session_state.pop("import_message", None):
+        st.success(message)
+    st.subheader(t("batches", lang))
+    stored = batches.list_batches(paths.imports_dir())
+    if not stored:
+        st.caption(t("no_batches", lang))
+        return
+    listing = pd.DataFrame([asdict(b) for b in reversed(stored)])
+    columns = {
+        "batch_id": "col_batch",
+        "file_name": "col_file",
+        "sha256": "col_sha256",
+        "imported_at": "col_imported_at",
+        "rows": "col_rows",
+    }
+    st.dataframe(labels.table(listing, columns, lang), hide_index=True, width="stretch")
+    with st.form("rollback"):
+        choice = st.selectbox(t("rollback", lang), listing.batch_id, key="rollback_batch")
+        sure = st.checkbox(t("rollback_confirm", lang), key="rollback_sure")
+        if st.form_submit_button(t("rollback", lang)) and sure:
+            batch = ingest.rollback(choice)
+            st.session_state["import_message"] = t("rolled_back", lang, batch=batch.batch_id, n=batch.rows)
+            st.rerun()

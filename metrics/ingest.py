@@ -1,0 +1,499 @@
+"""Take in a batch of new figures from a CSV or XLSX file: read, check, store, roll back.
+
+The import format is one row per figure (see ``IMPORT_COLUMNS`` and ``python -m metrics
+template``). Bodies, themes and indicators are given by id or by name (Chinese or English);
+a row either names an existing ``measure_id`` or describes its measure, which is then found
+or created. Every problem is reported as ``file:row:column: reason`` and the import is all or
+nothing: the batch is written only if every row passes, together with the curated data and
+every batch stored before it.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from metrics import batches, curated, paths, store
+from metrics.validate import Problem
+
+# column: (required, meaning). The order is the template's.
+IMPORT_COLUMNS: dict[str, tuple[bool, str]] = {
+    "body": (True, "单位：编号、全称或简称（如 tianjin / 天津市委 / 天津）"),
+    "measure_id": (
+        False,
+        "已有事项的编号（更新已有数字时填写，如 tianjin_public_requests_closure）；留空则按下列字段查找或新建事项",
+    ),
+    "theme": (False, "主题（专项整治）：编号或名称；新事项必填"),
+    "indicator": (False, "指标：编号或名称；新事项必填"),
+    "measure_kind": (False, "事项类型：closure / count / change / share / amount / duration；新事项必填"),
+    "label_zh": (False, "事项中文名称；新事项必填"),
+    "label_en": (False, "事项英文名称；新事项必填"),
+    "direction": (False, "哪个方向为好：up / down / none；新事项必填"),
+    "role": (
+        True,
+        "数字的角色：total / closed / partly_closed / in_progress / before / after / change_pct / change_pp / value",
+    ),
+    "value": (True, "数值，换算为普通数字（1.33万 → 13300）；减少的百分比为负数"),
+    "counter": (True, "量词，如 件、起、人、项、%"),
+    "qualifier": (False, "exact（默认）/ more_than / at_least / about / less_than"),
+    "as_written": (True, "原文写法，如 621件、3000多个"),
+    "as_of": (True, "截至日期：YYYY、YYYY-MM 或 YYYY-MM-DD"),
+    "period": (False, "原文期间表述，如 今年6月以来"),
+    "evidence": (True, "原文依据（逐字引用，须包含原文写法）"),
+    "source_id": (False, "已有来源的编号；或留空并填写下列来源字段"),
+    "source_title": (False, "新来源的标题（无 source_id 时必填，下列三项同）"),
+    "source_publisher": (False, "新来源的发布者"),
+    "source_published": (False, "新来源的日期：YYYY、YYYY-MM 或 YYYY-MM-DD"),
+    "source_reference": (False, "新来源的出处（文号、网址等）"),
+    "note": (False, "备注"),
+}
+# Where a problem found in a stored table is shown in the import file.
+IMPORT_COLUMN_OF = {
+    "measures": {"body_id": "body", "theme_id": "theme", "indicator_id": "indicator", "kind": "measure_kind"},
+    "sources": {
+        "title": "source_title",
+        "publisher": "source_publisher",
+        "published": "source_published",
+        "reference": "source_reference",
+    },
+}
+MAX_BYTES = int(float(os.environ.get("METRICS_MAX_IMPORT_MB", "20")) * 1024 * 1024)
+FORMULA = re.compile(r"^[=+@]|^-[^0-9.]")
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read as a table at all (exit status 2)."""
+
+
+@dataclass
+class Checked:
+    """Result of checking an import file: the batch it would add, or the problems."""
+
+    file_name: str
+    sha256: str
+    batch_id: str
+    rows: int
+    problems: list[Problem] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    duplicate_of: str | None = None  # a stored batch with the same bytes
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def decode(data: bytes) -> str:
+    """Text of a CSV file in UTF-8 (with or without BOM) or GBK/GB18030."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("not UTF-8 or GBK/GB18030 text")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]], list[tuple[int, str]]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), data_only=False, read_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise UnreadableFile(f"not a readable XLSX workbook ({error.__class__.__name__})") from error
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows()
+    header_cells = next(rows, None)
+    if header_cells is None:
+        raise UnreadableFile("the first sheet is empty")
+    header = [_cell(c.value) for c in header_cells]
+    records, formulas = [], []
+    for cells in rows:
+        line = cells[0].row
+        values = []
+        for position, c in enumerate(cells):
+            if c.data_type == "f":
+                formulas.append((line, header[position] if position < len(header) else str(position + 1)))
+            values.append(_cell(c.value))
+        if any(values):
+            records.append((line, values))
+    return header, records, formulas
+
+
+def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]], list]:
+    reader = csv.reader(io.StringIO(decode(data), newline=""))
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        records, start = [], reader.line_num + 1
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                records.append((start, [cell.strip() for cell in record]))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise UnreadableFile(f"not a CSV table: {error}") from error
+    return header, records, []
+
+
+def read_rows(data: bytes, file_name: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """The import file as text cells indexed by file line, and the problems of its shape."""
+    if not data.strip():
+        raise UnreadableFile("the file is empty")
+    is_xlsx = data.startswith(XLSX_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm"))
+    header, records, formulas = _read_xlsx(data) if is_xlsx else _read_csv(data)
+    problems = [
+        Problem(file_name, line, column, "a formula; type the value itself") for line, column in formulas
+    ]
+    known = list(IMPORT_COLUMNS)
+    for name in header:
+        if name not in IMPORT_COLUMNS:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(Problem(file_name, 1, name or "(empty)", f"unknown column{hint}"))
+    for name, (required, _) in IMPORT_COLUMNS.items():
+        if required and name not in header:
+            problems.append(Problem(file_name, 1, name, "missing column"))
+    if problems and not records:
+        return pd.DataFrame(columns=known), problems
+    rows, lines = [], []
+    for line, values in records:
+        if len(values) > len(header) and any(values[len(header) :]):
+            problems.append(
+                Problem(file_name, line, "", f"{len(values)} cells, but the header has {len(header)}")
+            )
+        cells = dict(zip(header, values + [""] * (len(header) - len(values))))
+        rows.append({name: cells.get(name, "") for name in known})
+        lines.append(line)
+    if not rows:
+        problems.append(Problem(file_name, 1, "", "no rows below the header"))
+    frame = pd.DataFrame(rows, columns=known, dtype=str)
+    frame.index = pd.Index(lines, dtype="int64")
+    return frame, problems
+
+
+# --- resolving names -------------------------------------------------------------------------------
+
+
+def _lookup(frame: pd.DataFrame, id_column: str, name_columns: list[str]) -> dict[str, str]:
+    """Every id and name (any language) -> id."""
+    found = {}
+    for column in [id_column, *name_columns]:
+        found.update({str(k): i for k, i in zip(frame[column], frame[id_column], strict=True) if k})
+    return found
+
+
+class Resolver:
+    """Turns names in import rows into ids, with a 'did you mean' for near misses."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame]):
+        self.ids = {
+            "body": _lookup(tables["bodies"], "body_id", ["name_zh", "short_zh", "name_en", "short_en"]),
+            "theme": _lookup(tables["themes"], "theme_id", ["name_zh", "name_en"]),
+            "indicator": _lookup(tables["indicators"], "indicator_id", ["name_zh", "name_en"]),
+        }
+
+    def __call__(self, kind: str, value: str) -> tuple[str | None, str | None]:
+        """(id, None) or (None, reason)."""
+        if value in self.ids[kind]:
+            return self.ids[kind][value], None
+        close = difflib.get_close_matches(value, list(self.ids[kind]), n=1, cutoff=0.5)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return None, f"unknown {kind} {value!r}{hint}"
+
+
+def _slug(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:10]
+
+
+def to_tables(
+    rows: pd.DataFrame, file_name: str, existing: dict[str, pd.DataFrame], batch_id: str
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """The rows an import adds to sources, measures and figures, indexed by import line."""
+    resolve = Resolver(existing)
+    problems: list[Problem] = []
+    measures_by_id = existing["measures"].set_index("measure_id")
+    measure_keys = {
+        (m.body_id, m.theme_id, m.indicator_id, m.label_zh): m.measure_id
+        for m in existing["measures"].itertuples()
+    }
+    known_sources = set(existing["sources"].source_id)
+    new_measures, new_sources, figures = {}, {}, []
+    seen_rows: dict[tuple, int] = {}
+
+    for line, r in rows.iterrows():
+
+        def problem(column: str, reason: str, line=line) -> None:
+            problems.append(Problem(file_name, int(line), column, reason))
+
+        key = tuple(r)
+        if key in seen_rows:
+            problem("", f"duplicate of row {seen_rows[key]}")
+            continue
+        seen_rows[key] = int(line)
+        for column, value in r.items():
+            if FORMULA.match(value) and not re.fullmatch(r"[+-]?\d+(\.\d+)?%?", value):
+                problem(column, f"{value!r} looks like a spreadsheet formula; type the value itself")
+        body, reason = resolve("body", r.body)
+        if reason:
+            problem("body", reason)
+            continue
+        measure_id = r.measure_id
+        if measure_id:
+            if measure_id not in measures_by_id.index and measure_id not in new_measures:
+                close = difflib.get_close_matches(measure_id, list(measures_by_id.index), n=1)
+                problem(
+                    "measure_id",
+                    f"unknown measure_id {measure_id!r}"
+                    + (f" (did you mean {close[0]!r}?)" if close else ""),
+                )
+                continue
+            if measure_id in measures_by_id.index and measures_by_id.at[measure_id, "body_id"] != body:
+                problem(
+                    "measure_id",
+                    f"measure {measure_id!r} belongs to {measures_by_id.at[measure_id, 'body_id']!r}, not {body!r}",
+                )
+                continue
+        else:
+            theme, why_theme = resolve("theme", r.theme) if r.theme else (None, "required for a new measure")
+            indicator, why_indicator = (
+                resolve("indicator", r.indicator) if r.indicator else (None, "required for a new measure")
+            )
+            if why_theme:
+                problem("theme", why_theme)
+            if why_indicator:
+                problem("indicator", why_indicator)
+            if not r.label_zh:
+                problem("label_zh", "required for a new measure (or give measure_id)")
+            if why_theme or why_indicator or not r.label_zh:
+                continue
+            measure_id = measure_keys.get((body, theme, indicator, r.label_zh))
+            if measure_id is None:
+                measure_id = f"{body}_{_slug(theme, indicator, r.label_zh)}"
+                measure_keys[(body, theme, indicator, r.label_zh)] = measure_id
+                new_measures[measure_id] = (
+                    line,
+                    {
+                        "measure_id": measure_id,
+                        "body_id": body,
+                        "theme_id": theme,
+                        "indicator_id": indicator,
+                        "kind": r.measure_kind,
+                        "label_zh": r.label_zh,
+                        "label_en": r.label_en,
+                        "direction": r.direction,
+                        "note": "",
+                    },
+                )
+        source_id = r.source_id
+        if not source_id:
+            if not r.source_title:
+                problem("source_id", "give an existing source_id or a new source_title")
+                continue
+            source_id = f"import_{_slug(r.source_title, r.source_reference)}"
+        if source_id not in known_sources and source_id not in new_sources:
+            if not r.source_title:
+                close = difflib.get_close_matches(source_id, list(known_sources), n=1)
+                problem(
+                    "source_id",
+                    f"unknown source_id {source_id!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                )
+                continue
+            new_sources[source_id] = (
+                line,
+                {
+                    "source_id": source_id,
+                    "title": r.source_title,
+                    "publisher": r.source_publisher,
+                    "published": r.source_published,
+                    "reference": r.source_reference,
+                    "file_name": "",
+                    "sha256": "",
+                    "note": f"imported from {file_name}",
+                },
+            )
+        figures.append(
+            (
+                line,
+                {
+                    "figure_id": f"{batch_id}_{int(line)}",
+                    "measure_id": measure_id,
+                    "role": r.role,
+                    "value": r.value,
+                    "counter": r.counter,
+                    "qualifier": r.qualifier or "exact",
+                    "as_written": r.as_written,
+                    "as_of": r.as_of,
+                    "period": r.period,
+                    "source_id": source_id,
+                    "evidence": r.evidence,
+                    "note": r.note,
+                },
+            )
+        )
+
+    def frame(table: str, entries) -> pd.DataFrame:
+        columns = [c.name for c in curated.dictionary()[table]]
+        entries = list(entries)
+        df = pd.DataFrame([row for _, row in entries], columns=columns, dtype=str)
+        return curated.with_location(df, file_name, [line for line, _ in entries])
+
+    tables = {
+        "sources": frame("sources", new_sources.values()),
+        "measures": frame("measures", new_measures.values()),
+        "figures": frame("figures", figures),
+    }
+    return tables, problems
+
+
+def _in_import_terms(problem: Problem, file_name: str) -> Problem:
+    """A problem found in a generated table row, named by the import file's column."""
+    if problem.file != file_name:
+        return problem
+    for mapping in IMPORT_COLUMN_OF.values():
+        if problem.column in mapping:
+            return Problem(problem.file, problem.row, mapping[problem.column], problem.reason)
+    return problem
+
+
+# --- the import --------------------------------------------------------------------------------------
+
+
+def new_batch_id(sha256: str) -> str:
+    return datetime.now(UTC).strftime("b%Y%m%dT%H%M%S") + "_" + sha256[:8]
+
+
+def check(
+    data: bytes,
+    file_name: str,
+    data_dir: Path = paths.DATA_DIR,
+    sources_dir: Path | None = None,
+    imports_dir: Path | None = None,
+) -> Checked:
+    """Every problem of an import file, against the curated data and the stored batches.
+
+    Raises UnreadableFile when the file is not a table at all.
+    """
+    if len(data) > MAX_BYTES:
+        raise UnreadableFile(
+            f"the file is {len(data) / 2**20:.1f} MB; the limit is {MAX_BYTES / 2**20:.0f} MB"
+        )
+    sources_dir = sources_dir or paths.sources_dir()
+    imports_dir = imports_dir or paths.imports_dir(data_dir)
+    digest = hashlib.sha256(data).hexdigest()
+    result = Checked(file_name=file_name, sha256=digest, batch_id=new_batch_id(digest), rows=0)
+    for batch in batches.list_batches(imports_dir):
+        if batch.sha256 == digest:
+            result.duplicate_of = batch.batch_id
+            return result
+    rows, result.problems = read_rows(data, file_name)
+    result.rows = len(rows)
+    existing = batches.with_batches(curated.read_tables(data_dir), imports_dir)
+    tables, problems = to_tables(rows, file_name, existing, result.batch_id)
+    result.problems += problems
+    result.tables = tables
+    try:
+        store.load_checked(data_dir, sources_dir, store.require_source_texts(), imports_dir, tables)
+    except store.DataError as error:
+        result.problems += [_in_import_terms(p, file_name) for p in error.problems]
+    result.problems = sorted(set(result.problems))
+    return result
+
+
+def import_file(
+    data: bytes,
+    file_name: str,
+    db_path: Path | None = None,
+    data_dir: Path = paths.DATA_DIR,
+    sources_dir: Path | None = None,
+    imports_dir: Path | None = None,
+    progress: Callable[[float], None] = lambda done: None,
+) -> tuple[Checked, batches.Batch | None]:
+    """Check and, when every row passes, store the batch and rebuild the database atomically.
+
+    Returns the check and the stored batch (None when nothing was written: problems, or the
+    same file was imported before).
+    """
+    imports_dir = imports_dir or paths.imports_dir(data_dir)
+    progress(0.05)
+    checked = check(data, file_name, data_dir, sources_dir, imports_dir)
+    if checked.duplicate_of or not checked.ok:
+        return checked, None
+    progress(0.5)
+    batch = batches.Batch(
+        batch_id=checked.batch_id,
+        file_name=Path(file_name).name,
+        sha256=checked.sha256,
+        imported_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        rows=len(checked.tables["figures"]),
+    )
+    plain = {table: frame.reset_index(drop=True) for table, frame in checked.tables.items()}
+    store.build(
+        db_path,
+        data_dir=data_dir,
+        sources_dir=sources_dir,
+        imports_dir=imports_dir,
+        pending=checked.tables,
+        before_swap=lambda: batches.write(imports_dir, batch, plain),
+    )
+    progress(1.0)
+    return checked, batch
+
+
+def rollback(
+    batch_id: str,
+    db_path: Path | None = None,
+    data_dir: Path = paths.DATA_DIR,
+    sources_dir: Path | None = None,
+    imports_dir: Path | None = None,
+) -> batches.Batch:
+    """Remove exactly one batch and rebuild; if the rebuild fails the batch is put back."""
+    imports_dir = imports_dir or paths.imports_dir(data_dir)
+    stored = {b.batch_id: b for b in batches.list_batches(imports_dir)}
+    if batch_id not in stored:
+        raise KeyError(f"no batch {batch_id!r}; see `python -m metrics batches`")
+    aside = batches.set_aside(imports_dir, batch_id)
+    try:
+        store.build(db_path, data_dir=data_dir, sources_dir=sources_dir, imports_dir=imports_dir)
+    except BaseException:
+        batches.restore(imports_dir, aside)
+        raise
+    batches.clean(imports_dir)
+    return stored[batch_id]
+
+
+def template(fmt: str = "csv") -> bytes:
+    """An empty import file: CSV (UTF-8 with BOM) or XLSX with a sheet explaining every column."""
+    from metrics import export
+
+    empty = pd.DataFrame(columns=list(IMPORT_COLUMNS))
+    if fmt == "csv":
+        return export.csv_bytes(empty)
+    guide = pd.DataFrame(
+        {
+            "column": list(IMPORT_COLUMNS),
+            "required": ["yes" if required else "" for required, _ in IMPORT_COLUMNS.values()],
+            "meaning": [meaning for _, meaning in IMPORT_COLUMNS.values()],
+        }
+    )
+    return export.xlsx_bytes({"figures": empty, "说明 guide": guide})

@@ -1,0 +1,5 @@
+"""Page script: see metrics.ui.views.importer."""
+
+from metrics.ui import views
+
+views.importer()

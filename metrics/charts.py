@@ -255,9 +255,11 @@ def trend_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
         alt.Chart(_only(df, columns))
         .mark_line(point=True)
         .encode(
-            x=alt.X("as_of:O", title=t("col_as_of", lang)),
+            x=alt.X("as_of:O", title=t("col_as_of", lang), axis=alt.Axis(labelAngle=0)),
             y=alt.Y("closure_rate:Q", title=t("closure_rate", lang), axis=alt.Axis(format="%")),
-            color=alt.Color("measure_label:N", title=None),
+            color=alt.Color(
+                "measure_label:N", title=None, legend=alt.Legend(orient="top", columns=1, labelLimit=600)
+            ),
             tooltip=[
                 alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
                 alt.Tooltip("as_of:N", title=t("col_as_of", lang)),

@@ -229,7 +229,9 @@ def profile() -> None:
     )
     body = (state.ids("profile") or tuple(bodies.body_id))[0]
     one = type(f)(bodies=(body,))
-    figures = labels.names(state.query("figures", one), lang)
+    figures = labels.names(state.query("figures", one), lang).sort_values(
+        ["measure_id", "as_of", "figure_id"]
+    )
     figures["role_label"] = [role_name(r, lang) for r in figures.role]
     figures["value_label"] = [
         labels.quantity_text(r.value, r.counter, r.qualifier, r.as_written, lang)

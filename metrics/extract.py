@@ -1,0 +1,1040 @@
+"""Propose figures from the plain text of a rectification report (issue #5).
+
+``extract(text)`` reads a report once, left to right, and returns one
+:class:`Proposal` per number that looks like a reported figure. Proposals are
+suggestions for a curator, not curated data: every one carries the verbatim
+clause it stands in and the character offsets of the number in the text.
+Pure functions, no Streamlit; pandas is only imported by :func:`to_frame`.
+
+>>> [(p.as_written, str(p.value), p.counter, p.role) for p in extract("查处问题80起，处理101人。")]
+[('80起', '80', '起', 'value'), ('101人', '101', '人', 'value')]
+>>> [(p.as_written, str(p.value), p.role) for p in extract("会议、文件分别减少77.6%、31.8%。")]
+[('77.6%', '-77.6', 'change_pct'), ('31.8%', '-31.8', 'change_pct')]
+
+What is read as a number
+------------------------
+- Arabic digits, full-width digits (１２３), decimals (77.6, ７.５) and ASCII
+  thousands separators (1,205). A full-width comma "，" is always clause
+  punctuation, never a thousands separator ("80，101人" is two numbers).
+- Chinese numerals (两, 十二, 二十三, 一百余, 两千五百多万) and mixed forms (1.33万).
+  万/亿 (and 千 after Arabic digits: 5千人) scale the value: ``value`` is the plain
+  number (1000亿元 -> 100000000000).
+- Qualifiers, as in :data:`metrics.numbers.QUALIFIER_WORDS`: 多/余/逾/超过/以上
+  -> more_than, 至少/不少于 -> at_least, 近/约/将近/大约/左右 -> about, 不到/不足 ->
+  less_than. A leading word is part of ``as_written`` only when it touches the
+  number (逾90%); 至少/不少于/不低于 up to four characters before the number
+  still qualify it (每人至少确定一项 -> 一项, at_least), as does 约有/近有 (about).
+  约/近/超 are not qualifiers inside 节约, 制约, 最近, 临近, 赶超 ...
+- A counter (unit word) must follow the number: 个 项 件 起 人 条 次 家 种 名 户
+  ... 人次 件次 元 倍 吨 亩 公里 %, 个百分点, 省/市/县 and, after Chinese
+  numerals, 大 (七大突出问题). Bare numbers without a counter are not proposed
+  (they are codes, years, hotline numbers) unless 万/亿 scale them (12.2万贫困人口);
+  then the counter is inferred as 人 when 人口/群众/农民... follows, else left empty.
+- 百分之三十 -> 30 %, 百分之九十五点五 -> 95.5 %, 七成 -> 70 % (成 is read as
+  tenths: counter "%", as_written keeps 七成), 一半 -> 50 %, 个百分点 -> counter
+  个百分点. Chinese decimals with 点 (三点五万 -> 35000) are read.
+- Fractions: 三分之一 is proposed with counter "%" and value 100 * 1/3 computed
+  with 28 significant digits (33.33333333333333333333333333); terminating
+  fractions are exact (四分之一 -> 25). ``as_written`` keeps the exact fraction.
+- Ranges (3至5个, 30%—50%, 3-5万人, 两三个): ONE proposal whose ``value`` is the
+  low end and ``value_high`` the high end; ``value_high`` is empty for every
+  other proposal. A 万/亿 written only after the high end scales both ends
+  (3至5万 -> 30000..50000). Adjacent Chinese digits (两三个, 七八成) are an
+  approximate range with qualifier ``about``.
+
+What is never proposed
+----------------------
+- Dates and periods: a number followed by 年 月 日 号 时 周 天 季度 月份 年度 个月
+  工作日 ... (2019年8月, 今年6月以来, 6月份, 一季度, 近5年, 1至6月), and ISO-like
+  dates and clock times (2019-08-01, 2019.8, 8:30). Exception: a length of time
+  is a duration figure when followed by 半 or 时间 (3年半, 计划用5年时间), preceded
+  by 用/用时/历时/耗时/连续 (用时3个多月 -> 3 个月, more_than), or reached by a
+  change verb (时限压缩到3个工作日, 由20天缩短至8天 -> ``after``).
+- Ordinals: 第 + numeral (第五轮, 第二届, 第九次, 中央第二十五指导组, 第1至3批).
+- Names: a number inside short quotations (up to 15 characters between “”, 「」,
+  『』, ‘’ or ASCII quotes: “8+4”, “四乱”, “四大战略支点”) or inside 《书名号》;
+  N+M codes (8+4, 5+5+2); numbers glued to Latin letters (COVID-19, 5G);
+  congresses and plenums (十九大, 二十大, 十九届, 四中全会).
+- Words from ``data/number_words.csv`` (the extendable stop list: 进一步, 一把手,
+  统一, 一体化, 最多跑一次...) and the set phrases of :data:`SET_PHRASES`
+  (两不愁三保障, 三会一课, 三农, 长三角, 三大攻坚战, 八项规定, 两个维护...).
+- A bare 一 with a counter (一批, 一项, 一个, 每到一省) unless a qualifier is
+  attached (至少一项): "one" is nearly always a determiner in this genre.
+  一倍, 一年半 and 一半 (50 %) are quantities and are proposed.
+- 十/数十/几十/上百 style vague counts (数十个, 几十人).
+- Rank cut-offs: a %/名/位 right after 倒排/排名/位列/居/进入 (倒排10%).
+- Repeats: a count with the same value and counter as one proposed in an
+  earlier sentence of the same body's section (for places: anywhere earlier in
+  it) refers back to it and is not proposed again (四省 ... 与四省研究). A closure
+  part is dropped only when the earlier one was a part too (剩余5条正在推进 ...
+  对尚未完成的5条措施), so 问题15项 ... 15项问题已全部整改到位 keeps both. Changes,
+  before/after, shares, amounts and durations are never dropped as repeats.
+
+Roles (``role``) and kinds (``kind``)
+------------------------------------
+``role`` uses the curated vocabulary of ``figures.role``; ``kind`` is the guess
+of the measure kind (count, share, amount, duration, change, closure), which is
+where money (amount) and lengths of time (duration) show.
+
+- change_pct: a % after a direction word in the same clause, signed: 减少/下降/
+  降低/压减/缩减/降幅... -> negative, 增长/提高/增加/上升/提升/增幅... -> positive.
+  The direction word carries over a 、 list (分别减少77.6%、31.8% -> both negative).
+  change_pp: any 个百分点, signed the same way (positive without a word).
+- before/after: a number right after 为/到/至 following a change verb (归并为76项,
+  增加到25种, 降至5%) is ``after``; an earlier number with the same counter in
+  the same clause (277项) is ``before``, and the after pairs with it.
+- Closure parts: a number after 已办结/已整改/整改完成/已立行立改... (closed),
+  基本完成 (partly_closed), 正在整改/取得阶段性成效... (in_progress), or followed
+  by such a phrase that ends its clause (14项全部完成). Parts pair with the
+  nearest earlier plain count in the same sentence, at most three clauses before
+  them (870件具体问题，已办结621件), which becomes the ``total``. Two or more parts
+  without a total pair with the first part; a single part without a total is a
+  plain ``value`` (6月份已解决12.2万贫困人口).
+- Everything else is ``value``. ``pairs_with`` is the ``id`` of the total (for
+  parts) or of the before (for an after), else empty. ``id`` counts from 1.
+
+Where a proposal stands
+-----------------------
+- ``start``/``end``: offsets in characters (code points) of ``as_written`` in
+  ``text`` (``text[start:end] == as_written``). For a file, offsets count in the
+  text as :func:`read_text` returns it (a UTF-8 BOM is removed).
+- ``evidence``: the clause between the nearest ，。；：、！？ (or their ASCII forms,
+  or a line break) before and after the number, without surrounding blanks; when
+  that piece is nothing but the number (the 31.8% of 77.6%、31.8%), the clause is
+  widened to the nearest punctuation other than 、. At most 200 characters on
+  each side of the number are kept (text without punctuation). Always a
+  substring of the text.
+- ``body_zh``: the latest section heading before the number. A heading is a line
+  that is exactly a known body name (``bodies``; by default ``data/bodies.csv``
+  ``name_zh``), optionally after a list marker (一、 （二） 3.) or inside 【】; or a
+  short line (at most 20 characters, no punctuation or digits) ending in
+  党委/党组/市委/省委/区委/县委/州委/工委/指导组/督导组/巡视组/委员会/公司/集团/银行/
+  政府/纪委/监委 that stands right under a title line (a short line without
+  sentence punctuation). Empty before the first heading or without headings.
+
+Speed and known gaps
+--------------------
+One ``finditer`` over the text with one pre-compiled pattern (punctuation, line
+breaks, blocked names and numbers are its alternatives), context looked up in a
+bounded window around each number: linear in the text, about 6-7 MB/s here on
+report prose (``python -m metrics extract-bench``). Still wrong: bare numbers
+without a counter (降至0.05以下 is missed), 翻一番, a total stated in an earlier
+sentence than its parts, closure parts without a closure word (25家企业中已有19家
+通过验收 stays two values), and restated totals in the same clause as a part
+(63条措施已落实58条 drops the repeated 63条).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation, localcontext
+from pathlib import Path
+
+from metrics import paths
+from metrics.numbers import QUALIFIER_WORDS, parse_number
+
+__all__ = [
+    "COLUMNS",
+    "SET_PHRASES",
+    "Proposal",
+    "extract",
+    "read_text",
+    "to_frame",
+    "to_records",
+]
+
+# --- vocabularies ---------------------------------------------------------------
+
+#: Set phrases and names that contain a numeral but never a quantity, on top of
+#: ``data/number_words.csv``. Matched as whole strings wherever they occur.
+SET_PHRASES: tuple[str, ...] = (
+    # slogans and political formulas
+    "两不愁三保障",
+    "三会一课",
+    "两学一做",
+    "三严三实",
+    "四个意识",
+    "四个自信",
+    "四个全面",
+    "两个维护",
+    "两个确立",
+    "两个务必",
+    "三个务必",
+    "三个代表",
+    "两个责任",
+    "两个一百年",
+    "两个大局",
+    "三个区分开来",
+    "五位一体",
+    "五大发展理念",
+    "一岗双责",
+    "三重一大",
+    "一国两制",
+    "一带一路",
+    "三去一降一补",
+    "六稳六保",
+    "六稳",
+    "六保",
+    "四风",
+    "四下基层",
+    "两条腿走路",
+    "两张皮",
+    "两手发力",
+    "两头",
+    "三项制度改革",
+    "三大攻坚战",
+    "八项规定",
+    "六项禁令",
+    "三公经费",
+    "三医联动",
+    "三区三州",
+    "十一五",
+    "十二五",
+    "十三五",
+    "十四五",
+    "十五五",
+    # names
+    "三农",
+    "长三角",
+    "珠三角",
+    "清四乱",
+    "四乱",
+    "一网通办",
+    "一网统管",
+    "双一流",
+    "一站式",
+    "一门式",
+    "一窗受理",
+    "一件事",
+    "一盘棋",
+    "一刀切",
+    "一成不变",
+    "千方百计",
+    "千家万户",
+    "三番五次",
+    "三令五申",
+    "四面八方",
+    "五湖四海",
+    "七上八下",
+    "一心一意",
+    "十分",
+    "万一",
+)
+
+_CN_DIGITS = "零〇一二两三四五六七八九"
+_CN_CHARS = _CN_DIGITS + "十百千万亿"
+
+# Counters after which a number is a date or a period (a duration only when
+# followed by 半/时间 or preceded by 用/历时/连续...).
+_PERIOD_COUNTERS = (
+    "个工作日",
+    "工作日",
+    "个季度",
+    "个多月",
+    "个半月",
+    "个月",
+    "季度",
+    "月份",
+    "年度",
+    "周年",
+    "世纪",
+    "年代",
+    "小时",
+    "分钟",
+    "年",
+    "月",
+    "日",
+    "号",
+    "天",
+    "周",
+    "时",
+    "秒",
+    "旬",
+)
+_COUNT_COUNTERS = (
+    "个百分点",
+    "百分点",
+    "平方公里",
+    "平方米",
+    "立方米",
+    "千瓦时",
+    "千瓦",
+    "千米",
+    "千克",
+    "公斤",
+    "公里",
+    "公顷",
+    "人次",
+    "件次",
+    "户次",
+    "批次",
+    "轮次",
+    "频次",
+    "架次",
+    "车次",
+    "家次",
+    "场次",
+    "班次",
+    "大类",
+    "部门",
+    "部委",
+    "美元",
+    "欧元",
+    "港元",
+    "个",
+    "项",
+    "件",
+    "起",
+    "人",
+    "条",
+    "次",
+    "家",
+    "种",
+    "名",
+    "户",
+    "所",
+    "篇",
+    "份",
+    "场",
+    "类",
+    "省",
+    "市",
+    "县",
+    "区",
+    "乡",
+    "镇",
+    "村",
+    "倍",
+    "吨",
+    "亩",
+    "米",
+    "辆",
+    "套",
+    "张",
+    "本",
+    "册",
+    "部",
+    "支",
+    "只",
+    "棵",
+    "株",
+    "间",
+    "栋",
+    "宗",
+    "笔",
+    "例",
+    "位",
+    "批",
+    "轮",
+    "组",
+    "元",
+    "克",
+    "剂",
+    "%",
+    "％",
+    "‰",
+)
+# Counters that are also the first character of common words get a lookahead.
+_GUARDED_COUNTERS = (
+    r"期(?![间限望待])",
+    r"座(?!谈)",
+    r"处(?![理置分罚长室])",
+    r"台(?![账阶])",
+    r"成(?![员果效立为功本绩熟型交品都])",
+    r"大(?![会学型约力量幅概部多家局众于])",
+)
+_PERIODS = frozenset(_PERIOD_COUNTERS)
+_MONEY = frozenset({"元", "美元", "欧元", "港元"})
+_PLACES = frozenset({"省", "市", "县", "区", "乡", "镇", "村"})
+_PERCENT = frozenset({"%", "％", "成", "‰"})
+_PP = frozenset({"个百分点", "百分点"})
+# Counters of things that may be a closure total (12156件次 with 7461个).
+_COUNT_FAMILY = frozenset({"个", "件", "件次", "项", "条", "起", "宗", "批", "处", "家", "户", "人次", "次"})
+_BODY_SUFFIXES = (
+    "党委",
+    "党组",
+    "市委",
+    "省委",
+    "区委",
+    "县委",
+    "州委",
+    "盟委",
+    "工委",
+    "指导组",
+    "督导组",
+    "巡视组",
+    "委员会",
+    "公司",
+    "集团",
+    "银行",
+    "政府",
+    "纪委",
+    "监委",
+)
+_LEADS = tuple(
+    sorted((w for w in QUALIFIER_WORDS if w not in ("多", "余", "以上", "左右")), key=len, reverse=True)
+)
+_TAILS = ("以上", "左右", "多", "余")
+# Characters before 约/近/超 that make them part of another word (节约, 最近, 赶超...).
+_NOT_LEAD_AFTER = {"约": set("节制签预契公条合违履邀"), "近": set("最临附靠接亲贴逼"), "超": set("赶高")}
+
+# --- the scanner ---------------------------------------------------------------
+
+_AR = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9０-９]+)(?:[.．][0-9０-９]+)?"
+# A Chinese numeral run; one starting with 百/千/万 (近千条, 逾万人) is kept only after a qualifier.
+_CN = rf"(?:(?!千(?:[瓦米克帕]|公顷|克))(?!百分[点之])[{_CN_CHARS}])+(?:点[{_CN_DIGITS}]+)?"
+_NUM = rf"(?:{_AR}|{_CN})"
+_BIG = r"(?:千(?![瓦米克帕]|公顷))?[万亿]{0,2}"
+_SEP = r"[至到~～—–\-－]"
+
+
+def _alternation(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _trie(words) -> str:
+    """A regex matching any of ``words``, longest first, branching once per character."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def walk(node: dict) -> str:
+        alts = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        group = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{group})?" if "" in node else group
+
+    return walk(root)
+
+
+_COUNTERS = _alternation(_PERIOD_COUNTERS + _COUNT_COUNTERS)
+_COUNTERS_RE = "|".join([_COUNTERS, *_GUARDED_COUNTERS])
+_SKIP = "|".join(
+    [
+        r"“[^“”\n]{1,15}”",
+        r"「[^「」\n]{1,15}」",
+        r"『[^『』\n]{1,15}』",
+        r"‘[^‘’\n]{1,15}’",
+        r'"[^"\n，。；：、！？ ]{1,15}"',
+        r"《[^《》\n]{1,60}》",
+        r"〈[^〈〉\n]{1,60}〉",
+        rf"第{_NUM}(?:{_SEP}{_NUM})?",
+        r"(?:十[一二三四五六七八九]|二十[一二三四五六七八九]?)(?:大|届)",
+        r"[一二三四五六七八九]中全会",
+        r"(?<![0-9])(?:19|20)[0-9]{2}[-/.．](?:1[0-2]|0?[1-9])(?:[-/.．](?:3[01]|[12][0-9]|0?[1-9]))?(?![0-9万亿%％])",
+        r"[0-9]{1,2}[:：][0-5][0-9]",
+        r"[0-9０-９]+(?:[+＋][0-9０-９]+)+",
+        r"[A-Za-z]+-?[0-9]+[A-Za-z0-9]*",
+    ]
+)
+_NUM_PATTERN = rf"""
+(?<![0-9０-９A-Za-z.．])
+(?P<lead>{_alternation(_LEADS)})?
+(?:
+    (?P<halfof>一半)
+  | 百分之(?P<pw>百|{_AR}|{_CN})
+  | (?P<fd>{_NUM})分之(?P<fn>{_NUM})
+  | (?P<n1>{_NUM})(?P<m1>[多余])?(?P<b1>{_BIG})(?P<mb>[多余])?
+    (?:(?P<c1>[%％])?(?P<sep>{_SEP})(?P<n2>{_NUM})(?P<m2>[多余])?(?P<b2>{_BIG}))?
+)
+(?P<counter>{_COUNTERS_RE})?
+(?P<half>(?<=年)半)?
+(?P<tail>以上|左右|多|余)?
+"""
+
+
+@functools.cache
+def _stop_words() -> tuple[str, ...]:
+    """``data/number_words.csv`` words plus :data:`SET_PHRASES`."""
+    words = set(SET_PHRASES)
+    path = paths.DATA_DIR / "number_words.csv"
+    if path.is_file():
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            words.update(row["word"] for row in csv.DictReader(f) if row.get("word"))
+    return tuple(sorted(words))
+
+
+@functools.cache
+def _scanner() -> re.Pattern:
+    stop = _stop_words()
+    first = set('\r\n，。；：、！？,;:!?“「『‘"《〈第百0123456789０１２３４５６７８９' + _CN_CHARS)
+    first |= {w[0] for w in stop} | {w[0] for w in _LEADS}
+    first |= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    prefilter = "[" + "".join(re.escape(c) for c in sorted(first)) + "]"
+    return re.compile(
+        rf"(?={prefilter})(?:(?P<nl>\r?\n)|(?P<punct>[，。；：、！？,;:!?])"
+        rf"|(?P<skip>{_SKIP}|{_trie(stop)})|(?P<num>{_NUM_PATTERN}))",
+        re.VERBOSE,
+    )
+
+
+@functools.cache
+def _default_bodies() -> frozenset[str]:
+    path = paths.DATA_DIR / "bodies.csv"
+    if not path.is_file():
+        return frozenset()
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return frozenset(row["name_zh"] for row in csv.DictReader(f) if row.get("name_zh"))
+
+
+# --- context rules ---------------------------------------------------------------
+
+_DOWN = "减少|下降|降低|压减|压缩|缩减|削减|缩短|下滑|回落|缩小|收窄|精简|降幅|减幅|跌幅|减|降"
+_UP = "增长|提高|增加|上升|提升|扩大|延长|攀升|上涨|增幅|涨幅|增速|增|涨|升"
+_DIRECTION_RE = re.compile(rf"(?P<down>{_DOWN})|(?P<up>{_UP})")
+# A level reached: 归并为76项, 增加到25种, 下降0.8个百分点至66.2%, 压缩到3个工作日.
+_AFTER_RE = re.compile(
+    rf"(?:{_DOWN}|{_UP}|归并|合并|整合|调整|优化|扩充|扩展|拓展|控制)了?"
+    r"(?:[0-9０-９.．]+(?:个百分点|百分点|%|％))?(?:到|至|为|成|在)了?$"
+)
+# What may stand between a direction word and its % (numbers of a 、 list, 了, 达...).
+_GAP_NOISE_RE = re.compile(r"[0-9０-９.．%％、]+|了|达到|达|约|近|分别|为")
+_PROGRESS = r"正在[\u4e00-\u9fff]{0,4}?(?:推进|整改|办理|落实|实施)|正在整改|正在推进|正在办理|正在落实|整改中|推进中|办理中|取得阶段性成效|取得阶段性进展|持续整改|尚未完成|未完成|尚未办结|未办结"
+_PARTLY = "基本完成|基本办结|基本整改到位|基本整改|基本解决"
+_CLOSED = (
+    "已整改完成|已整改到位|已完成整改|已全部办结|已全部完成|已办结|已整改|已完成|已解决|已立行立改|已销号|"
+    "已化解|已落实|督促整改|全部完成|全部办结|全部整改|完成整改|整改完成|整改到位|办结|销号|立行立改"
+)
+_PART_BEFORE_RE = re.compile(
+    rf"(?:(?P<in_progress>{_PROGRESS})|(?P<partly_closed>{_PARTLY})|(?P<closed>{_CLOSED}))[^0-9０-９]{{0,4}}$"
+)
+# After the number, the whole rest of the clause: 14项全部完成, 15项问题已全部整改到位.
+_PART_AFTER_RE = re.compile(
+    r"^(?:[\u4e00-\u9fff]{1,4}?(?=[已均正尚]))?(?:已经|已|均已|均|全部|已全部)?"
+    rf"(?:(?P<in_progress>{_PROGRESS})|(?P<partly_closed>{_PARTLY})|(?P<closed>{_CLOSED}))了?$"
+)
+_RANK_RE = re.compile(r"(?:倒排|排名|排位|位列|居|进入|跻身)(?:前|后|末)?$")
+_AT_LEAST_RE = re.compile(r"(?:至少|不少于|不低于)[\u4e00-\u9fff]{0,4}$")
+_ABOUT_RE = re.compile(r"(?:约|大约|近)有$")
+_DURATION_BEFORE_RE = re.compile(r"(?:用|用时|历时|耗时|花费|花了|经过|连续)$")
+_DURATION_AFTER_RE = re.compile(r"^(?:多|余)?(?:的)?时间")
+_PEOPLE_AFTER_RE = re.compile(
+    r"^[^，。；：、！？,;:!?\n]{0,6}?(?:人口|群众|居民|农民|人员|职工|干部|学生|患者)"
+)
+_CUT_RE = re.compile(r"[，。；：、！？,;:!?\n]")
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_APPROX_RE = re.compile(r"^([一二两三四五六七八九])([二三四五六七八九])([十百千万]?)$")
+_VAGUE_BEFORE = set("数几上成好")
+_SENTENCE_END = set("。；！？;!?")
+_BLANKS = " \t\r\n\u3000\ufeff\xa0"
+_LIST_MARKER_RE = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十0-9]+[）)]|[0-9]+[、.．]|【)\s*"
+)
+_HEADING_NOISE_RE = re.compile(r"[，。；：、！？,;:!?“”《》（）()0-9０-９%％]")
+# Bounds that keep one pass linear on text without punctuation: how far back the
+# clause is searched for context words, how far evidence reaches on each side of
+# the number, and how many earlier proposals pairing looks at.
+_PREFIX_CHARS = 80
+_EVIDENCE_CHARS = 200
+_PAIR_SCAN = 20
+_CN_VALUES = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
+_UNITS = {"千": 10**3, "万": 10**4, "亿": 10**8}
+
+
+@dataclass
+class Proposal:
+    """One proposed figure (see the module docstring for every column)."""
+
+    id: int
+    body_zh: str
+    as_written: str
+    value: Decimal
+    value_high: Decimal | None
+    counter: str
+    qualifier: str
+    role: str
+    kind: str
+    pairs_with: int | None
+    evidence: str
+    start: int
+    end: int
+
+
+#: Column order of :func:`to_frame` and of ``python -m metrics extract``.
+COLUMNS = [f.name for f in fields(Proposal)]
+
+
+@dataclass
+class _Cand:
+    body: str
+    as_written: str
+    value: Decimal
+    value_high: Decimal | None
+    counter: str
+    qualifier: str
+    role: str
+    kind: str
+    start: int
+    end: int
+    tight_start: int
+    wide_start: int
+    sentence: int
+    clause: int
+    tight_end: int = -1
+    wide_end: int = -1
+    pairs_with: int | None = None
+    part: str = ""  # closure part word found (closed, partly_closed, in_progress)
+
+
+# --- numbers ---------------------------------------------------------------------
+
+
+def _clean(value: Decimal) -> Decimal:
+    if value == 0:
+        return Decimal(0)
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def _scale(big: str) -> int:
+    factor = 1
+    for unit in big:
+        factor *= _UNITS[unit]
+    return factor
+
+
+def _number(written: str) -> tuple[Decimal, Decimal | None] | None:
+    """Value of a number run; an approximate range (两三, 七八十) gives (low, high)."""
+    if written.isascii() and written.isdigit() and len(written) < 30:
+        return Decimal(written), None  # the common case, without the general parser
+    if "点" in written:  # 九十五点五
+        whole, _, digits = written.partition("点")
+        try:
+            integer = parse_number(whole)
+        except ValueError:
+            return None
+        if integer != integer.to_integral_value():
+            return None
+        return Decimal(f"{integer}." + "".join(str(_CN_VALUES[d]) for d in digits)), None
+    try:
+        return parse_number(written), None
+    except ValueError:
+        approx = _APPROX_RE.match(written)
+        if approx is None:
+            return None
+        low, high = _CN_VALUES[approx[1]], _CN_VALUES[approx[2]]
+        if high != low + 1:
+            return None
+        unit = {"": 1, "十": 10, "百": 100, "千": 1000, "万": 10**4}[approx[3]]
+        return Decimal(low * unit), Decimal(high * unit)
+
+
+def _mul(value: Decimal, factor: int) -> Decimal:
+    if factor == 1:
+        return value
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return value * factor
+
+
+# --- one candidate ---------------------------------------------------------------
+
+
+def _candidate(m: re.Match, text: str, state: dict) -> _Cand | None:
+    start, end = m.span()
+    lead = m["lead"]
+    if lead and start > 0 and text[start - 1] in _NOT_LEAD_AFTER.get(lead, ()):
+        start, lead = start + len(lead), None
+    counter = m["counter"] or ""
+    tail = m["tail"]
+    if tail in ("多", "余") and counter and counter not in _PERIODS:
+        nxt = text[end : end + 1]
+        if nxt and _CJK_RE.match(nxt) and nxt not in "的时":
+            end -= 1
+            tail = None
+    value_high: Decimal | None = None
+    scaled = False
+    chinese_one = False
+    if m["halfof"] is not None:
+        value, counter = Decimal(50), "%"
+    elif m["pw"] is not None:
+        parsed = _number(m["pw"])
+        if parsed is None:
+            return None
+        value, value_high = parsed
+        counter = "%"
+    elif m["fd"] is not None:
+        den, num = _number(m["fd"]), _number(m["fn"])
+        if den is None or num is None or den[0] == 0 or den[1] or num[1]:
+            return None
+        with localcontext() as ctx:
+            ctx.prec = 28
+            value = num[0] * 100 / den[0]
+        counter = "%"
+    else:
+        n1 = m["n1"]
+        if n1[0] in "百千万亿" and not lead:
+            return None  # 百姓, 千瓦时, 万人: a lone 百/千/万 counts only after 近/约/逾... (近千条)
+        if n1[0] == "十" and start > 0 and text[start - 1] in _VAGUE_BEFORE and not lead:
+            return None  # 数十个, 几十人
+        parsed = _number(n1)
+        if parsed is None:
+            return None
+        value, value_high = parsed
+        b1, b2 = m["b1"] or "", m["b2"] or ""
+        if m["n2"] is not None:
+            if m["c1"] and counter not in ("%", "％"):
+                return None
+            second = _number(m["n2"])
+            if second is None or second[1] is not None or value_high is not None:
+                return None
+            if not b1 and b2:
+                b1 = b2
+            value_high = _mul(second[0], _scale(b2))
+        scaled = bool(b1) or bool(b2) or any(c in n1 for c in "万亿")
+        value = _mul(value, _scale(b1))
+        if value_high is not None and m["n2"] is None:
+            value_high = _mul(value_high, _scale(b1))
+        chinese_one = n1 in ("一", "壹") and not value_high and counter != "倍" and counter not in _PERIODS
+        if not counter and not scaled:
+            return None  # a bare number: a code, a year, a hotline
+    if counter in _PERCENT:
+        if counter == "成":
+            value = _mul(value, 10)
+            value_high = None if value_high is None else _mul(value_high, 10)
+        counter = "%"
+
+    prefix = text[max(state["wide_start"], start - _PREFIX_CHARS) : start]
+    qualifier = "exact"
+    if lead:
+        qualifier = QUALIFIER_WORDS[lead]
+    elif m["m1"] or m["mb"] or m["m2"]:
+        qualifier = "more_than"
+    elif tail:
+        qualifier = QUALIFIER_WORDS[tail]
+    elif value_high is not None and m["n2"] is None and m["fd"] is None:
+        qualifier = "about"
+    elif _AT_LEAST_RE.search(prefix[-8:]):
+        qualifier = "at_least"
+    elif _ABOUT_RE.search(prefix[-4:]):
+        qualifier = "about"
+    if chinese_one and qualifier == "exact":
+        return None  # 一批, 一项, 每到一省
+
+    kind = "count"
+    if counter in _PERIODS:
+        after = text[end : end + 4]
+        level = _AFTER_RE.search(prefix[-24:]) is not None
+        if not (
+            m["half"] or level or _DURATION_AFTER_RE.match(after) or _DURATION_BEFORE_RE.search(prefix[-3:])
+        ):
+            return None  # a date or a period
+        kind = "duration"
+        if m["half"] or counter == "个半月":
+            value = value + Decimal("0.5")
+        if counter in ("个多月", "个半月"):
+            qualifier = "more_than" if counter == "个多月" and qualifier == "exact" else qualifier
+            counter = "个月"
+    if counter in ("%", "‰", "名", "位") and _RANK_RE.search(prefix[-5:]):
+        return None  # 倒排10%, 排名前10名: a cut-off, not a result
+    written = text[start:end]
+    if not counter and scaled:
+        suffix = text[end : end + 8]
+        counter = "人" if _PEOPLE_AFTER_RE.match(suffix) else ""
+
+    cand = _Cand(
+        body=state["body"],
+        as_written=written,
+        value=_clean(value),
+        value_high=None if value_high is None else _clean(value_high),
+        counter=counter,
+        qualifier=qualifier,
+        role="value",
+        kind=kind,
+        start=start,
+        end=end,
+        tight_start=state["tight_start"],
+        wide_start=state["wide_start"],
+        sentence=state["sentence"],
+        clause=state["clause"],
+    )
+    _guess_role(cand, text, prefix)
+    if cand.kind == "count" and cand.role == "value":
+        # A later mention of a count already proposed in this section refers back to it
+        # (四省 ... 与四省研究); a part repeats only an earlier part (剩余5条 ... 尚未完成的5条).
+        key = (state["section"], cand.value, cand.counter)
+        earlier = state["seen"].get(key)
+        repeated = earlier is not None and (earlier[0] != cand.sentence or counter in _PLACES)
+        if repeated and (not cand.part or earlier[1]):
+            return None
+        state["seen"].setdefault(key, (cand.sentence, bool(cand.part)))
+    return cand
+
+
+def _guess_role(c: _Cand, text: str, prefix: str) -> None:
+    if c.kind == "duration":
+        if _AFTER_RE.search(prefix[-24:]):
+            c.role = "after"
+        return
+    if c.counter in _MONEY:
+        c.kind = "amount"
+    after_level = _AFTER_RE.search(prefix[-24:]) is not None
+    direction = None
+    for d in _DIRECTION_RE.finditer(prefix):
+        direction = d
+    if direction is not None:
+        gap = _GAP_NOISE_RE.sub("", prefix[direction.end() :])
+        if len(gap) > 6:
+            direction = None
+    sign = -1 if direction is not None and direction["down"] else 1
+    if c.counter in _PP:
+        c.role, c.kind = "change_pp", "change"
+        c.value, c.value_high = _signed(c.value, sign), _signed(c.value_high, sign)
+        return
+    if after_level:
+        c.role, c.kind = "after", "change"
+        return
+    if c.counter == "%":
+        if direction is not None:
+            c.role, c.kind = "change_pct", "change"
+            c.value, c.value_high = _signed(c.value, sign), _signed(c.value_high, sign)
+        else:
+            c.kind = "share"
+        return
+    if c.counter == "倍" and direction is not None:
+        c.kind = "change"
+        return
+    if c.counter in _MONEY:
+        return
+    before = _PART_BEFORE_RE.search(prefix[-12:])
+    if before is None:
+        cut = _CUT_RE.search(text, c.end, c.end + 16)
+        suffix = text[c.end : cut.start() if cut else c.end + 16]
+        before = _PART_AFTER_RE.match(suffix.strip(_BLANKS))
+    if before is not None:
+        c.part = before.lastgroup or ""
+
+
+def _signed(value: Decimal | None, sign: int) -> Decimal | None:
+    if value is None or sign > 0:
+        return value
+    return -value
+
+
+# --- structure: headings, clauses, pairs -------------------------------------------
+
+
+def _heading(line: str, known: frozenset[str], under_title: bool) -> str | None:
+    s = line.strip(_BLANKS)
+    if not s or len(s) > 30:
+        return None
+    s = _LIST_MARKER_RE.sub("", s).rstrip("】]：:").strip(_BLANKS)
+    if s in known:
+        return s
+    if (
+        under_title
+        and 2 < len(s) <= 20
+        and not _HEADING_NOISE_RE.search(s)
+        and s.endswith(_BODY_SUFFIXES)
+        and " " not in s
+    ):
+        return s
+    return None
+
+
+def _is_title(line: str) -> bool:
+    s = line.strip(_BLANKS)
+    return 0 < len(s) <= 30 and not re.search(r"[，。；！？,;!?]", s)
+
+
+def _pair(cands: list[_Cand]) -> None:
+    """Closure groups (total + parts) and before/after pairs, within sentences."""
+    i = 0
+    n = len(cands)
+    while i < n:
+        c = cands[i]
+        if c.role == "after":
+            for j in range(i - 1, max(-1, i - _PAIR_SCAN), -1):
+                b = cands[j]
+                if b.sentence != c.sentence or b.clause != c.clause:
+                    break
+                if b.role == "value" and b.counter == c.counter and not b.part:
+                    b.role, b.kind = "before", "change"
+                    c.pairs_with = j
+                    break
+            i += 1
+            continue
+        if not c.part:
+            i += 1
+            continue
+        run = [i]
+        k = i + 1
+        while k < n and cands[k].part and cands[k].sentence == c.sentence:
+            run.append(k)
+            k += 1
+        total = None
+        for j in range(i - 1, max(-1, i - _PAIR_SCAN), -1):
+            t = cands[j]
+            if t.sentence != c.sentence or t.clause < c.clause - 3:
+                break
+            if t.role in ("value", "total") and t.kind == "count" and not t.part:
+                if t.counter == c.counter or (t.counter in _COUNT_FAMILY and c.counter in _COUNT_FAMILY):
+                    total = j
+                break
+        if total is not None or len(run) > 1:
+            anchor = total if total is not None else run[0]
+            if total is not None:
+                cands[total].role = "total"
+                cands[total].kind = "closure"
+            for r in run:
+                cands[r].role = cands[r].part
+                cands[r].kind = "closure"
+                if r != anchor:
+                    cands[r].pairs_with = anchor
+        i = k
+
+
+def _evidence(c: _Cand, text: str) -> str:
+    s, e = max(c.tight_start, c.start - _EVIDENCE_CHARS), min(c.tight_end, c.end + _EVIDENCE_CHARS)
+    piece = text[s : c.start] + text[c.end : e]
+    if not _CJK_RE.search(piece):
+        s, e = max(c.wide_start, c.start - _EVIDENCE_CHARS), min(c.wide_end, c.end + _EVIDENCE_CHARS)
+    while s < c.start and text[s] in _BLANKS:
+        s += 1
+    while e > c.end and text[e - 1] in _BLANKS:
+        e -= 1
+    return text[s:e]
+
+
+# --- public API ----------------------------------------------------------------------
+
+
+def extract(text: str, bodies: list[str] | None = None) -> list[Proposal]:
+    """Proposed figures of ``text`` in text order (see the module docstring for the rules).
+
+    ``bodies`` are body names recognised as section headings (default: ``name_zh``
+    of ``data/bodies.csv``); headings that look like a body are recognised anyway.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"extract expects str, got {type(text).__name__}")
+    known = _default_bodies() if bodies is None else frozenset(bodies)
+    state = {
+        "body": "",
+        "section": 0,
+        "seen": {},
+        "tight_start": 0,
+        "wide_start": 0,
+        "sentence": 0,
+        "clause": 0,
+    }
+    cands: list[_Cand] = []
+    pending_tight: list[_Cand] = []
+    pending_wide: list[_Cand] = []
+    line_start = 0
+    prev_title = False
+    for m in _scanner().finditer(text):
+        group = m.lastgroup
+        if group == "num":
+            cand = _candidate(m, text, state)
+            if cand is not None:
+                cands.append(cand)
+                pending_tight.append(cand)
+                pending_wide.append(cand)
+            continue
+        if group == "skip":
+            continue
+        p, q = m.span()
+        for c in pending_tight:
+            c.tight_end = p
+        pending_tight.clear()
+        state["tight_start"] = q
+        ch = text[p]
+        if ch not in "、":
+            for c in pending_wide:
+                c.wide_end = p
+            pending_wide.clear()
+            state["wide_start"] = q
+            state["clause"] += 1
+        if group == "nl" or ch in _SENTENCE_END:
+            state["sentence"] += 1
+        if group == "nl":
+            line = text[line_start:p]
+            body = _heading(line, known, prev_title)
+            if body is not None:
+                state["body"] = body
+                state["section"] += 1
+            if line.strip(_BLANKS):
+                prev_title = body is None and _is_title(line)
+            line_start = q
+    for c in pending_tight:
+        c.tight_end = len(text)
+    for c in pending_wide:
+        c.wide_end = len(text)
+    _pair(cands)
+    return [
+        Proposal(
+            id=i + 1,
+            body_zh=c.body,
+            as_written=c.as_written,
+            value=c.value,
+            value_high=c.value_high,
+            counter=c.counter,
+            qualifier=c.qualifier,
+            role=c.role,
+            kind=c.kind,
+            pairs_with=None if c.pairs_with is None else c.pairs_with + 1,
+            evidence=_evidence(c, text),
+            start=c.start,
+            end=c.end,
+        )
+        for i, c in enumerate(cands)
+    ]
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a file in UTF-8 (with or without BOM) or, failing that, GBK/GB18030.
+
+    Raises ``OSError`` when the file cannot be read and ``ValueError`` when it is
+    neither valid UTF-8 nor valid GB18030.
+    """
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: neither UTF-8 nor GBK/GB18030 text ({exc.reason} at byte {exc.start})"
+        ) from exc
+
+
+def to_frame(proposals: list[Proposal]):
+    """A pandas DataFrame with :data:`COLUMNS`; values stay exact ``Decimal`` objects."""
+    import pandas as pd
+
+    frame = pd.DataFrame([[getattr(p, name) for name in COLUMNS] for p in proposals], columns=COLUMNS)
+    for name in ("id", "pairs_with", "start", "end"):
+        frame[name] = frame[name].astype("Int64")
+    for name in ("body_zh", "as_written", "counter", "qualifier", "role", "kind", "evidence"):
+        frame[name] = frame[name].astype(object)
+    return frame
+
+
+def to_records(proposals: list[Proposal]) -> list[dict]:
+    """Proposals as JSON-ready dicts (numbers as int or float; exact values are in CSV)."""
+
+    def number(value: Decimal | None):
+        if value is None:
+            return None
+        try:
+            return int(value) if value == value.to_integral_value() else float(value)
+        except (InvalidOperation, OverflowError):
+            return str(value)
+
+    return [
+        {
+            name: number(getattr(p, name)) if name in ("value", "value_high") else getattr(p, name)
+            for name in COLUMNS
+        }
+        for p in proposals
+    ]

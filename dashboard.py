@@ -15,6 +15,7 @@ PAGES = [
     ("figures", ":material/table_view:"),
     ("method", ":material/menu_book:"),
     ("importer", ":material/upload_file:"),
+    ("extractor", ":material/document_scanner:"),
 ]
 
 st.set_page_config(

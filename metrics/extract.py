@@ -135,6 +135,7 @@ from pathlib import Path
 
 from metrics import paths
 from metrics.numbers import QUALIFIER_WORDS, parse_number
+from metrics.textio import decode
 
 __all__ = [
     "COLUMNS",
@@ -995,17 +996,10 @@ def read_text(path: str | Path) -> str:
     Raises ``OSError`` when the file cannot be read and ``ValueError`` when it is
     neither valid UTF-8 nor valid GB18030.
     """
-    data = Path(path).read_bytes()
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ValueError(
-            f"{path}: neither UTF-8 nor GBK/GB18030 text ({exc.reason} at byte {exc.start})"
-        ) from exc
+        return decode(Path(path).read_bytes())
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from error
 
 
 def to_frame(proposals: list[Proposal]):

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from metrics import batches, curated, paths, store
+from metrics.textio import decode
 from metrics.validate import Problem
 
 # column: (required, meaning). The order is the template's.
@@ -96,16 +97,6 @@ class Checked:
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def decode(data: bytes) -> str:
-    """Text of a CSV file in UTF-8 (with or without BOM) or GBK/GB18030."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile("not UTF-8 or GBK/GB18030 text")
-
-
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -143,7 +134,11 @@ def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]], lis
 
 
 def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]], list]:
-    reader = csv.reader(io.StringIO(decode(data), newline=""))
+    try:
+        text = decode(data)
+    except ValueError as error:
+        raise UnreadableFile(str(error)) from error
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader, [])]
         records, start = [], reader.line_num + 1

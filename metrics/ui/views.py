@@ -4,7 +4,10 @@ inputs -> query -> labels -> chart -> table -> downloads.
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import hmac
+import html
 import os
 from dataclasses import asdict
 from functools import partial
@@ -12,11 +15,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from metrics import batches, charts, ingest, labels, paths
+from metrics import batches, charts, export, extract, ingest, labels, paths, textio
 from metrics.i18n import DEFINITIONS, definition, role_name, t
 from metrics.numbers import format_number, format_percent
 from metrics.ui import state
 from metrics.ui.downloads import SOURCE_COLUMNS, downloads
+from metrics.validate import ROLES_BY_KIND
 
 FIGURE_COLUMNS = {
     "figure_id": "col_figure_id",
@@ -315,10 +319,29 @@ def method() -> None:
     downloads(left_out, columns, [], t("page_method", lang), lang, "method")
 
 
+def editor(lang: str) -> bool:
+    """Whether this session may write: the editor password (``METRICS_EDITOR_PASSWORD``) was given.
+
+    Without the variable the page says how to enable editing and offers nothing that writes.
+    """
+    password = os.environ.get("METRICS_EDITOR_PASSWORD", "")
+    if not password:
+        st.info(t("import_disabled", lang), icon=":material/lock:")
+        return False
+    if st.session_state.get("editor"):
+        return True
+    entered = st.text_input(t("password", lang), type="password", key="editor_password")
+    if entered and hmac.compare_digest(entered.encode(), password.encode()):
+        st.session_state["editor"] = True
+        st.rerun()
+    elif entered:
+        st.error(t("wrong_password", lang))
+    return False
+
+
 def importer() -> None:
     """数据导入: editors upload a file, see every problem by row, confirm, list and roll back batches."""
     lang = header("page_importer", "import_intro")
-    password = os.environ.get("METRICS_EDITOR_PASSWORD", "")
     template = st.columns(2)
     template[0].download_button(
         t("template_csv", lang),
@@ -335,16 +358,7 @@ def importer() -> None:
         key="template_xlsx",
         on_click="ignore",
     )
-    if not password:
-        st.info(t("import_disabled", lang), icon=":material/lock:")
-        return
-    if not st.session_state.get("editor"):
-        entered = st.text_input(t("password", lang), type="password", key="editor_password")
-        if entered and hmac.compare_digest(entered.encode(), password.encode()):
-            st.session_state["editor"] = True
-            st.rerun()
-        elif entered:
-            st.error(t("wrong_password", lang))
+    if not editor(lang):
         return
     upload = st.file_uploader(t("upload", lang), type=["csv", "xlsx"], key="upload")
     if upload is not None:
@@ -410,3 +424,137 @@ def _batches(lang: str) -> None:
             batch = ingest.rollback(choice)
             st.session_state["import_message"] = t("rolled_back", lang, batch=batch.batch_id, n=batch.rows)
             st.rerun()
+
+
+PROPOSAL_COLUMNS = [
+    "keep",
+    "body",
+    "measure_id",
+    "theme",
+    "indicator",
+    "measure_kind",
+    "label_zh",
+    "label_en",
+    "direction",
+    "role",
+    "value",
+    "counter",
+    "qualifier",
+    "as_written",
+    "evidence",
+]
+
+
+def _likely_measure(measures: pd.DataFrame, body: str, kind: str, quote: str) -> str:
+    """The existing measure of the same body and kind whose label reads most like ``quote``."""
+    same = measures[(measures.body_zh == body) & (measures.measure_kind == kind)]
+    scored = [
+        (difflib.SequenceMatcher(None, label, quote).ratio(), measure)
+        for label, measure in zip(same.measure_zh, same.measure_id)
+    ]
+    best = max(scored, default=(0, ""))
+    return best[1] if best[0] >= 0.5 else ""
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _proposals(text: str, measures: pd.DataFrame) -> pd.DataFrame:
+    """Proposed figures as rows of the import format: measures labelled by their pair's quote,
+    and an existing measure suggested where one of the same body reads alike."""
+    found = extract.extract(text)
+    root = {p.id: p.pairs_with or p.id for p in found}
+    quote = {p.id: p.evidence for p in found}
+    return pd.DataFrame(
+        [
+            {
+                "keep": True,
+                "body": p.body_zh,
+                "measure_id": _likely_measure(measures, p.body_zh, p.kind, quote[root[p.id]]),
+                "theme": "",
+                "indicator": "",
+                "measure_kind": p.kind,
+                "label_zh": quote[root[p.id]],
+                "label_en": "",
+                "direction": "none",
+                "role": p.role,
+                "value": str(p.value),
+                "counter": p.counter,
+                "qualifier": p.qualifier,
+                "as_written": p.as_written,
+                "evidence": p.evidence,
+                "start": p.start,
+                "end": p.end,
+            }
+            for p in found
+        ]
+    )
+
+
+def _marked(text: str, spans) -> str:
+    """The report as HTML with every proposed figure highlighted."""
+    out, last = [], 0
+    for start, end in sorted(spans):
+        out += [html.escape(text[last:start]), f"<mark>{html.escape(text[start:end])}</mark>"]
+        last = end
+    out.append(html.escape(text[last:]))
+    return "<div style='white-space:pre-wrap;line-height:1.8'>" + "".join(out) + "</div>"
+
+
+def extractor() -> None:
+    """报告提取: figures proposed from a report's text, reviewed, then imported as a checked batch."""
+    lang = header("page_extractor", "extract_intro")
+    if not editor(lang):
+        return
+    upload = st.file_uploader(t("report_file", lang), type=["txt"], key="report_file")
+    text = st.text_area(t("report_text", lang), key="report_text", height=200)
+    if upload is not None:
+        try:
+            text = textio.decode(upload.getvalue())
+        except ValueError as error:
+            st.error(t("unreadable", lang, reason=error))
+            return
+    if not text.strip():
+        return
+    cols = st.columns(4)
+    first_line = text.strip().splitlines()[0][:60]
+    source = {
+        "source_title": cols[0].text_input(t("source_title", lang), value=first_line, key="source_title"),
+        "source_publisher": cols[1].text_input(t("source_publisher", lang), key="source_publisher"),
+        "source_published": cols[2].text_input(t("source_published", lang), key="source_published"),
+        "source_reference": cols[3].text_input(t("source_reference", lang), key="source_reference"),
+    }
+    measures = state.query("figures")[
+        ["measure_id", "body_zh", "measure_kind", "measure_zh"]
+    ].drop_duplicates()
+    proposals = _proposals(text, measures)
+    if proposals.empty:
+        st.info(t("no_proposals", lang))
+        return
+    st.caption(t("proposals", lang, n=len(proposals)))
+    with st.container(height=260):
+        st.html(_marked(text, zip(proposals.start, proposals.end)))
+    choice = lambda key: st.column_config.SelectboxColumn(options=list(state.names(key, "zh").values()))  # noqa: E731
+    edited = st.data_editor(
+        proposals[PROPOSAL_COLUMNS],
+        key="proposal_editor",
+        hide_index=True,
+        width="stretch",
+        disabled=["as_written", "evidence"],
+        column_config={
+            "keep": st.column_config.CheckboxColumn(t("col_keep", lang)),
+            "body": st.column_config.SelectboxColumn(options=list(state.names("profile", "zh").values())),
+            "measure_id": st.column_config.SelectboxColumn(options=sorted(measures.measure_id)),
+            "theme": choice("theme"),
+            "indicator": choice("indicator"),
+            "measure_kind": st.column_config.SelectboxColumn(options=list(ROLES_BY_KIND)),
+            "direction": st.column_config.SelectboxColumn(options=["up", "down", "none"]),
+            "role": st.column_config.SelectboxColumn(options=sorted(set().union(*ROLES_BY_KIND.values()))),
+        },
+    )
+    kept = edited[edited.keep].drop(columns=["keep"]).assign(as_of=source["source_published"], **source)
+    data = export.csv_bytes(kept.astype(str).replace("nan", ""), bom=False)
+    name = f"extract_{hashlib.sha256(data).hexdigest()[:8]}.csv"
+    st.caption(t("extract_rows_hint", lang))
+    if st.button(t("check", lang), key="extract_check"):
+        st.session_state["extract_checked"] = name
+    if st.session_state.get("extract_checked") == name:  # stays until the table changes
+        _check_upload(data, name, lang)

@@ -1,0 +1,5 @@
+"""Page script: see metrics.ui.views.extractor."""
+
+from metrics.ui import views
+
+views.extractor()

@@ -42,4 +42,4 @@ bench: $(VENV)/.dev build
 	$(BIN)/python -m metrics bench
 
 clean:
-	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal test-artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) data/*.duckdb data/.*.duckdb.builds test-artifacts .pytest_cache .ruff_cache

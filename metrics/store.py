@@ -91,8 +91,9 @@ def build(
     tables, columns, texts = load_checked(data_dir, sources_dir, require_texts, imports_dir, pending)
     stored = batches.list_batches(imports_dir)
 
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=db_path.name + ".", suffix=".tmp", dir=db_path.parent)
+    builds = builds_dir(db_path)
+    builds.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=db_path.stem + ".", suffix=".tmp", dir=builds)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # DuckDB wants to create the file itself
@@ -119,18 +120,48 @@ def build(
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        version = builds / f"{db_path.stem}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.duckdb"
+        os.rename(tmp, version)
         if before_swap:
             before_swap()
-        os.replace(tmp, db_path)
+        _point(db_path, version)
     finally:
         for leftover in (tmp, Path(str(tmp) + ".wal")):
             leftover.unlink(missing_ok=True)
     return {table: len(tables[table]) for table in curated.TABLES}
 
 
+def builds_dir(db_path: Path) -> Path:
+    """Hidden folder beside the database path holding the built files it points to."""
+    return db_path.parent / f".{db_path.name}.builds"
+
+
+def _point(db_path: Path, version: Path) -> None:
+    """Make ``db_path`` a symlink to ``version`` in one atomic rename, then drop old builds.
+
+    Every build is a new file with its own name, so a process can open the new one while it
+    still reads the old (DuckDB shares one instance per path within a process, so reusing
+    the path would hand back the old data). The previous build is kept for readers that
+    resolved the link just before the swap; older ones are deleted (open readers keep
+    theirs until they close it).
+    """
+    link = db_path.parent / f".{db_path.name}.link-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(version.relative_to(db_path.parent))
+    previous = db_path.resolve() if db_path.is_symlink() else None
+    os.replace(link, db_path)
+    for old in version.parent.glob("*.duckdb"):
+        if old not in (version, previous):
+            old.unlink(missing_ok=True)
+
+
 def connect(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to a built database (build it first with ``build``)."""
+    """A read-only connection to a built database (build it first with ``build``).
+
+    Opens the build the path points to, by its own name, so a connection made after a
+    rebuild reads the new build even while older connections in this process read the old.
+    """
     db_path = Path(db_path or paths.default_db())
     if not db_path.is_file():
         raise FileNotFoundError(f"no database at {db_path}: run `python -m metrics build`")
-    return duckdb.connect(str(db_path), read_only=True)
+    return duckdb.connect(str(db_path.resolve()), read_only=True)

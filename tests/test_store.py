@@ -23,6 +23,12 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def files_beside(db: Path) -> tuple[list[str], list[str]]:
+    """Names in the database's folder and in its builds folder: no temp or WAL file may remain."""
+    builds = store.builds_dir(db)
+    return sorted(p.name for p in db.parent.iterdir()), sorted(p.suffix for p in builds.iterdir())
+
+
 def figure_count(db: Path) -> int:
     with duckdb.connect(str(db), read_only=True) as connection:
         return connection.execute("SELECT count(*) FROM figures").fetchone()[0]
@@ -58,7 +64,7 @@ def test_failed_build_leaves_the_previous_database_untouched(
     assert f"{table}.csv:{line}:{column}: " in str(info.value)
     assert digest(previous_db) == before
     assert figure_count(previous_db) == count
-    assert sorted(p.name for p in previous_db.parent.iterdir()) == ["metrics.duckdb"]
+    assert files_beside(previous_db) == ([".metrics.duckdb.builds", "metrics.duckdb"], [".duckdb"])
 
 
 def test_crash_while_writing_leaves_the_previous_database_and_no_temp_files(previous_db, monkeypatch):
@@ -72,14 +78,17 @@ def test_crash_while_writing_leaves_the_previous_database_and_no_temp_files(prev
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.build(previous_db, data_dir=DATA_DIR, sources_dir=paths.sources_dir())
     assert digest(previous_db) == before
-    assert sorted(p.name for p in previous_db.parent.iterdir()) == ["metrics.duckdb"]
+    assert files_beside(previous_db) == ([".metrics.duckdb.builds", "metrics.duckdb"], [".duckdb"])
 
 
 def test_rebuild_replaces_the_database(previous_db, csv_edit, data_copy):
     csv_edit.append("figures", csv_edit.record("figures", "f036") | {"figure_id": "f999", "as_of": "2019-11"})
     store.build(previous_db, data_dir=data_copy, sources_dir=paths.sources_dir())
     assert figure_count(previous_db) == csv_record_count("figures") + 1
-    assert sorted(p.name for p in previous_db.parent.iterdir()) == ["metrics.duckdb"]
+    # the new build and the previous one (kept for readers that resolved the link just before)
+    assert files_beside(previous_db) == ([".metrics.duckdb.builds", "metrics.duckdb"], [".duckdb", ".duckdb"])
+    store.build(previous_db, data_dir=data_copy, sources_dir=paths.sources_dir())
+    assert files_beside(previous_db)[1] == [".duckdb", ".duckdb"]  # older builds are deleted
 
 
 def test_build_into_a_new_folder(tmp_path):

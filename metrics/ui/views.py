@@ -388,7 +388,7 @@ def _check_upload(data: bytes, name: str, lang: str) -> None:
         return
     figures = checked.tables["figures"]
     st.success(t("rows_ok", lang, n=len(figures)))
-    st.dataframe(figures.drop(columns=["figure_id"]), hide_index=True, width="stretch")
+    st.dataframe(figures.drop(columns=["figure_id"]).reset_index(drop=True), hide_index=True, width="stretch")
     if st.button(t("confirm_import", lang), type="primary", key="confirm_import"):
         bar = st.progress(0.0)
         checked, batch = ingest.import_file(data, name, progress=bar.progress)

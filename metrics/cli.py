@@ -1,6 +1,7 @@
 """``python -m metrics``: build, check and export the curated figures.
 
-Exit status: 0 on success, 1 on data errors (listed on stderr), 2 on wrong usage.
+Exit status: 0 on success, 1 on data errors (listed on stderr), 2 on wrong usage, an
+unreadable file or a store that cannot be written.
 """
 
 from __future__ import annotations
@@ -209,12 +210,19 @@ def _report(error: store.DataError) -> int:
 def _import(file: Path, db: Path, dry_run: bool) -> int:
     try:
         data = file.read_bytes()
+    except OSError as error:
+        print(f"{file}: cannot read: {error.strerror or error}", file=sys.stderr)
+        return 2
+    try:
         if dry_run:
             checked, batch = ingest.check(data, file.name), None
         else:
             checked, batch = ingest.import_file(data, file.name, db)
-    except (OSError, ingest.UnreadableFile) as error:
+    except ingest.UnreadableFile as error:
         print(f"{file}: cannot read: {error}", file=sys.stderr)
+        return 2
+    except ingest.StoreError as error:
+        print(f"{file}: {error}", file=sys.stderr)
         return 2
     if checked.duplicate_of:
         print(f"{file}: already imported as batch {checked.duplicate_of}; nothing added", file=sys.stderr)
@@ -261,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
             except KeyError as error:
                 print(error.args[0], file=sys.stderr)
                 return 2
+            except ingest.StoreError as error:
+                print(error, file=sys.stderr)
+                return 1
             print(
                 f"rolled back {batch.batch_id} ({batch.rows} figures from {batch.file_name})", file=sys.stderr
             )

@@ -77,6 +77,11 @@ class UnreadableFile(Exception):
     """The file cannot be read as a table at all (exit status 2)."""
 
 
+class StoreError(Exception):
+    """The store cannot be changed (not writable, or a rollback that later batches rely on);
+    nothing was changed."""
+
+
 @dataclass
 class Checked:
     """Result of checking an import file: the batch it would add, or the problems."""
@@ -138,6 +143,8 @@ def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]], list
         text = decode(data)
     except ValueError as error:
         raise UnreadableFile(str(error)) from error
+    if "\x00" in text:
+        raise UnreadableFile("it holds NUL bytes: a binary file, not a text table")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader, [])]
@@ -374,8 +381,12 @@ def _in_import_terms(problem: Problem, file_name: str) -> Problem:
 # --- the import --------------------------------------------------------------------------------------
 
 
-def new_batch_id(sha256: str) -> str:
-    return datetime.now(UTC).strftime("b%Y%m%dT%H%M%S") + "_" + sha256[:8]
+def new_batch_id(sha256: str, imports_dir: Path) -> str:
+    """'b0003_20191101T080000_bbd63e8d': a sequence number (so batches list in import order),
+    the time and the file's hash."""
+    stored = batches.list_batches(imports_dir)
+    number = max((int(b.batch_id[1:5]) for b in stored if b.batch_id[1:5].isdigit()), default=0) + 1
+    return f"b{number:04d}_{datetime.now(UTC):%Y%m%dT%H%M%S}_{sha256[:8]}"
 
 
 def check(
@@ -396,11 +407,12 @@ def check(
     sources_dir = sources_dir or paths.sources_dir()
     imports_dir = imports_dir or paths.imports_dir(data_dir)
     digest = hashlib.sha256(data).hexdigest()
-    result = Checked(file_name=file_name, sha256=digest, batch_id=new_batch_id(digest), rows=0)
+    result = Checked(file_name=file_name, sha256=digest, batch_id="", rows=0)
     for batch in batches.list_batches(imports_dir):
         if batch.sha256 == digest:
             result.duplicate_of = batch.batch_id
             return result
+    result.batch_id = new_batch_id(digest, imports_dir)
     rows, result.problems = read_rows(data, file_name)
     result.rows = len(rows)
     existing = batches.with_batches(curated.read_tables(data_dir), imports_dir)
@@ -443,6 +455,15 @@ def import_file(
         rows=len(checked.tables["figures"]),
     )
     plain = {table: frame.reset_index(drop=True) for table, frame in checked.tables.items()}
+    try:
+        _build_with_batch(db_path, data_dir, sources_dir, imports_dir, checked, batch, plain)
+    except OSError as error:
+        raise StoreError(f"cannot write the store: {error}; nothing was imported") from error
+    progress(1.0)
+    return checked, batch
+
+
+def _build_with_batch(db_path, data_dir, sources_dir, imports_dir, checked, batch, plain) -> None:
     store.build(
         db_path,
         data_dir=data_dir,
@@ -451,8 +472,6 @@ def import_file(
         pending=checked.tables,
         before_swap=lambda: batches.write(imports_dir, batch, plain),
     )
-    progress(1.0)
-    return checked, batch
 
 
 def rollback(
@@ -470,6 +489,16 @@ def rollback(
     aside = batches.set_aside(imports_dir, batch_id)
     try:
         store.build(db_path, data_dir=data_dir, sources_dir=sources_dir, imports_dir=imports_dir)
+    except store.DataError as error:
+        batches.restore(imports_dir, aside)
+        raise StoreError(
+            f"batch {batch_id} cannot be rolled back alone: later data relies on it "
+            f"(roll those batches back first); nothing was written: "
+            + "; ".join(map(str, error.problems[:5]))
+        ) from error
+    except OSError as error:
+        batches.restore(imports_dir, aside)
+        raise StoreError(f"cannot write the store: {error}") from error
     except BaseException:
         batches.restore(imports_dir, aside)
         raise

@@ -122,9 +122,13 @@ def build(
             con.close()
         version = builds / f"{db_path.stem}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.duckdb"
         os.rename(tmp, version)
-        if before_swap:
-            before_swap()
-        _point(db_path, version)
+        try:
+            if before_swap:
+                before_swap()
+            _point(db_path, version)
+        except BaseException:
+            version.unlink(missing_ok=True)
+            raise
     finally:
         for leftover in (tmp, Path(str(tmp) + ".wal")):
             leftover.unlink(missing_ok=True)

@@ -81,13 +81,20 @@ def read_source_texts(sources: pd.DataFrame, folder: Path) -> dict[str, SourceTe
     return texts
 
 
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
+
+
 def finite(text: str) -> Decimal | None:
-    """The Decimal of ``text`` if it is a finite number, else None ('NaN', 'inf' and 'abc' are not)."""
+    """The Decimal of ``text`` if it is a plain finite number in ASCII digits, else None.
+
+    'NaN', 'inf', 'abc', full-width '８７０' and '8_70' are not (the database could not read them).
+    """
+    if not PLAIN_NUMBER.fullmatch(text):
+        return None
     try:
-        number = Decimal(text)
+        return Decimal(text)
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
 
 
 def did_you_mean(value: str, choices) -> str:

@@ -391,7 +391,11 @@ def _check_upload(data: bytes, name: str, lang: str) -> None:
     st.dataframe(figures.drop(columns=["figure_id"]).reset_index(drop=True), hide_index=True, width="stretch")
     if st.button(t("confirm_import", lang), type="primary", key="confirm_import"):
         bar = st.progress(0.0)
-        checked, batch = ingest.import_file(data, name, progress=bar.progress)
+        try:
+            checked, batch = ingest.import_file(data, name, progress=bar.progress)
+        except ingest.StoreError as error:
+            st.error(str(error))
+            return
         if batch is None:  # the store changed since the check
             st.error(t("problems_found", lang, n=len(checked.problems)))
             return
@@ -421,7 +425,11 @@ def _batches(lang: str) -> None:
         choice = st.selectbox(t("rollback", lang), listing.batch_id, key="rollback_batch")
         sure = st.checkbox(t("rollback_confirm", lang), key="rollback_sure")
         if st.form_submit_button(t("rollback", lang)) and sure:
-            batch = ingest.rollback(choice)
+            try:
+                batch = ingest.rollback(choice)
+            except ingest.StoreError as error:
+                st.error(str(error))
+                return
             st.session_state["import_message"] = t("rolled_back", lang, batch=batch.batch_id, n=batch.rows)
             st.rerun()
 

@@ -38,6 +38,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "当前筛选条件下没有数据。请放宽筛选条件（例如清除“单位”或“主题”）。",
         "Nothing matches these filters. Widen them (for example clear Body or Theme).",
     ),
+    "top_and_bottom": (
+        "共 {total} 项，图中显示最高和最低各 {half} 项；用侧栏的“单位”（可输入搜索）查看其他单位，表格中列出全部。",
+        "{total} in all: the chart shows the {half} highest and the {half} lowest; pick bodies in the sidebar (type to search) to see others; the table lists all.",
+    ),
     "click_hint": ("点击图中某个单位即可只看该单位。", "Click a body in the chart to filter to it."),
     # downloads
     "download": ("下载", "Download"),

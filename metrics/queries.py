@@ -74,6 +74,22 @@ def value_figures(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     return _select(con, "value_figures", filters, "figure_id")
 
 
+def kpis(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """One row of headline numbers: bodies and figures covered, cases and people held
+    accountable (sums of the latest counts of exactly those indicators), closure-rate range."""
+    sql = f"""
+        SELECT
+            (SELECT count(DISTINCT body_id) FROM figure_facts WHERE {FILTER_SQL}) AS bodies,
+            (SELECT count(*) FROM figure_facts WHERE {FILTER_SQL}) AS figures,
+            (SELECT sum(value) FROM cases WHERE indicator_id = 'cases' AND {FILTER_SQL}) AS cases,
+            (SELECT sum(value) FROM cases WHERE indicator_id = 'people_held_accountable' AND {FILTER_SQL})
+                AS people,
+            (SELECT min(closure_rate) FROM closures WHERE {FILTER_SQL}) AS closure_rate_min,
+            (SELECT max(closure_rate) FROM closures WHERE {FILTER_SQL}) AS closure_rate_max
+    """
+    return con.execute(sql, filters.params()).df()
+
+
 def body_kinds(con) -> pd.DataFrame:
     """Kinds of body that have at least one body, in display order."""
     return con.execute(

@@ -231,3 +231,18 @@ def test_a_later_report_of_only_the_closed_part_keeps_the_earlier_total(data_cop
     assert (row.as_of, row.total, row.closed) == ("2019-11", 171, 141)
     assert row.total_carried and not row.total_derived
     assert f"{row.closure_rate:.1%}" == "82.5%"
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        # 天津 166+91+80+125 cases, 216+108+101 people; 水利部 2018件; 农发行 92名; 98 curated figures
+        (Filters(), (11, 98, 2480, 517, 14 / 79, 141 / 171)),
+        (Filters(bodies=("tianjin",)), (1, 18, 462, 425, 621 / 870, 621 / 870)),
+    ],
+)
+def test_kpis_sum_only_like_indicators(con, filters, expected):
+    row = queries.kpis(con, filters).iloc[0]
+    bodies, figures, cases, people, low, high = expected
+    assert (row.bodies, row.figures, row.cases, row.people) == (bodies, figures, cases, people)
+    assert row.closure_rate_min == pytest.approx(low) and row.closure_rate_max == pytest.approx(high)

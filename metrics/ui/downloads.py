@@ -69,7 +69,7 @@ def downloads(
     cols = st.columns(4)
     cols[0].download_button(
         t("download_csv", lang),
-        export.csv_bytes(data),
+        lambda: export.csv_bytes(data),
         f"{stem}.csv",
         "text/csv",
         key=f"{key}_csv",

@@ -117,11 +117,26 @@ def empty(df: pd.DataFrame, lang: str) -> bool:
     return df.empty
 
 
+MAX_BARS = 30
+
+
+def readable(group: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
+    """At most MAX_BARS rows of a chart: the highest and the lowest by ``by``, so a chart of
+    thousands of bodies stays readable; the caption says how many are shown."""
+    if len(group) <= MAX_BARS:
+        return group
+    ordered = group.sort_values(by, ascending=False)
+    half = MAX_BARS // 2
+    st.caption(t("top_and_bottom", lang, shown=MAX_BARS, total=len(group), half=half))
+    return pd.concat([ordered.head(half), ordered.tail(half)])
+
+
 def closure_charts(df: pd.DataFrame, lang: str, key: str) -> list:
     """One chart per comparable group (indicator), so only like is ranked with like."""
     built = []
     for indicator_id, group in df.groupby("indicator_id", sort=True):
         title = t("closure_group", lang) + group.indicator_label.iloc[0]
+        group = readable(group, "closure_rate", lang)
         chart = show("closure_chart", group, title, f"{key}_{indicator_id}")
         if group.total_derived.any():
             st.caption("\\* " + t("total_derived_note", lang))
@@ -132,29 +147,26 @@ def closure_charts(df: pd.DataFrame, lang: str, key: str) -> list:
 def overview() -> None:
     lang = header("page_overview", "app_caption")
     f = state.filters()
-    figures = state.query("figures", f)
-    if empty(figures, lang):
+    kpi = state.query("kpis", f).iloc[0]
+    if kpi.figures == 0:
+        empty(pd.DataFrame(), lang)
         return
-    cases = state.query("cases", f)
     closures = labels.closures(state.query("closures", f), lang)
-    kpis = {
-        "kpi_bodies": figures.body_id.nunique(),
-        "kpi_figures": len(figures),
-        "kpi_cases": cases.loc[cases.indicator_id == "cases", "value"].sum(),
-        "kpi_people": cases.loc[cases.indicator_id == "people_held_accountable", "value"].sum(),
-    }
     cols = st.columns(5)
-    for col, (key, value) in zip(cols, kpis.items()):
+    for col, key, value in zip(
+        cols,
+        ["kpi_bodies", "kpi_figures", "kpi_cases", "kpi_people"],
+        [kpi.bodies, kpi.figures, kpi.cases, kpi.people],
+    ):
         col.metric(
             t(key, lang),
             format_number(value, lang),
             help=t("kpi_cases_help", lang) if key in ("kpi_cases", "kpi_people") else None,
         )
-    rates = closures.closure_rate.dropna()
     cols[4].metric(
         t("kpi_closure", lang),
-        f"{format_percent(rates.min(), lang)[:-1]}–{format_percent(rates.max(), lang)}"
-        if len(rates)
+        f"{format_percent(kpi.closure_rate_min, lang)[:-1]}–{format_percent(kpi.closure_rate_max, lang)}"
+        if pd.notna(kpi.closure_rate_min)
         else "–",
     )
     built = []
@@ -165,11 +177,10 @@ def overview() -> None:
     changes = labels.changes(changes[changes.change_pct.notna()], lang)
     if not changes.empty:
         st.subheader(t("headline_reductions", lang))
-        chart = show("change_chart", changes, "", "overview_changes")
+        chart = show("change_chart", readable(changes, "change_pct", lang), "", "overview_changes")
         built.append(chart)
     st.caption(t("click_hint", lang))
-    table = labels.names(figures, lang).assign(role_label=lambda d: [role_name(r, lang) for r in d.role])
-    downloads(table, FIGURE_COLUMNS, built, t("page_overview", lang), lang, "overview")
+    downloads(closures, CLOSURE_COLUMNS, built, t("page_overview", lang), lang, "overview")
 
 
 def closure() -> None:
@@ -192,6 +203,7 @@ def cases() -> None:
     df = labels.values(df, lang)
     built = []
     for indicator_id, group in df.groupby("indicator_id", sort=False):
+        group = readable(group, "value", lang)
         chart = show("value_chart", group, group.indicator_label.iloc[0], f"cases_{indicator_id}")
         built.append(chart)
     st.caption(t("click_hint", lang))
@@ -208,10 +220,13 @@ def reductions() -> None:
     built = []
     pct = df[df.change_pct.notna()]
     if not pct.empty:
-        chart = show("change_chart", pct, t("change_pct", lang), "reductions_pct")
+        chart = show(
+            "change_chart", readable(pct, "change_pct", lang), t("change_pct", lang), "reductions_pct"
+        )
         built.append(chart)
     pairs = df.dropna(subset=["before", "after"])
     if not pairs.empty:
+        pairs = readable(pairs, "change_pct", lang)
         chart = show("dumbbell_chart", pairs, t("before_after", lang), "reductions_pairs", clickable=False)
         built.append(chart)
     st.caption(t("click_hint", lang))

@@ -134,7 +134,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 
 from metrics import paths
-from metrics.numbers import QUALIFIER_WORDS, parse_number
+from metrics.numbers import QUALIFIER_WORDS, canonical, parse_number
 from metrics.textio import decode
 
 __all__ = [
@@ -587,14 +587,6 @@ class _Cand:
 # --- numbers ---------------------------------------------------------------------
 
 
-def _clean(value: Decimal) -> Decimal:
-    if value == 0:
-        return Decimal(0)
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
-
-
 def _scale(big: str) -> int:
     factor = 1
     for unit in big:
@@ -744,8 +736,8 @@ def _candidate(m: re.Match, text: str, state: dict) -> _Cand | None:
     cand = _Cand(
         body=state["body"],
         as_written=written,
-        value=_clean(value),
-        value_high=None if value_high is None else _clean(value_high),
+        value=canonical(value),
+        value_high=None if value_high is None else canonical(value_high),
         counter=counter,
         qualifier=qualifier,
         role="value",

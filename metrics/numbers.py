@@ -127,7 +127,7 @@ _RANGE_SEPARATORS = "至到-~～—–－−"
 # --- parsing ----------------------------------------------------------------
 
 
-def _clean(value: Decimal) -> Decimal:
+def canonical(value: Decimal) -> Decimal:
     """Canonical form: integers without exponent, others without trailing zeros."""
     if value == 0:
         return Decimal(0)
@@ -248,7 +248,7 @@ def parse_number(text: str) -> Decimal:
         ctx.prec = 100
         ctx.traps[Inexact] = True
         try:
-            return _clean(sign * _evaluate(tokens, text))
+            return canonical(sign * _evaluate(tokens, text))
         except Inexact as exc:
             raise ValueError(f"not a number: {text!r} (too many digits)") from exc
 
@@ -347,7 +347,7 @@ def parse_quantity(text: str) -> Quantity:
     if lead and trail and lead != trail:
         raise ValueError(f"conflicting qualifiers in {text!r}")
     counter = counter.replace("％", "%")
-    return Quantity(_clean(value), counter, lead or trail or "exact", written)
+    return Quantity(canonical(value), counter, lead or trail or "exact", written)
 
 
 # --- formatting -------------------------------------------------------------
@@ -379,7 +379,7 @@ def _to_decimal(value: object) -> Decimal | None:
 
 def _plain(value: Decimal, grouping: bool = False) -> str:
     """Fixed-point text with trailing zeros trimmed."""
-    text = format(_clean(value), ",f" if grouping else "f")
+    text = format(canonical(value), ",f" if grouping else "f")
     return "0" if text in ("-0", "0") else text
 
 

@@ -449,22 +449,15 @@ def _batches(lang: str) -> None:
             st.rerun()
 
 
+# The review table: the import format's figure and measure columns (the source and the date
+# are asked once for the whole report).
 PROPOSAL_COLUMNS = [
     "keep",
-    "body",
-    "measure_id",
-    "theme",
-    "indicator",
-    "measure_kind",
-    "label_zh",
-    "label_en",
-    "direction",
-    "role",
-    "value",
-    "counter",
-    "qualifier",
-    "as_written",
-    "evidence",
+    *(
+        c
+        for c in ingest.IMPORT_COLUMNS
+        if c not in ("as_of", "period", "note") and not c.startswith("source")
+    ),
 ]
 
 

@@ -113,6 +113,7 @@ def build(
                     all(t.text is not None for t in texts.values() if t.data is not None),
                 ],
             )
+            schema.materialize(con)
             listing = pd.DataFrame(  # noqa: F841 (read by DuckDB)
                 [asdict(b) for b in stored], columns=[f.name for f in fields(batches.Batch)]
             ).astype(str)

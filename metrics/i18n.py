@@ -115,6 +115,10 @@ TEXT: dict[str, tuple[str, str]] = {
     # figures
     "search": ("搜索（单位、指标、原文）", "Search (body, indicator, quote)"),
     "n_figures": ("共 {n} 个数字", "{n} figures"),
+    "first_rows": (
+        "，下表列出前 {n} 个（请用筛选或搜索缩小范围）",
+        "; the table lists the first {n} (narrow it with filters or search)",
+    ),
     # method
     "method_definitions": ("定义", "Definitions"),
     "method_sources": ("来源", "Sources"),

@@ -49,6 +49,44 @@ def figures(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     return _select(con, "figure_facts", filters, "figure_id")
 
 
+SEARCHED = (
+    "body_zh",
+    "body_en",
+    "body_short_zh",
+    "body_short_en",
+    "measure_zh",
+    "measure_en",
+    "theme_zh",
+    "theme_en",
+    "evidence",
+    "as_written",
+)
+
+
+def search_figures(con, filters: Filters, text: str = "", limit: int = 5000) -> tuple[pd.DataFrame, int]:
+    """Figures matching the filters and containing ``text`` in a name or the quote: the first
+    ``limit`` of them and how many there are in all."""
+    match = " OR ".join(f"contains(lower({c}), lower($text))" for c in SEARCHED)
+    where = f"{FILTER_SQL} AND ($text = '' OR {match})"
+    params = {**filters.params(), "text": text}
+    total = con.execute(f"SELECT count(*) FROM figure_facts WHERE {where}", params).fetchone()[0]
+    rows = con.execute(
+        f"SELECT * FROM figure_facts WHERE {where} ORDER BY figure_id LIMIT $limit",
+        {**params, "limit": limit},
+    ).df()
+    return rows, total
+
+
+def measures(con) -> pd.DataFrame:
+    """Every measure with its body, theme and indicator names."""
+    return con.execute("SELECT * FROM measure_facts ORDER BY body_id, measure_id").df()
+
+
+def notes(con) -> pd.DataFrame:
+    """Figures that carry a note (recorded ambiguities and caveats)."""
+    return con.execute("SELECT * FROM figure_facts WHERE coalesce(note, '') <> '' ORDER BY figure_id").df()
+
+
 def closures(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Latest closure per measure: total, every graded part and the closure rate."""
     return _select(con, "closures", filters, "indicator_id, closure_rate DESC, measure_id")

@@ -246,3 +246,18 @@ def test_kpis_sum_only_like_indicators(con, filters, expected):
     bodies, figures, cases, people, low, high = expected
     assert (row.bodies, row.figures, row.cases, row.people) == (bodies, figures, cases, people)
     assert row.closure_rate_min == pytest.approx(low) and row.closure_rate_max == pytest.approx(high)
+
+
+def test_search_figures_matches_names_and_quotes_and_limits_rows(con):
+    rows, total = queries.search_figures(con, Filters(), "民意直通车")
+    assert total == 2 and sorted(rows.value) == [621, 870]
+    rows, total = queries.search_figures(con, Filters(), "")
+    assert total == 98 and len(rows) == 98
+    rows, total = queries.search_figures(con, Filters(), "", limit=10)
+    assert total == 98 and list(rows.figure_id) == [f"f{i:03d}" for i in range(1, 11)]
+    rows, total = queries.search_figures(con, Filters(bodies=("mwr",)), "tianjin")
+    assert total == 0 and rows.empty
+    rows, total = queries.search_figures(con, Filters(), "x' OR '1'='1")
+    assert total == 0
+    rows, total = queries.search_figures(con, Filters(), "water resources")  # English names, any case
+    assert total == 15

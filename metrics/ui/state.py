@@ -44,6 +44,16 @@ def query(name: str, filters: Filters = queries.NO_FILTERS) -> pd.DataFrame:
     return _query(name, filters, db_stamp())
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def _search(filters: Filters, text: str, stamp: tuple[str, int, int]) -> tuple[pd.DataFrame, int]:
+    return queries.search_figures(_connection(stamp).cursor(), filters, text)
+
+
+def search(filters: Filters, text: str) -> tuple[pd.DataFrame, int]:
+    """The first figures matching ``filters`` and ``text``, and how many match in all (cached)."""
+    return _search(filters, text, db_stamp())
+
+
 def table(name: str) -> pd.DataFrame:
     """Result of the unfiltered ``queries.<name>(con)`` (bodies, themes, sources...), cached."""
     return _table(name, db_stamp())

@@ -278,13 +278,11 @@ def profile() -> None:
 
 def figures() -> None:
     lang = header("page_figures")
-    df = labels.names(state.query("figures", state.filters()), lang)
-    df["role_label"] = [role_name(r, lang) for r in df.role]
     search = st.text_input(t("search", lang), key="q", bind="query-params").strip()
-    if search:
-        haystack = df[["body_label", "body_name", "measure_label", "theme_label", "evidence", "as_written"]]
-        df = df[haystack.apply(lambda c: c.str.contains(search, case=False, regex=False)).any(axis=1)]
-    st.caption(t("n_figures", lang, n=len(df)))
+    df, total = state.search(state.filters(), search)
+    df = labels.names(df, lang)
+    df["role_label"] = [role_name(r, lang) for r in df.role]
+    st.caption(t("n_figures", lang, n=total) + ("" if total == len(df) else t("first_rows", lang, n=len(df))))
     if empty(df, lang):
         return
     st.dataframe(labels.table(df, FIGURE_COLUMNS, lang), hide_index=True, width="stretch", height=560)
@@ -305,8 +303,7 @@ def method() -> None:
     st.subheader(t("method_sources", lang))
     st.dataframe(labels.table(state.table("sources"), SOURCE_COLUMNS, lang), hide_index=True, width="stretch")
     st.subheader(t("method_caveats", lang))
-    notes = labels.names(state.query("figures"), lang)
-    notes = notes[notes.note.notna() & (notes.note != "")]
+    notes = labels.names(state.table("notes"), lang)
     st.dataframe(
         labels.table(
             notes,
@@ -538,9 +535,7 @@ def extractor() -> None:
         "source_published": cols[2].text_input(t("source_published", lang), key="source_published"),
         "source_reference": cols[3].text_input(t("source_reference", lang), key="source_reference"),
     }
-    measures = state.query("figures")[
-        ["measure_id", "body_zh", "measure_kind", "measure_zh"]
-    ].drop_duplicates()
+    measures = state.table("measures")[["measure_id", "body_zh", "measure_kind", "measure_zh"]]
     proposals = _proposals(text, measures)
     if proposals.empty:
         st.info(t("no_proposals", lang))

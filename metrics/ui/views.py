@@ -103,6 +103,19 @@ def show(builder: str, df: pd.DataFrame, title: str, key: str, clickable: bool =
     return spec
 
 
+# How some columns read in a table: rates as percentages, derived changes to one decimal.
+COLUMN_FORMATS = {"col_closure_rate": "percent", "col_change_pct": "%.1f"}
+
+
+def table(frame: pd.DataFrame, columns: dict[str, str], lang: str, **options) -> None:
+    """A data table with readable headers; empty text cells blank, rates as percentages."""
+    data = labels.table(frame, columns, lang)
+    text = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
+    data[text] = data[text].astype(object).where(data[text].notna(), "")
+    config = {t(k, lang): st.column_config.NumberColumn(format=f) for k, f in COLUMN_FORMATS.items()}
+    st.dataframe(data, hide_index=True, width="stretch", column_config=config, **options)
+
+
 def header(page: str, intro: str | None = None) -> str:
     lang = state.lang()
     st.title(t(page, lang))
@@ -191,7 +204,7 @@ def closure() -> None:
     df = labels.closures(df, lang)
     built = closure_charts(df, lang, "closure")
     st.caption(t("click_hint", lang))
-    st.dataframe(labels.table(df, CLOSURE_COLUMNS, lang), hide_index=True, width="stretch")
+    table(df, CLOSURE_COLUMNS, lang)
     downloads(df, CLOSURE_COLUMNS, built, t("page_closure", lang), lang, "closure")
 
 
@@ -207,7 +220,7 @@ def cases() -> None:
         chart = show("value_chart", group, group.indicator_label.iloc[0], f"cases_{indicator_id}")
         built.append(chart)
     st.caption(t("click_hint", lang))
-    st.dataframe(labels.table(df, VALUE_COLUMNS, lang), hide_index=True, width="stretch")
+    table(df, VALUE_COLUMNS, lang)
     downloads(df, VALUE_COLUMNS, built, t("page_cases", lang), lang, "cases")
 
 
@@ -230,7 +243,7 @@ def reductions() -> None:
         chart = show("dumbbell_chart", pairs, t("before_after", lang), "reductions_pairs", clickable=False)
         built.append(chart)
     st.caption(t("click_hint", lang))
-    st.dataframe(labels.table(df, CHANGE_COLUMNS, lang), hide_index=True, width="stretch")
+    table(df, CHANGE_COLUMNS, lang)
     downloads(df, CHANGE_COLUMNS, built, t("page_reductions", lang), lang, "reductions")
 
 
@@ -285,7 +298,7 @@ def figures() -> None:
     st.caption(t("n_figures", lang, n=total) + ("" if total == len(df) else t("first_rows", lang, n=len(df))))
     if empty(df, lang):
         return
-    st.dataframe(labels.table(df, FIGURE_COLUMNS, lang), hide_index=True, width="stretch", height=560)
+    table(df, FIGURE_COLUMNS, lang, height=560)
     downloads(df, FIGURE_COLUMNS, [], t("page_figures", lang), lang, "figures")
 
 
@@ -301,23 +314,19 @@ def method() -> None:
     )
     st.dataframe(definitions, hide_index=True, width="stretch")
     st.subheader(t("method_sources", lang))
-    st.dataframe(labels.table(state.table("sources"), SOURCE_COLUMNS, lang), hide_index=True, width="stretch")
+    table(state.table("sources"), SOURCE_COLUMNS, lang)
     st.subheader(t("method_caveats", lang))
     notes = labels.names(state.table("notes"), lang)
-    st.dataframe(
-        labels.table(
-            notes,
-            {
-                "figure_id": "col_figure_id",
-                "body_label": "col_body",
-                "as_written": "col_as_written",
-                "note": "col_note",
-                "evidence": "col_evidence",
-            },
-            lang,
-        ),
-        hide_index=True,
-        width="stretch",
+    table(
+        notes,
+        {
+            "figure_id": "col_figure_id",
+            "body_label": "col_body",
+            "as_written": "col_as_written",
+            "note": "col_note",
+            "evidence": "col_evidence",
+        },
+        lang,
     )
     st.subheader(t("method_left_out", lang))
     left_out = state.table("left_out")
@@ -327,7 +336,7 @@ def method() -> None:
         "note": "col_note",
         "evidence": "col_evidence",
     }
-    st.dataframe(labels.table(left_out, columns, lang), hide_index=True, width="stretch")
+    table(left_out, columns, lang)
     downloads(left_out, columns, [], t("page_method", lang), lang, "method")
 
 
@@ -432,7 +441,7 @@ def _batches(lang: str) -> None:
         "imported_at": "col_imported_at",
         "rows": "col_rows",
     }
-    st.dataframe(labels.table(listing, columns, lang), hide_index=True, width="stretch")
+    table(listing, columns, lang)
     with st.form("rollback"):
         choice = st.selectbox(t("rollback", lang), listing.batch_id, key="rollback_batch")
         sure = st.checkbox(t("rollback_confirm", lang), key="rollback_sure")

@@ -125,6 +125,12 @@ def parser() -> argparse.ArgumentParser:
     )
     template.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     template.add_argument("--out", type=Path, help="file to write (default: stdout)")
+    what = "write a deterministic synthetic data folder (and import files) for national-scale tests"
+    synth = sub.add_parser("synth", help=what, description=what)
+    synth.add_argument("--bodies", type=int, default=3500, help="reporting bodies (default 3500)")
+    synth.add_argument("--rounds", type=int, default=52, help="weekly reports per body (default 52)")
+    synth.add_argument("--seed", type=int, default=1, help="random seed; same seed, same files (default 1)")
+    synth.add_argument("--out", type=Path, required=True, help="folder to write (see metrics/synth.py)")
     bench = add("bench", "measure every dashboard page's rerun time (AppTest) and print a report")
     bench.add_argument(
         "--rounds", type=int, default=3, help="passes over the filter sets per page (default 3)"
@@ -240,6 +246,21 @@ def _import(file: Path, db: Path, dry_run: bool) -> int:
     return 0
 
 
+def _synth(out: Path, bodies: int, rounds: int, seed: int) -> int:
+    from metrics import synth
+
+    try:
+        counts = synth.generate(out, bodies, rounds, seed)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"{out}: cannot write: {error.strerror or error}", file=sys.stderr)
+        return 2
+    print(f"wrote {out}: " + ", ".join(f"{n} {t}" for t, n in counts.items()), file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command in EXTRACT_COMMANDS:
@@ -256,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 sys.stdout.buffer.write(data)
             return 0
+        if args.command == "synth":
+            return _synth(args.out, args.bodies, args.rounds, args.seed)
         db = args.db or paths.default_db()
         if args.command == "import":
             return _import(args.file, db, args.dry_run)

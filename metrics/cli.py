@@ -7,7 +7,6 @@ unreadable file or a store that cannot be written.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -136,6 +135,9 @@ def parser() -> argparse.ArgumentParser:
         "--rounds", type=int, default=3, help="passes over the filter sets per page (default 3)"
     )
     bench.add_argument("--out", type=Path, default=Path("bench-report.json"), help="JSON report file")
+    bench.add_argument(
+        "--figures", type=int, help="measure a synthetic national-scale dataset of about N figures"
+    )
     for name, (_, what, _) in EXPORTS.items():
         add(name, f"write {what} as CSV to stdout (builds the database first if missing)")
     _add_extract_commands(sub)
@@ -303,14 +305,13 @@ def main(argv: list[str] | None = None) -> int:
             counts = store.build(db, data_dir=args.data)
             print(f"built {db}: " + ", ".join(f"{n} {t}" for t, n in counts.items()), file=sys.stderr)
             return 0
-        if not Path(db).is_file():
-            store.build(db)
         if args.command == "bench":
             from metrics.ui import bench
 
-            os.environ["METRICS_DB"] = str(db)
-            bench.run(args.rounds, args.out)
+            bench.run(args.rounds, args.out, args.figures)
             return 0
+        if not Path(db).is_file():
+            store.build(db)
         query, _, columns = EXPORTS[args.command]
         with store.connect(db) as con:
             frame = query(con)[columns]

@@ -1,85 +1,234 @@
-"""Page rerun benchmark: every page rerun in AppTest with the filters varied.
+"""Benchmark: every page's queries against the raw engine, and every page rerun in AppTest.
 
-Prints a table of median and p95 server-side rerun times per page, for reruns
-whose filters are new to the cache (cold) and repeated ones (warm), and writes
-the same numbers as JSON. Run it with ``python -m metrics bench``.
+``python -m metrics bench`` measures the bundled data; ``--figures N`` first writes a synthetic
+national-scale data folder of about N figures (``metrics.synth``) and builds it. For every page,
+over reruns with the filters varied, it reports median and p95 of
+
+- the page's queries through ``metrics.queries`` (SQL to DataFrame, as the page runs them),
+- the same SQL statements run directly on the DuckDB connection to Arrow (the engine's floor),
+  and the ratio of the two,
+- the whole page rerun in AppTest (cache cleared before each page: cold, then warm reruns),
+- the bytes of chart data the page sends to the browser,
+
+plus build time, database size and peak memory. The report is printed and written as JSON.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import resource
 import statistics
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
-from metrics import paths
+from metrics import paths, queries, store
+from metrics.queries import Filters
 
+# synth --bodies 3500 --rounds 52 writes 4,969,685 figures: about 27.3 per body and week.
+FIGURES_PER_BODY_WEEK = 27.3
 PAGES = ("overview", "closure", "cases", "reductions", "profile", "figures", "method")
-# Filter sets (sidebar keys -> ids) cycled through on every page.
-FILTER_SETS = (
-    {},
-    {"body": ["tianjin", "inner_mongolia"]},
-    {"theme": ["serving_people"]},
-    {"kind": ["province"]},
-    {"body": ["mwr"], "theme": ["flood_control"]},
-    {"kind": ["central_department", "guidance_group"]},
-    {"lang": "en"},
-)
+# The queries each page runs (see metrics/ui/views.py); ``one`` = the first filtered body only.
+PAGE_QUERIES = {
+    "overview": ("kpis", "closures", "changes"),
+    "closure": ("closures",),
+    "cases": ("cases",),
+    "reductions": ("changes",),
+    "profile": ("figures:one", "closure_history:one"),
+    "figures": ("search_figures",),
+    "method": ("notes", "left_out", "sources"),
+}
 
 
-def _percentile(values: list[float], q: float) -> float:
+def _stats(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    return {
+        "median_ms": statistics.median(ordered),
+        "p95_ms": ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)],
+        "n": len(ordered),
+    }
 
 
-def _set(at, key: str, value) -> None:
-    widget = at.radio(key=key) if key == "lang" else at.multiselect(key=key)
-    widget.set_value(value)
+def filter_sets(con) -> list[tuple[Filters, str]]:
+    """Filter combinations (and a language) cycled through on every page, taken from the data."""
+    bodies, themes, kinds = queries.bodies(con), queries.themes(con), queries.body_kinds(con)
+    return [
+        (Filters(), "zh"),
+        (Filters(bodies=tuple(bodies.body_id[:2])), "zh"),
+        (Filters(themes=(themes.theme_id.iloc[0],)), "zh"),
+        (Filters(body_kinds=(kinds.body_kind.iloc[0],)), "zh"),
+        (Filters(bodies=(bodies.body_id.iloc[-1],), themes=(themes.theme_id.iloc[-1],)), "zh"),
+        (Filters(body_kinds=tuple(kinds.body_kind[1:3])), "zh"),
+        (Filters(), "en"),
+    ]
 
 
-def measure_page(page: str, rounds: int) -> dict[str, float]:
+class Recorder:
+    """A connection that remembers every statement run through it, to replay them raw."""
+
+    def __init__(self, con):
+        self.con, self.calls = con, []
+
+    def execute(self, sql, params=None):
+        self.calls.append((sql, params))
+        return self.con.execute(sql, params)
+
+    def cursor(self):
+        return self
+
+
+def _run_queries(con, page: str, filters: Filters) -> None:
+    for entry in PAGE_QUERIES[page]:
+        name, _, scope = entry.partition(":")
+        function = getattr(queries, name)
+        if name in ("notes", "left_out", "sources"):
+            function(con)
+        elif scope == "one":
+            function(con, Filters(bodies=(filters.bodies or ("",))[:1]))
+        else:
+            function(con, filters)
+
+
+def measure_queries(con, page: str, sets, rounds: int) -> dict:
+    """Median/p95 of the page's queries and of the same SQL straight to Arrow."""
+    ours, raw = [], []
+    for _ in range(rounds):
+        for filters, _lang in sets:
+            recorder = Recorder(con)
+            start = time.perf_counter()
+            _run_queries(recorder, page, filters)
+            ours.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            for sql, params in recorder.calls:
+                con.sql(sql, params=params).to_arrow_table()
+            raw.append((time.perf_counter() - start) * 1000)
+    result = {"queries": _stats(ours), "raw_engine": _stats(raw)}
+    result["ratio"] = result["queries"]["median_ms"] / max(result["raw_engine"]["median_ms"], 1e-6)
+    return result
+
+
+def _widget_values(con, filters: Filters, lang: str) -> dict:
+    """The sidebar values (names in ``lang``) that select ``filters``."""
+    column = "en" if lang == "en" else "zh"
+    bodies = queries.bodies(con).set_index("body_id")[f"short_{column}"]
+    themes = queries.themes(con).set_index("theme_id")[f"name_{column}"]
+    kinds = queries.body_kinds(con).set_index("body_kind")[f"name_{column}"]
+    return {
+        "kind": [kinds[k] for k in filters.body_kinds],
+        "body": [bodies[b] for b in filters.bodies],
+        "theme": [themes[t] for t in filters.themes],
+        "indicator": [],
+    }
+
+
+def measure_page(page: str, con, sets, rounds: int) -> dict:
+    """Page reruns in AppTest: cold (first time each filter set is seen) and warm; chart bytes."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(str(paths.ROOT / "dashboard.py"), default_timeout=120)
+    at = AppTest.from_file(str(paths.ROOT / "dashboard.py"), default_timeout=300)
     at.run()
     at.switch_page(f"metrics/ui/pages/{page}.py").run()
-    cold, warm = [], []
-    for i in range(rounds * len(FILTER_SETS)):
-        filters = FILTER_SETS[i % len(FILTER_SETS)]
-        for key in ("kind", "body", "theme", "indicator"):
-            _set(at, key, filters.get(key, []))
-        _set(at, "lang", filters.get("lang", "zh"))
+    cold, warm, chart_bytes = [], [], 0
+    for i in range((rounds + 1) * len(sets)):  # one cold pass, then ``rounds`` warm ones
+        filters, lang = sets[i % len(sets)]
+        at.radio(key="lang").set_value(lang)
+        at.run()
+        for key, value in _widget_values(con, filters, lang).items():
+            at.multiselect(key=key).set_value(value)
         start = time.perf_counter()
         at.run()
         elapsed = (time.perf_counter() - start) * 1000
         if at.exception:
             raise RuntimeError(f"{page} with {filters}: {at.exception[0].value}")
-        (cold if i < len(FILTER_SETS) else warm).append(elapsed)
-    return {
-        "cold_median_ms": statistics.median(cold),
-        "cold_p95_ms": _percentile(cold, 0.95),
-        "warm_median_ms": statistics.median(warm),
-        "warm_p95_ms": _percentile(warm, 0.95),
-        "reruns": len(cold) + len(warm),
-    }
+        (cold if i < len(sets) else warm).append(elapsed)
+        charts = at.get("vega_lite_chart")
+        sent = sum(len(c.proto.spec) + sum(len(d.data.data) for d in c.proto.datasets) for c in charts)
+        chart_bytes = max(chart_bytes, sent)
+    return {"rerun_cold": _stats(cold), "rerun_warm": _stats(warm), "max_chart_bytes": chart_bytes}
 
 
-def run(rounds: int = 3, out: Path | None = None) -> dict:
-    """Measure every page; print a report and write it as JSON to ``out``."""
-    results = {page: measure_page(page, rounds) for page in PAGES}
-    print(
-        f"Page rerun times (AppTest, server side), {rounds} rounds x {len(FILTER_SETS)} filter sets, db {paths.default_db()}"
+@contextmanager
+def _environment(db: Path):
+    import os
+
+    saved = os.environ.get("METRICS_DB")
+    os.environ["METRICS_DB"] = str(db)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("METRICS_DB", None)
+        else:
+            os.environ["METRICS_DB"] = saved
+
+
+def prepare(figures: int | None, workdir: Path) -> tuple[Path, dict]:
+    """The database to measure: the bundled data, or a synthetic folder of about ``figures``."""
+    info: dict = {}
+    db = workdir / "bench.duckdb"
+    data_dir = paths.DATA_DIR
+    if figures:
+        from metrics import synth
+
+        bodies = max(10, math.ceil(figures / (FIGURES_PER_BODY_WEEK * 52)))
+        data_dir = workdir / "synth"
+        start = time.perf_counter()
+        counts = synth.generate(data_dir, bodies, 52, 1)
+        info["synth_s"] = time.perf_counter() - start
+        info["synth_counts"] = counts
+    start = time.perf_counter()
+    store.build(
+        db, data_dir=data_dir, sources_dir=data_dir if figures else None, imports_dir=workdir / "none"
     )
-    print(f"{'page':<12}{'cold median':>12}{'cold p95':>10}{'warm median':>13}{'warm p95':>10}  reruns")
-    for page, r in results.items():
-        print(
-            f"{page:<12}{r['cold_median_ms']:>10.1f}ms{r['cold_p95_ms']:>8.1f}ms"
-            f"{r['warm_median_ms']:>11.1f}ms{r['warm_p95_ms']:>8.1f}ms  {r['reruns']}"
-        )
+    info["build_s"] = time.perf_counter() - start
+    info["db_bytes"] = db.resolve().stat().st_size
+    return db, info
+
+
+def run(rounds: int = 3, out: Path | None = None, figures: int | None = None) -> dict:
+    """Measure every page; print a report and write it as JSON to ``out``."""
+    with tempfile.TemporaryDirectory(prefix="metrics-bench-") as tmp:
+        db, report = prepare(figures, Path(tmp))
+        report["pages"] = {}
+        with _environment(db), store.connect(db) as con:
+            sets = filter_sets(con)
+            for page in PAGES:
+                report["pages"][page] = {
+                    **measure_queries(con, page, sets, rounds),
+                    **measure_page(page, con, sets, rounds),
+                }
+        report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    _print(report, rounds, len(sets))
     if out:
-        out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+        out.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
         print(f"written to {out}")
-    return results
+    return report
+
+
+def _print(report: dict, rounds: int, n_sets: int) -> None:
+    counts = report.get("synth_counts", {})
+    scale = f"{counts.get('figures', 'bundled')} figures"
+    print(
+        f"Benchmark: {scale}; build {report['build_s']:.1f} s; db {report['db_bytes'] / 2**20:.1f} MB; "
+        f"peak memory {report['peak_rss_mb']:.0f} MB; {rounds} rounds x {n_sets} filter sets per page"
+    )
+    print(
+        f"{'page':<11}{'queries':>16}{'raw engine':>16}{'ratio':>7}{'rerun cold':>16}{'rerun warm':>16}{'chart KB':>10}"
+    )
+    print(
+        f"{'':<11}{'median/p95 ms':>16}{'median/p95 ms':>16}{'':>7}{'median/p95 ms':>16}{'median/p95 ms':>16}"
+    )
+    for page, r in report["pages"].items():
+
+        def pair(s):
+            return f"{s['median_ms']:.1f}/{s['p95_ms']:.1f}"
+
+        print(
+            f"{page:<11}{pair(r['queries']):>16}{pair(r['raw_engine']):>16}{r['ratio']:>7.2f}"
+            f"{pair(r['rerun_cold']):>16}{pair(r['rerun_warm']):>16}{r['max_chart_bytes'] / 1024:>10.1f}"
+        )

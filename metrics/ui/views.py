@@ -278,14 +278,18 @@ def profile() -> None:
         chart = show(
             "trend_chart", labels.closures(history, lang), t("trend", lang), "profile_trend", clickable=False
         )
-    for theme, group in figures.groupby("theme_label", sort=False):
+    # The list shows each measure's latest report; earlier ones are in the trend and the download.
+    latest = figures[figures.as_of == figures.groupby("measure_id").as_of.transform("max")]
+    for theme, group in latest.groupby("theme_label", sort=False):
         with st.expander(
             f"{theme}（{len(group)}）" if lang == "zh" else f"{theme} ({len(group)})", expanded=True
         ):
             for r in group.itertuples():
                 role = "" if r.role == "value" else f" · {r.role_label}"
                 period = f" · {r.period}" if pd.notna(r.period) and r.period else ""
-                st.markdown(f"**{r.measure_label}**{role}: **{r.value_label}**{period}\n\n> {r.evidence}")
+                st.markdown(
+                    f"**{r.measure_label}**{role}: **{r.value_label}** · {r.as_of}{period}\n\n> {r.evidence}"
+                )
     downloads(figures, FIGURE_COLUMNS, [chart] if chart else [], t("page_profile", lang), lang, "profile")
 
 

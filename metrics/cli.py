@@ -138,6 +138,11 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--figures", type=int, help="measure a synthetic national-scale dataset of about N figures"
     )
+    load = add(
+        "loadtest", "several headless-browser sessions change filters on one app; click-to-chart times"
+    )
+    load.add_argument("--sessions", type=int, default=10, help="browser pages at once (default 10)")
+    load.add_argument("--seconds", type=float, default=60, help="how long (default 60)")
     for name, (_, what, _) in EXPORTS.items():
         add(name, f"write {what} as CSV to stdout (builds the database first if missing)")
     _add_extract_commands(sub)
@@ -312,6 +317,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not Path(db).is_file():
             store.build(db)
+        if args.command == "loadtest":
+            from metrics.ui import loadtest
+
+            report = loadtest.run(args.sessions, args.seconds, db)
+            return 0 if report["clicks_served"] and not report["errors"] else 1
         query, _, columns = EXPORTS[args.command]
         with store.connect(db) as con:
             frame = query(con)[columns]

@@ -80,11 +80,13 @@ def start_app(db: Path, port: int) -> subprocess.Popen:
     raise RuntimeError("the dashboard did not start within 60 s")
 
 
-async def _session(browser, url: str, until: float, timings: list, errors: list) -> None:
+async def _session(browser, url: str, seconds: float, timings: list, errors: list) -> None:
+    """One reader: open the page, then click for ``seconds`` (counted from the page being ready)."""
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     await page.goto(url)
     await page.wait_for_selector(IDLE, timeout=60_000)
     await page.wait_for_selector(CHART, timeout=60_000)
+    until = time.monotonic() + seconds
     labels = ["English", "中文"]
     i = 0
     while time.monotonic() < until:
@@ -110,8 +112,7 @@ async def _run(url: str, sessions: int, seconds: float) -> tuple[list, list]:
     errors: list[str] = []
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        until = time.monotonic() + seconds
-        await asyncio.gather(*(_session(browser, url, until, timings, errors) for _ in range(sessions)))
+        await asyncio.gather(*(_session(browser, url, seconds, timings, errors) for _ in range(sessions)))
         await browser.close()
     return timings, errors
 

@@ -38,8 +38,10 @@ format: $(VENV)/.dev
 test: $(VENV)/.dev lint build
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.dev build
-	$(BIN)/python -m metrics bench
+BENCH_FIGURES ?= 500000
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m metrics bench --figures $(BENCH_FIGURES)
 
 clean:
 	rm -rf $(VENV) data/*.duckdb data/.*.duckdb.builds test-artifacts .pytest_cache .ruff_cache

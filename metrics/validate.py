@@ -3,6 +3,12 @@
 ``validate(tables, texts)`` returns every problem it finds (it never stops at
 the first), so one run tells a curator everything to fix. Row numbers are file
 line numbers (the header is line 1).
+
+The checks run set-wise, so that millions of rows take seconds: every table is
+registered in an in-memory DuckDB with its row position ``_pos``, each check is
+one SQL statement that finds the rows at fault, and Python only works per
+distinct value (reading a number or a quantity, a did-you-mean hint, counting a
+quote in its source text) and writes the reasons of the rows found.
 """
 
 from __future__ import annotations
@@ -10,11 +16,16 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import sys
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from metrics import curated
 from metrics.numbers import QUALIFIER_WORDS, parse_quantity
@@ -35,6 +46,8 @@ DIRECTION_WORD = re.compile("|".join(DOWN_WORDS + UP_WORDS))
 CLOSURE_PARTS = ("closed", "partly_closed", "in_progress")
 ISO_PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# The characters that str.strip() removes.
+WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 
 
 @dataclass(frozen=True, order=True)
@@ -102,6 +115,71 @@ def did_you_mean(value: str, choices) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+# --- the tables in DuckDB --------------------------------------------------------------------------
+
+MACROS = f"""
+-- v starts or ends with a character that str.strip() removes
+CREATE MACRO padded(v) AS v <> '' AND (contains('{WHITESPACE}', v[1]) OR contains('{WHITESPACE}', v[-1]));
+CREATE MACRO signed(role) AS role IN ({", ".join(f"'{r}'" for r in sorted(SIGNED_ROLES))});
+"""
+
+
+class Frames:
+    """The tables registered in an in-memory DuckDB, each with its row position ``_pos``.
+
+    A check selects the positions of the rows at fault; ``add`` turns a position back into
+    the row's file and line (``curated.location`` of the DataFrame index).
+    """
+
+    def __init__(self, tables: dict[str, pd.DataFrame]):
+        self.tables = tables
+        self.con = duckdb.connect()
+        self.con.execute("SET enable_progress_bar = false")
+        for name, df in tables.items():  # as Arrow (no copy of the text), which DuckDB scans fastest
+            frame = pa.Table.from_pandas(df.astype(str).reset_index(drop=True), preserve_index=False)
+            self.register(name, frame.append_column("_pos", pa.array(np.arange(len(df)))))
+        self.con.execute(MACROS)
+
+    def register(self, name: str, frame: pd.DataFrame | pa.Table) -> None:
+        self.con.register(name, frame)
+
+    def rows(self, sql: str, params: list | dict | None = None) -> list[tuple]:
+        return self.con.execute(sql, params).fetchall()
+
+    def add(self, problems: Problems, table: str, pos: int, column: str, reason: str) -> None:
+        problems.add(table, self.tables[table].index[pos], column, reason)
+
+    def __enter__(self) -> Frames:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.con.close()
+
+
+def _text_frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
+    """A frame of text columns (typed even when empty, so DuckDB sees VARCHAR)."""
+    return pd.DataFrame(rows, columns=names, dtype=object).astype(str)
+
+
+def _judged(db: Frames, table: str, keys: list[str], judge, where: str) -> list[tuple[int, str]]:
+    """(position, reason) of the rows of ``table`` that ``judge`` finds fault with.
+
+    ``judge(*values)`` runs once per distinct combination of the ``keys`` columns among the
+    rows matching SQL ``where`` (which tests only those columns) and returns the reasons
+    (none when the values are fine).
+    """
+    columns = ", ".join(f'"{key}"' for key in keys)
+    distinct = db.rows(f"SELECT DISTINCT {columns} FROM {table} WHERE {where}")
+    verdicts = [(*values, reason) for values in distinct for reason in judge(*values)]
+    if not verdicts:
+        return []
+    db.register("verdicts", _text_frame(verdicts, [*keys, "_reason"]))
+    return db.rows(f"SELECT _pos, _reason FROM {table} JOIN verdicts USING ({columns})")
+
+
+# --- shape and cells -------------------------------------------------------------------------------
+
+
 def check_shape(tables, columns) -> Problems:
     """Each table has exactly the dictionary's columns, in order."""
     problems = Problems()
@@ -119,172 +197,337 @@ def check_shape(tables, columns) -> Problems:
     return problems
 
 
-def check_cells(tables, columns) -> Problems:
+def check_cells(db: Frames, columns) -> Problems:
     """Required cells, types, allowed values, formats and unique ids."""
     problems = Problems()
-    for table, df in tables.items():
-        for col in columns[table]:
-            for index, value in df[col.name].items():
-                problems.extend(_cell_problems(table, index, col, value))
-        key = columns[table][0].name
-        if table not in ("left_out", "number_words"):
-            for index in df.index[df[key].duplicated(keep="first")]:
-                problems.add(table, index, key, f"duplicate id {df.at[index, key]!r}")
-        else:
-            for index in df.index[df.duplicated(keep="first")]:
-                problems.add(table, index, key, "duplicate row")
+    for table in db.tables:
+        cols = columns[table]
+        for pos, column, reason in _blank_or_padded(db, table, cols):
+            db.add(problems, table, pos, column, reason)
+        for col in cols:
+            for pos, reason in _unfit_values(db, table, col):
+                db.add(problems, table, pos, col.name, reason)
+        problems.extend(_duplicates(db, table, cols[0].name))
     return problems
 
 
-def _cell_problems(table, index, col, value) -> Problems:
-    problems = Problems()
-    if value != value.strip():
-        problems.add(table, index, col.name, "leading or trailing spaces")
-    if value == "":
-        if col.required:
-            problems.add(table, index, col.name, "required value is empty")
-        return problems
+def _blank_or_padded(db: Frames, table: str, cols: list) -> list[tuple[int, str, str]]:
+    """(position, column, reason) of every cell with leading or trailing spaces and every empty
+    required cell, found in one scan of the table."""
+    tests = [(col.name, f'padded("{col.name}")', "leading or trailing spaces") for col in cols]
+    tests += [(col.name, f"\"{col.name}\" = ''", "required value is empty") for col in cols if col.required]
+    flags = ", ".join(f"{sql} AS t{i}" for i, (_, sql, _) in enumerate(tests))
+    either = " OR ".join(f"t{i}" for i in range(len(tests)))
+    found = db.rows(f"SELECT * FROM (SELECT _pos, {flags} FROM {table}) WHERE {either}")
+    return [(pos, name, reason) for pos, *hits in found for (name, _, reason), hit in zip(tests, hits) if hit]
+
+
+def _unfit_values(db: Frames, table: str, col: curated.Column) -> list[tuple[int, str]]:
+    """(position, reason) of the non-empty cells of ``col`` that do not fit its type, allowed
+    values or format, judged once per distinct value."""
+    if col.type == "text" and not col.choices and col.allowed not in ("iso_partial_date", "sha256"):
+        return []
+    return _judged(db, table, [col.name], lambda value: _unfit(col, value), f"\"{col.name}\" <> ''")
+
+
+def _unfit(col: curated.Column, value: str) -> list[str]:
+    """Why the non-empty ``value`` does not fit ``col``: its type, allowed values or format."""
+    reasons = []
     if col.type in ("number", "integer"):
         number = finite(value)
         if number is None:
-            problems.add(table, index, col.name, f"not a number: {value!r}")
-            return problems
+            return [f"not a number: {value!r}"]
         if col.type == "integer" and number != number.to_integral_value():
-            problems.add(table, index, col.name, f"not a whole number: {value!r}")
+            reasons.append(f"not a whole number: {value!r}")
     if col.choices and value not in col.choices:
         hint = did_you_mean(value, col.choices)
-        problems.add(table, index, col.name, f"{value!r} is not one of {', '.join(col.choices)}{hint}")
+        reasons.append(f"{value!r} is not one of {', '.join(col.choices)}{hint}")
     if col.allowed == "iso_partial_date" and not ISO_PARTIAL_DATE.match(value):
-        problems.add(table, index, col.name, f"{value!r} is not a date YYYY, YYYY-MM or YYYY-MM-DD")
+        reasons.append(f"{value!r} is not a date YYYY, YYYY-MM or YYYY-MM-DD")
     if col.allowed == "sha256" and not SHA256.match(value):
-        problems.add(table, index, col.name, f"{value!r} is not a lowercase hex SHA-256")
+        reasons.append(f"{value!r} is not a lowercase hex SHA-256")
+    return reasons
+
+
+def _duplicates(db: Frames, table: str, key: str) -> Problems:
+    """Ids seen before in the table; in the plain lists (no id), whole rows seen before."""
+    problems = Problems()
+    df = db.tables[table]
+    if table not in ("left_out", "number_words"):
+        for pos in np.flatnonzero(df[key].duplicated(keep="first").to_numpy()):
+            db.add(problems, table, pos, key, f"duplicate id {df[key].iat[pos]!r}")
+    else:
+        for pos in np.flatnonzero(df.duplicated(keep="first").to_numpy()):
+            db.add(problems, table, pos, key, "duplicate row")
     return problems
 
 
-def check_references(tables, columns) -> Problems:
+def check_references(db: Frames, columns) -> Problems:
     """Every ``ref:table.column`` value exists in the referenced table."""
     problems = Problems()
-    for table, df in tables.items():
+    for table in db.tables:
         for col in columns[table]:
-            if col.reference is None:
-                continue
-            ref_table, ref_column = col.reference
-            known = set(tables[ref_table][ref_column])
-            for index, value in df[col.name].items():
-                if value and value not in known:
-                    hint = did_you_mean(value, known)
-                    problems.add(table, index, col.name, f"unknown {ref_column} {value!r}{hint}")
+            if col.reference is not None:
+                for pos, reason in _unknown_references(db, table, col):
+                    db.add(problems, table, pos, col.name, reason)
     return problems
 
 
-def check_figures(figures: pd.DataFrame, measures: pd.DataFrame) -> Problems:
+def _unknown_references(db: Frames, table: str, col: curated.Column) -> list[tuple[int, str]]:
+    ref_table, ref_column = col.reference
+    known = cache(lambda: set(db.tables[ref_table][ref_column]))  # only read for a hint
+
+    def unknown(value: str) -> list[str]:
+        return [f"unknown {ref_column} {value!r}{did_you_mean(value, known())}"]
+
+    where = f'"{col.name}" <> \'\' AND "{col.name}" NOT IN (SELECT "{ref_column}" FROM {ref_table})'
+    return _judged(db, table, [col.name], unknown, where)
+
+
+# --- figures ---------------------------------------------------------------------------------------
+
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def _number_key(number: Decimal) -> str:
+    """Text that is equal exactly for equal numbers (1, 1.0 and 1E+0; 0 and -0): no rounding."""
+    return "0" if not number else str(number.normalize(EXACT))
+
+
+def _exact_decimal(number: Decimal) -> str | None:
+    """``number`` as DECIMAL(38, 10) text when that holds it, and any sum of three such, exactly."""
+    if number.as_tuple().exponent >= -10 and abs(number) < 10**17:
+        return format(number, "f")
+    return None
+
+
+def _register_numbers(db: Frames) -> None:
+    """``numbers``: facts about every distinct finite figure value, computed with Decimal
+    (``magnitude`` is the key of its absolute value, ``exact`` its DECIMAL text or None)."""
+    facts = []
+    for (text,) in db.rows("SELECT DISTINCT value FROM figures"):
+        number = finite(text)
+        if number is not None:
+            key, exact = _number_key(abs(number)), _exact_decimal(number)
+            facts.append((text, number < 0, number == 0, number < -100, number > 100, key, exact))
+    types = {"text": str, "negative": bool, "zero": bool, "below_minus_100": bool, "above_100": bool}
+    types |= {"magnitude": str, "exact": object}
+    db.register("numbers", pd.DataFrame(facts, columns=list(types)).astype(types))
+
+
+def _register_quantities(db: Frames) -> None:
+    """``quantities``: every distinct as_written of a figure with a finite value, as read."""
+    facts = []
+    sql = "SELECT DISTINCT as_written FROM figures WHERE value IN (SELECT text FROM numbers)"
+    for (text,) in db.rows(sql):
+        try:
+            written = parse_quantity(text)
+        except ValueError as error:
+            facts.append((text, str(error), "", "", ""))
+            continue
+        facts.append((text, None, _number_key(written.value), str(written.value), written.qualifier))
+    db.register("quantities", _text_frame(facts, ["text", "error", "magnitude", "shown", "qualifier"]))
+
+
+# The view ``valued``: the figures whose value is a finite number (check_cells reports the
+# others), with what is known of that number and of the quantity as written.
+VALUED = """
+CREATE TEMP VIEW valued AS
+SELECT f._pos, f.measure_id, f.role, f.value, f.counter, f.qualifier, f.as_written, f.as_of, f.evidence,
+       n.negative, n.zero, n.below_minus_100, n.above_100, n.magnitude, n.exact,
+       q.error, q.magnitude AS written_magnitude, q.shown AS written, q.qualifier AS written_qualifier
+FROM figures f JOIN numbers n ON n.text = f.value JOIN quantities q ON q.text = f.as_written
+"""
+
+
+def check_figures(db: Frames) -> Problems:
     """Roles fit their measure, values agree with what is written, parts fit totals."""
+    db.con.execute(  # as in a dict of measure_id -> kind, the last row of a measure_id counts
+        "CREATE TEMP VIEW kind_of AS "
+        "SELECT measure_id, arg_max(kind, _pos) AS kind FROM measures GROUP BY measure_id"
+    )
+    roles = [(kind, role) for kind, allowed in ROLES_BY_KIND.items() for role in allowed]
+    db.register("roles", _text_frame(roles, ["kind", "role"]))
+    db.register("qualifier_words", _text_frame(list(QUALIFIER_WORDS.items()), ["word", "code"]))
+    _register_numbers(db)
+    _register_quantities(db)
+    db.con.execute(VALUED)
     problems = Problems()
-    kind_of = dict(zip(measures.measure_id, measures.kind))
-    seen: dict[tuple, int] = {}
-    for index, f in figures.iterrows():
-        kind = kind_of.get(f.measure_id)
-        if kind in ROLES_BY_KIND and f.role and f.role not in ROLES_BY_KIND[kind]:
-            allowed = ", ".join(sorted(ROLES_BY_KIND[kind]))
-            problems.add(
-                "figures", index, "role", f"role {f.role!r} does not fit a {kind} measure (use {allowed})"
-            )
-        key = (f.measure_id, f.role, f.as_of)
-        if key in seen:
-            problems.add(
-                "figures",
-                index,
-                "role",
-                "conflicts with {} row {}: ".format(*curated.location("figures", seen[key]))
-                + f"a second {f.role!r} for measure {f.measure_id!r} as of {f.as_of}",
-            )
-        seen.setdefault(key, index)
-        problems.extend(_value_problems(index, f))
-    problems.extend(_closure_problems(figures, kind_of))
+    for check in FIGURE_CHECKS:
+        check(db, problems)
     return problems
 
 
-def _value_problems(index, f) -> Problems:
-    problems = Problems()
-    value = finite(f.value)
-    if value is None:
-        return problems  # reported by check_cells
-    if value < 0 and f.role not in SIGNED_ROLES:
-        problems.add("figures", index, "value", f"negative value {f.value} for role {f.role!r}")
-    percent = f.counter == "%"
-    if percent and f.role == "change_pct" and value < -100:
-        problems.add("figures", index, "value", f"a reduction cannot exceed 100% ({f.value})")
-    if percent and f.role not in SIGNED_ROLES and value > 100:
-        problems.add("figures", index, "value", f"percent out of range 0–100 ({f.value})")
-    if f.role in SIGNED_ROLES and f.as_written in f.evidence:
-        before = f.evidence[: f.evidence.index(f.as_written)]
-        words = DIRECTION_WORD.findall(before)
-        if words and (words[-1] in DOWN_WORDS) != (value < 0) and value != 0:
-            sign = "negative" if words[-1] in DOWN_WORDS else "positive"
-            problems.add("figures", index, "value", f"{f.value} should be {sign}: the text says {words[-1]}")
-    if f.role == "change_pct" and not percent:
-        problems.add("figures", index, "counter", f"change_pct needs counter '%', not {f.counter!r}")
-    try:
-        written = parse_quantity(f.as_written)
-    except ValueError as error:
-        problems.add("figures", index, "as_written", f"cannot read {f.as_written!r}: {error}")
-        return problems
-    if written.value != abs(value):
-        problems.add(
-            "figures",
-            index,
-            "value",
-            f"{f.value} does not match {f.as_written!r} as written ({written.value})",
+def _role_fits_kind(db: Frames, problems: Problems) -> None:
+    sql = """
+        SELECT f._pos, f.role, k.kind FROM figures f JOIN kind_of k USING (measure_id)
+        WHERE f.role <> '' AND k.kind IN (SELECT kind FROM roles)
+          AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.kind = k.kind AND r.role = f.role)
+    """
+    for pos, role, kind in db.rows(sql):
+        allowed = ", ".join(sorted(ROLES_BY_KIND[kind]))
+        reason = f"role {role!r} does not fit a {kind} measure (use {allowed})"
+        db.add(problems, "figures", pos, "role", reason)
+
+
+def _conflicts(db: Frames, problems: Problems) -> None:
+    """A second figure for the same measure, role and date conflicts with the first."""
+    sql = """
+        WITH firsts AS (
+            SELECT measure_id, role, as_of, min(_pos) AS first FROM figures
+            GROUP BY ALL HAVING count(*) > 1
         )
-    detached = {word for word, code in QUALIFIER_WORDS.items() if code == f.qualifier}
-    if written.qualifier != f.qualifier and not (
-        written.qualifier == "exact" and any(word in f.evidence for word in detached)
+        SELECT f._pos, firsts.first, f.measure_id, f.role, f.as_of
+        FROM figures f JOIN firsts USING (measure_id, role, as_of) WHERE f._pos > firsts.first
+    """
+    for pos, first, measure_id, role, as_of in db.rows(sql):
+        file, line = curated.location("figures", db.tables["figures"].index[first])
+        reason = (
+            f"conflicts with {file} row {line}: a second {role!r} for measure {measure_id!r} as of {as_of}"
+        )
+        db.add(problems, "figures", pos, "role", reason)
+
+
+def _negative(db: Frames, problems: Problems) -> None:
+    sql = "SELECT _pos, value, role FROM valued WHERE negative AND NOT signed(role)"
+    for pos, value, role in db.rows(sql):
+        db.add(problems, "figures", pos, "value", f"negative value {value} for role {role!r}")
+
+
+def _reduction_over_100(db: Frames, problems: Problems) -> None:
+    sql = "SELECT _pos, value FROM valued WHERE counter = '%' AND role = 'change_pct' AND below_minus_100"
+    for pos, value in db.rows(sql):
+        db.add(problems, "figures", pos, "value", f"a reduction cannot exceed 100% ({value})")
+
+
+def _percent_over_100(db: Frames, problems: Problems) -> None:
+    sql = "SELECT _pos, value FROM valued WHERE counter = '%' AND NOT signed(role) AND above_100"
+    for pos, value in db.rows(sql):
+        db.add(problems, "figures", pos, "value", f"percent out of range 0–100 ({value})")
+
+
+def _sign_of_change(db: Frames, problems: Problems) -> None:
+    """The sign of a change agrees with the last direction word before as_written in the evidence."""
+    sql = """
+        WITH said AS MATERIALIZED (
+            SELECT _pos, value, negative,
+                   regexp_extract_all(evidence[:instr(evidence, as_written) - 1], $words)[-1] AS word
+            FROM valued WHERE signed(role) AND contains(evidence, as_written) AND NOT zero
+        )
+        SELECT _pos, value, word, list_contains($down, word) AS down FROM said
+        WHERE word IS NOT NULL AND list_contains($down, word) <> negative
+    """
+    params = {"words": DIRECTION_WORD.pattern, "down": list(DOWN_WORDS)}
+    for pos, value, word, down in db.rows(sql, params):
+        sign = "negative" if down else "positive"
+        db.add(problems, "figures", pos, "value", f"{value} should be {sign}: the text says {word}")
+
+
+def _change_pct_counter(db: Frames, problems: Problems) -> None:
+    for pos, counter in db.rows(
+        "SELECT _pos, counter FROM valued WHERE role = 'change_pct' AND counter <> '%'"
     ):
-        problems.add(
-            "figures",
-            index,
-            "qualifier",
-            f"{f.qualifier!r} does not match {f.as_written!r} as written ({written.qualifier})",
-        )
-    return problems
+        db.add(problems, "figures", pos, "counter", f"change_pct needs counter '%', not {counter!r}")
 
 
-def _closure_problems(figures: pd.DataFrame, kind_of: dict) -> Problems:
+def _as_written_readable(db: Frames, problems: Problems) -> None:
+    for pos, as_written, error in db.rows(
+        "SELECT _pos, as_written, error FROM valued WHERE error IS NOT NULL"
+    ):
+        db.add(problems, "figures", pos, "as_written", f"cannot read {as_written!r}: {error}")
+
+
+def _value_as_written(db: Frames, problems: Problems) -> None:
+    """The value, without its sign, is the number as written."""
+    sql = """
+        SELECT _pos, value, as_written, written FROM valued
+        WHERE error IS NULL AND written_magnitude <> magnitude
+    """
+    for pos, value, as_written, written in db.rows(sql):
+        reason = f"{value} does not match {as_written!r} as written ({written})"
+        db.add(problems, "figures", pos, "value", reason)
+
+
+def _qualifier_as_written(db: Frames, problems: Problems) -> None:
+    """The qualifier is the one written, or a word of it stands elsewhere in the evidence."""
+    sql = """
+        SELECT _pos, qualifier, as_written, written_qualifier FROM valued v
+        WHERE error IS NULL AND written_qualifier <> qualifier AND NOT (
+            written_qualifier = 'exact' AND EXISTS (
+                SELECT 1 FROM qualifier_words w WHERE w.code = v.qualifier AND contains(v.evidence, w.word)))
+    """
+    for pos, qualifier, as_written, written in db.rows(sql):
+        reason = f"{qualifier!r} does not match {as_written!r} as written ({written})"
+        db.add(problems, "figures", pos, "qualifier", reason)
+
+
+# Closure dates whose parts may exceed the total in force: the total reported at that date or
+# the latest before. Per measure, date and role the last figure in the frame counts. Dates where
+# every number fits DECIMAL(38, 10) and no part exceeds are left out; Python decides the rest.
+CLOSURE_SQL = f"""
+WITH latest AS (
+    SELECT measure_id, as_of, role,
+           arg_max({{'value': value, 'exact': exact::DECIMAL(38, 10), 'pos': _pos}}, _pos) AS f
+    FROM valued JOIN kind_of USING (measure_id)
+    WHERE kind = 'closure' AND role IN ('total', {", ".join(f"'{r}'" for r in CLOSURE_PARTS)})
+    GROUP BY ALL
+), dated AS (
+    SELECT measure_id, as_of,
+           any_value(f) FILTER (WHERE role = 'total') AS total,
+           list(f ORDER BY list_position({list(CLOSURE_PARTS)}, role)) FILTER (WHERE role <> 'total') AS parts,
+           max(f.exact) FILTER (WHERE role <> 'total') AS largest,
+           sum(f.exact) FILTER (WHERE role <> 'total') AS parts_sum,
+           bool_or(f.exact IS NULL) FILTER (WHERE role <> 'total') AS inexact
+    FROM latest GROUP BY ALL
+), in_force AS (
+    SELECT * EXCLUDE (total), last_value(total IGNORE NULLS) OVER (
+        PARTITION BY measure_id ORDER BY as_of ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS total
+    FROM dated
+)
+SELECT total.value, parts FROM in_force
+WHERE parts IS NOT NULL AND total IS NOT NULL
+  AND (inexact OR total.exact IS NULL OR largest > total.exact OR parts_sum > total.exact)
+"""
+
+
+def _closure_parts(db: Frames, problems: Problems) -> None:
     """Parts never exceed the total in force: the one reported at that date or the latest before."""
-    problems = Problems()
-    closure = figures[figures.measure_id.map(kind_of) == "closure"]
-    for _, measure in closure.groupby("measure_id"):
-        total = None
-        for _, group in sorted(measure.groupby("as_of"), key=lambda item: item[0]):
-            values = {}
-            for index, f in group.iterrows():
-                if (value := finite(f.value)) is not None:
-                    values[f.role] = (value, index)
-            if "total" in values:
-                total = values["total"][0]
-            parts = [values[role] for role in CLOSURE_PARTS if role in values]
-            if total is None or not parts:
-                continue
-            for value, index in parts:
-                if value > total:
-                    problems.add("figures", index, "value", f"{value} exceeds the measure's total {total}")
-            if sum(v for v, _ in parts) > total:
-                problems.add(
-                    "figures",
-                    parts[-1][1],
-                    "value",
-                    f"parts add up to {sum(v for v, _ in parts)}, more than the total {total}",
-                )
-    return problems
+    for total_text, parts_found in db.rows(CLOSURE_SQL):
+        total = Decimal(total_text)
+        parts = [(Decimal(part["value"]), part["pos"]) for part in parts_found]
+        for value, pos in parts:
+            if value > total:
+                db.add(problems, "figures", pos, "value", f"{value} exceeds the measure's total {total}")
+        if sum(v for v, _ in parts) > total:
+            reason = f"parts add up to {sum(v for v, _ in parts)}, more than the total {total}"
+            db.add(problems, "figures", parts[-1][1], "value", reason)
+
+
+FIGURE_CHECKS = (
+    _role_fits_kind,
+    _conflicts,
+    _negative,
+    _reduction_over_100,
+    _percent_over_100,
+    _sign_of_change,
+    _change_pct_counter,
+    _as_written_readable,
+    _value_as_written,
+    _qualifier_as_written,
+    _closure_parts,
+)
+
+
+# --- sources and evidence --------------------------------------------------------------------------
 
 
 def check_sources(sources: pd.DataFrame, texts: dict[str, SourceText], require: bool) -> Problems:
     """Source texts match their checksum; a missing text is a problem when required."""
     problems = Problems()
-    for index, s in sources.iterrows():
+    for index, s in sources[(sources.file_name != "") | (sources.sha256 != "")].iterrows():
         if not s.file_name:
-            if s.sha256:
-                problems.add("sources", index, "file_name", "a SHA-256 is given but no file_name")
+            problems.add("sources", index, "file_name", "a SHA-256 is given but no file_name")
             continue
         if not s.sha256:
             problems.add("sources", index, "sha256", f"required with file_name {s.file_name!r}")
@@ -301,26 +544,34 @@ def check_sources(sources: pd.DataFrame, texts: dict[str, SourceText], require: 
     return problems
 
 
-def check_evidence(table: str, df: pd.DataFrame, texts: dict[str, SourceText]) -> Problems:
+def check_evidence(db: Frames, table: str, texts: dict[str, SourceText]) -> Problems:
     """as_written stands in the evidence, and the evidence verbatim in its source text."""
     problems = Problems()
-    for index, row in df.iterrows():
-        if row.as_written not in row.evidence:
-            problems.add(table, index, "as_written", f"{row.as_written!r} does not occur in the evidence")
-        text = texts.get(row.source_id)
-        if text is None or text.text is None or not row.evidence:
-            continue
-        count = text.text.count(row.evidence)
-        if count == 0:
-            problems.add(table, index, "evidence", f"quote does not occur verbatim in {text.path.name}")
-        elif count > 1:
-            problems.add(
-                table,
-                index,
-                "evidence",
-                f"quote occurs {count} times in {text.path.name}; lengthen it so it locates one place",
-            )
+    sql = f"SELECT _pos, as_written FROM {table} WHERE NOT contains(evidence, as_written)"
+    for pos, as_written in db.rows(sql):
+        db.add(problems, table, pos, "as_written", f"{as_written!r} does not occur in the evidence")
+    for pos, reason in _quotes_not_once(db, table, texts):
+        db.add(problems, table, pos, "evidence", reason)
     return problems
+
+
+def _quotes_not_once(db: Frames, table: str, texts: dict[str, SourceText]) -> list[tuple[int, str]]:
+    """(position, reason) of the quotes that do not occur exactly once in their source text,
+    counted once per distinct source and quote, where the source's text is held."""
+    held = [(source_id,) for source_id, text in texts.items() if text.text is not None]
+    db.register("texts_held", _text_frame(held, ["source_id"]))
+
+    def not_once(source_id: str, evidence: str) -> list[str]:
+        text = texts[source_id]
+        count = text.text.count(evidence)
+        if count == 0:
+            return [f"quote does not occur verbatim in {text.path.name}"]
+        if count > 1:
+            return [f"quote occurs {count} times in {text.path.name}; lengthen it so it locates one place"]
+        return []
+
+    where = "evidence <> '' AND source_id IN (SELECT source_id FROM texts_held)"
+    return _judged(db, table, ["source_id", "evidence"], not_once, where)
 
 
 def validate(tables, columns, texts: dict[str, SourceText], require_texts: bool = False) -> list[Problem]:
@@ -328,10 +579,11 @@ def validate(tables, columns, texts: dict[str, SourceText], require_texts: bool 
     problems = check_shape(tables, columns)
     if problems:
         return sorted(problems)
-    problems.extend(check_cells(tables, columns))
-    problems.extend(check_references(tables, columns))
-    problems.extend(check_figures(tables["figures"], tables["measures"]))
-    problems.extend(check_sources(tables["sources"], texts, require_texts))
-    for table in ("figures", "left_out"):
-        problems.extend(check_evidence(table, tables[table], texts))
+    with Frames(tables) as db:
+        problems.extend(check_cells(db, columns))
+        problems.extend(check_references(db, columns))
+        problems.extend(check_figures(db))
+        problems.extend(check_sources(tables["sources"], texts, require_texts))
+        for table in ("figures", "left_out"):
+            problems.extend(check_evidence(db, table, texts))
     return sorted(set(problems))

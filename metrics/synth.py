@@ -54,6 +54,7 @@ and written one round at a time.
 
 from __future__ import annotations
 
+import abc
 import csv
 import random
 import re
@@ -1501,7 +1502,7 @@ def percent(tenths: int) -> str:
 Figure = tuple[str, str, str, str, str]
 
 
-class _State:
+class _State(abc.ABC):
     """The hidden numbers of one template for every body that has it; ``step`` moves one round,
     ``emit`` gives the evidence and figures a body reports (or None)."""
 
@@ -1518,18 +1519,21 @@ class _State:
         self.word = np.where(rng.random(n) < 0.5, "多", "余").tolist()
         self.setup(states)
 
+    @abc.abstractmethod
     def setup(self, states: dict) -> None:
-        raise NotImplementedError
+        """Initial state of every body (each kind of measure has its own)."""
 
     def step(self, r: int) -> None:
         self.report = [True] * self.n if r == 0 else (self.rng.random(self.n) < self.t.p).tolist()
         self.advance(r)
 
+    @abc.abstractmethod
     def advance(self, r: int) -> None:
-        raise NotImplementedError
+        """Move every body one week on."""
 
+    @abc.abstractmethod
     def emit(self, i: int, short: str) -> tuple[str, list[Figure]] | None:
-        raise NotImplementedError
+        """Body ``i``'s quote and figures this week, or None when it does not report."""
 
 
 class _Closure(_State):

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics import curated
-
 TABLES = ("sources", "measures", "figures")
 META = "batch.json"
 
@@ -42,33 +40,6 @@ def list_batches(folder: Path) -> list[Batch]:
             continue
         found.append(Batch(**json.loads(meta.read_text(encoding="utf-8"))))
     return found
-
-
-def read(folder: Path, batch: Batch) -> dict[str, pd.DataFrame]:
-    """A batch's rows, indexed by (file, line) so problems point into the batch folder."""
-    tables = {}
-    for table in TABLES:
-        path = folder / batch.batch_id / f"{table}.csv"
-        frame = curated.read_csv_text(path)
-        tables[table] = curated.with_location(
-            frame, f"{folder.name}/{batch.batch_id}/{table}.csv", frame.index
-        )
-    return tables
-
-
-def union(base: dict[str, pd.DataFrame], extra: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """``base`` with the rows of ``extra`` appended table by table."""
-    out = dict(base)
-    for table, frame in extra.items():
-        out[table] = pd.concat([out[table], frame]) if len(frame) else out[table]
-    return out
-
-
-def with_batches(tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, pd.DataFrame]:
-    """Curated tables plus every stored batch."""
-    for batch in list_batches(folder):
-        tables = union(tables, read(folder, batch))
-    return tables
 
 
 def _write_csv(path: Path, frame: pd.DataFrame) -> None:

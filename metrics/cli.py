@@ -274,8 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run_extract_command(args)
     try:
         if args.command == "check":
-            store.load_checked(args.data, paths.sources_dir(), store.require_source_texts())
-            print("data OK", file=sys.stderr)
+            with store.checked(args.data, paths.sources_dir(), store.require_source_texts()):
+                print("data OK", file=sys.stderr)
             return 0
         if args.command == "template":
             data = ingest.template(args.format)

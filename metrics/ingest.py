@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics import batches, curated, paths, store
+from metrics import batches, curated, paths, staging, store
 from metrics.textio import decode
 from metrics.validate import Problem
 
@@ -389,6 +389,49 @@ def new_batch_id(sha256: str, imports_dir: Path) -> str:
     return f"b{number:04d}_{datetime.now(UTC):%Y%m%dT%H%M%S}_{sha256[:8]}"
 
 
+EXISTING = ("sources", "bodies", "themes", "indicators", "measures")  # what to_tables resolves against
+
+
+def _read(data: bytes, file_name: str, data_dir: Path, imports_dir: Path) -> Checked:
+    """The import's rows as table rows, with the problems found in the file itself (not yet
+    against the data as a whole). Raises UnreadableFile when the file is not a table at all."""
+    if len(data) > MAX_BYTES:
+        raise UnreadableFile(
+            f"the file is {len(data) / 2**20:.1f} MB; the limit is {MAX_BYTES / 2**20:.0f} MB"
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    result = Checked(file_name=file_name, sha256=digest, batch_id="", rows=0)
+    for batch in batches.list_batches(imports_dir):
+        if batch.sha256 == digest:
+            result.duplicate_of = batch.batch_id
+            return result
+    result.batch_id = new_batch_id(digest, imports_dir)
+    rows, result.problems = read_rows(data, file_name)
+    result.rows = len(rows)
+    columns = curated.dictionary(data_dir / "dictionary.csv")
+    existing = staging.read_frames(columns, data_dir, imports_dir, EXISTING)
+    result.tables, problems = to_tables(rows, file_name, existing, result.batch_id)
+    result.problems = sorted(set(result.problems + problems))
+    return result
+
+
+def _with_data_problems(result: Checked, error: store.DataError) -> Checked:
+    found = [_in_import_terms(p, result.file_name) for p in error.problems]
+    result.problems = sorted(set(result.problems + found))
+    return result
+
+
+def _against_data(result: Checked, data_dir: Path, sources_dir: Path | None, imports_dir: Path) -> Checked:
+    """``result`` with the problems its rows have together with all the data stored."""
+    sources_dir = sources_dir or paths.sources_dir()
+    try:
+        with store.checked(data_dir, sources_dir, store.require_source_texts(), imports_dir, result.tables):
+            pass
+    except store.DataError as error:
+        _with_data_problems(result, error)
+    return result
+
+
 def check(
     data: bytes,
     file_name: str,
@@ -400,31 +443,9 @@ def check(
 
     Raises UnreadableFile when the file is not a table at all.
     """
-    if len(data) > MAX_BYTES:
-        raise UnreadableFile(
-            f"the file is {len(data) / 2**20:.1f} MB; the limit is {MAX_BYTES / 2**20:.0f} MB"
-        )
-    sources_dir = sources_dir or paths.sources_dir()
     imports_dir = imports_dir or paths.imports_dir(data_dir)
-    digest = hashlib.sha256(data).hexdigest()
-    result = Checked(file_name=file_name, sha256=digest, batch_id="", rows=0)
-    for batch in batches.list_batches(imports_dir):
-        if batch.sha256 == digest:
-            result.duplicate_of = batch.batch_id
-            return result
-    result.batch_id = new_batch_id(digest, imports_dir)
-    rows, result.problems = read_rows(data, file_name)
-    result.rows = len(rows)
-    existing = batches.with_batches(curated.read_tables(data_dir), imports_dir)
-    tables, problems = to_tables(rows, file_name, existing, result.batch_id)
-    result.problems += problems
-    result.tables = tables
-    try:
-        store.load_checked(data_dir, sources_dir, store.require_source_texts(), imports_dir, tables)
-    except store.DataError as error:
-        result.problems += [_in_import_terms(p, file_name) for p in error.problems]
-    result.problems = sorted(set(result.problems))
-    return result
+    result = _read(data, file_name, data_dir, imports_dir)
+    return result if result.duplicate_of else _against_data(result, data_dir, sources_dir, imports_dir)
 
 
 def import_file(
@@ -436,17 +457,20 @@ def import_file(
     imports_dir: Path | None = None,
     progress: Callable[[float], None] = lambda done: None,
 ) -> tuple[Checked, batches.Batch | None]:
-    """Check and, when every row passes, store the batch and rebuild the database atomically.
+    """Check and, when every row passes, store the batch and rebuild the database atomically
+    (the build checks the batch with everything else, once).
 
     Returns the check and the stored batch (None when nothing was written: problems, or the
     same file was imported before).
     """
     imports_dir = imports_dir or paths.imports_dir(data_dir)
     progress(0.05)
-    checked = check(data, file_name, data_dir, sources_dir, imports_dir)
-    if checked.duplicate_of or not checked.ok:
+    checked = _read(data, file_name, data_dir, imports_dir)
+    if checked.duplicate_of:
         return checked, None
-    progress(0.5)
+    if not checked.ok:  # report every problem, as a dry run would
+        return _against_data(checked, data_dir, sources_dir, imports_dir), None
+    progress(0.2)
     batch = batches.Batch(
         batch_id=checked.batch_id,
         file_name=Path(file_name).name,
@@ -457,6 +481,8 @@ def import_file(
     plain = {table: frame.reset_index(drop=True) for table, frame in checked.tables.items()}
     try:
         _build_with_batch(db_path, data_dir, sources_dir, imports_dir, checked, batch, plain)
+    except store.DataError as error:
+        return _with_data_problems(checked, error), None
     except OSError as error:
         raise StoreError(f"cannot write the store: {error}; nothing was imported") from error
     progress(1.0)

@@ -184,3 +184,13 @@ def create(con, columns: dict[str, list[Column]]) -> None:
     for table in TABLES:
         con.execute(table_ddl(table, columns[table]))
     con.execute(VIEWS)
+
+
+def insert_from_text(table: str, columns: list[Column], source: str) -> str:
+    """``INSERT`` of ``table`` from the text table ``source`` (validated): '' becomes NULL and
+    numbers are cast to their column's type."""
+    cells = []
+    for col in columns:
+        cell = f"NULLIF(\"{col.name}\", '')"
+        cells.append(cell if col.type == "text" else f"CAST({cell} AS {SQL_TYPES[col.type]})")
+    return f"INSERT INTO {table} SELECT {', '.join(cells)} FROM {source}"

@@ -1,15 +1,16 @@
 """Build the DuckDB file from the curated CSVs, atomically, and open it.
 
-``build`` validates everything first, writes a new database beside the target
-and only then renames it over the target, so a failed build leaves the
-previous file untouched and usable.
+``build`` stages and validates everything first (``checked``), writes a new
+database beside the target from the staged text and only then renames it over
+the target, so a failed build leaves the previous file untouched and usable.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from metrics import batches, curated, paths, schema
-from metrics.validate import Problem, read_source_texts, validate
+from metrics import batches, curated, paths, schema, staging
+from metrics.validate import Problem, SourceText, read_source_texts, source_files, validate
 
 
 class DataError(Exception):
@@ -34,41 +35,26 @@ def require_source_texts() -> bool:
     return os.environ.get("CI", "").lower() == "true"
 
 
-def load_checked(
+@contextmanager
+def checked(
     data_dir: Path,
     sources_dir: Path,
     require_texts: bool,
     imports_dir: Path | None = None,
     pending: dict[str, pd.DataFrame] | None = None,
-):
-    """Curated tables plus stored batches plus ``pending`` rows (as text), the columns and the
-    source texts; raises DataError listing every problem."""
+    folder: Path | None = None,
+) -> Iterator[tuple[staging.Staged, dict[str, SourceText]]]:
+    """The curated tables, the stored batches and ``pending`` rows (text, keyed by table as
+    ``curated.location`` indexes them) staged in DuckDB and checked, with the source texts;
+    raises DataError listing every problem."""
     columns = curated.dictionary(data_dir / "dictionary.csv")
-    try:
-        tables = batches.with_batches(
-            curated.read_tables(data_dir), imports_dir or paths.imports_dir(data_dir)
-        )
-    except curated.CsvShapeError as error:
-        raise DataError([Problem(error.path.name, error.line, "", error.reason)]) from error
-    except OSError as error:
-        name = Path(error.filename).name if error.filename else str(data_dir)
-        raise DataError([Problem(name, 1, "", error.strerror or str(error))]) from error
-    if pending:
-        tables = batches.union(tables, pending)
-    texts = read_source_texts(tables["sources"], sources_dir)
-    problems = validate(tables, columns, texts, require_texts)
-    if problems:
-        raise DataError(problems)
-    return tables, columns, texts
-
-
-def typed(df: pd.DataFrame, columns: list[curated.Column]) -> pd.DataFrame:
-    """Text cells converted to their dictionary types; '' becomes NULL."""
-    out = df.replace("", None)
-    for col in columns:
-        if col.type in ("number", "integer"):
-            out[col.name] = pd.to_numeric(out[col.name])
-    return out
+    imports_dir = imports_dir or paths.imports_dir(data_dir)
+    with staging.stage(columns, data_dir, imports_dir, pending, folder) as staged:
+        texts = {} if staged.problems else read_source_texts(source_files(staged), sources_dir)
+        problems = validate(staged, texts, require_texts)
+        if problems:
+            raise DataError(problems)
+        yield staged, texts
 
 
 def build(
@@ -88,9 +74,6 @@ def build(
     sources_dir = Path(sources_dir or paths.sources_dir())
     imports_dir = imports_dir or paths.imports_dir(data_dir)
     require_texts = require_source_texts() if require_texts is None else require_texts
-    tables, columns, texts = load_checked(data_dir, sources_dir, require_texts, imports_dir, pending)
-    stored = batches.list_batches(imports_dir)
-
     builds = builds_dir(db_path)
     builds.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=db_path.stem + ".", suffix=".tmp", dir=builds)
@@ -98,29 +81,9 @@ def build(
     tmp = Path(tmp_name)
     tmp.unlink()  # DuckDB wants to create the file itself
     try:
-        con = duckdb.connect(str(tmp))
-        try:
-            schema.create(con, columns)
-            for table in curated.TABLES:
-                frame = typed(tables[table], columns[table])  # noqa: F841 (read by DuckDB)
-                con.execute(f"INSERT INTO {table} SELECT * FROM frame")
-            con.execute(
-                "CREATE TABLE build_info AS SELECT ?::TIMESTAMP AS built_at, ? AS data_dir, "
-                "? AS source_texts_verified",
-                [
-                    datetime.now(UTC).replace(tzinfo=None),
-                    str(data_dir),
-                    all(t.text is not None for t in texts.values() if t.data is not None),
-                ],
-            )
-            schema.materialize(con)
-            listing = pd.DataFrame(  # noqa: F841 (read by DuckDB)
-                [asdict(b) for b in stored], columns=[f.name for f in fields(batches.Batch)]
-            ).astype(str)
-            con.execute("CREATE TABLE batches AS SELECT * FROM listing")
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
+        with checked(data_dir, sources_dir, require_texts, imports_dir, pending, builds) as (staged, texts):
+            _write(staged, texts, tmp, data_dir, batches.list_batches(imports_dir))
+            counts = {table: staged.count(table) for table in curated.TABLES}
         version = builds / f"{db_path.stem}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.duckdb"
         os.rename(tmp, version)
         try:
@@ -133,7 +96,37 @@ def build(
     finally:
         for leftover in (tmp, Path(str(tmp) + ".wal")):
             leftover.unlink(missing_ok=True)
-    return {table: len(tables[table]) for table in curated.TABLES}
+    return counts
+
+
+def _write(staged: staging.Staged, texts, path: Path, data_dir: Path, stored: list[batches.Batch]) -> None:
+    """The database file ``path``: typed tables from the staged text, derived tables, build facts."""
+    con = staged.con
+    con.execute("ATTACH ? AS build", [str(path)])
+    try:
+        con.execute("USE build")
+        schema.create(con, staged.columns)
+        for table in curated.TABLES:
+            con.execute(
+                schema.insert_from_text(table, staged.columns[table], f"{staging.STAGE}.{table}__text")
+            )
+        con.execute(
+            "CREATE TABLE build_info AS SELECT ?::TIMESTAMP AS built_at, ? AS data_dir, "
+            "? AS source_texts_verified",
+            [
+                datetime.now(UTC).replace(tzinfo=None),
+                str(data_dir),
+                all(t.text is not None for t in texts.values() if t.data is not None),
+            ],
+        )
+        schema.materialize(con)
+        listing = pd.DataFrame(  # noqa: F841 (read by DuckDB)
+            [asdict(b) for b in stored], columns=[f.name for f in fields(batches.Batch)]
+        ).astype(str)
+        con.execute("CREATE TABLE batches AS SELECT * FROM listing")
+    finally:
+        con.execute(f"USE {staging.STAGE}")
+        con.execute("DETACH build")
 
 
 def builds_dir(db_path: Path) -> Path:

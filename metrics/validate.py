@@ -22,10 +22,7 @@ from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOpera
 from functools import cache
 from pathlib import Path
 
-import duckdb
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from metrics import curated
 from metrics.numbers import QUALIFIER_WORDS, parse_quantity
@@ -61,14 +58,6 @@ class Problem:
         return f"{self.file}:{self.row}:{self.column}: {self.reason}"
 
 
-class Problems(list):
-    """A list of Problem with a helper to add one for a table cell."""
-
-    def add(self, table: str, index: int | None, column: str, reason: str) -> None:
-        file, row = (f"{table}.csv", 1) if index is None else curated.location(table, index)
-        self.append(Problem(file, row, column, reason))
-
-
 @dataclass(frozen=True)
 class SourceText:
     source_id: str
@@ -78,12 +67,10 @@ class SourceText:
 
 
 def read_source_texts(sources: pd.DataFrame, folder: Path) -> dict[str, SourceText]:
-    """Source texts by source_id, read from ``folder`` (missing files give data None)."""
+    """The texts of ``sources`` (source_id, file_name) by source_id, read from ``folder``
+    (a missing file gives data None)."""
     texts = {}
     for row in sources.itertuples():
-        if not row.file_name:
-            texts[row.source_id] = SourceText(row.source_id, folder, None, None)
-            continue
         path = folder / row.file_name
         data = path.read_bytes() if path.is_file() else None
         try:
@@ -119,41 +106,38 @@ def did_you_mean(value: str, choices) -> str:
 
 MACROS = f"""
 -- v starts or ends with a character that str.strip() removes
-CREATE MACRO padded(v) AS v <> '' AND (contains('{WHITESPACE}', v[1]) OR contains('{WHITESPACE}', v[-1]));
-CREATE MACRO signed(role) AS role IN ({", ".join(f"'{r}'" for r in sorted(SIGNED_ROLES))});
+CREATE OR REPLACE TEMP MACRO padded(v) AS v <> '' AND (contains('{WHITESPACE}', v[1]) OR contains('{WHITESPACE}', v[-1]));
+CREATE OR REPLACE TEMP MACRO signed(role) AS role IN ({", ".join(f"'{r}'" for r in sorted(SIGNED_ROLES))});
 """
 
 
 class Frames:
-    """The tables registered in an in-memory DuckDB, each with its row position ``_pos``.
+    """Checks over staged tables (``metrics.staging``): each table has its row position ``_pos``.
 
-    A check selects the positions of the rows at fault; ``add`` turns a position back into
-    the row's file and line (``curated.location`` of the DataFrame index).
+    A check selects the positions of the rows at fault and ``add``s a reason; ``problems``
+    turns every position back into the row's file and line.
     """
 
-    def __init__(self, tables: dict[str, pd.DataFrame]):
-        self.tables = tables
-        self.con = duckdb.connect()
-        self.con.execute("SET enable_progress_bar = false")
-        for name, df in tables.items():  # as Arrow (no copy of the text), which DuckDB scans fastest
-            frame = pa.Table.from_pandas(df.astype(str).reset_index(drop=True), preserve_index=False)
-            self.register(name, frame.append_column("_pos", pa.array(np.arange(len(df)))))
+    def __init__(self, staged):
+        self.staged = staged
+        self.con = staged.con
+        self.faults: list[tuple[str, int, str, str]] = []
         self.con.execute(MACROS)
 
-    def register(self, name: str, frame: pd.DataFrame | pa.Table) -> None:
+    def register(self, name: str, frame: pd.DataFrame) -> None:
         self.con.register(name, frame)
 
     def rows(self, sql: str, params: list | dict | None = None) -> list[tuple]:
         return self.con.execute(sql, params).fetchall()
 
-    def add(self, problems: Problems, table: str, pos: int, column: str, reason: str) -> None:
-        problems.add(table, self.tables[table].index[pos], column, reason)
+    def add(self, table: str, pos: int, column: str, reason: str) -> None:
+        self.faults.append((table, pos, column, reason))
 
-    def __enter__(self) -> Frames:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.con.close()
+    def problems(self) -> list[Problem]:
+        return [
+            Problem(*self.staged.locate(table, pos), column, reason)
+            for table, pos, column, reason in self.faults
+        ]
 
 
 def _text_frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
@@ -180,35 +164,16 @@ def _judged(db: Frames, table: str, keys: list[str], judge, where: str) -> list[
 # --- shape and cells -------------------------------------------------------------------------------
 
 
-def check_shape(tables, columns) -> Problems:
-    """Each table has exactly the dictionary's columns, in order."""
-    problems = Problems()
-    for table, df in tables.items():
-        expected = [c.name for c in columns[table]]
-        got = list(df.columns)
-        for name in expected:
-            if name not in got:
-                problems.add(table, None, name, "missing column")
-        for name in got:
-            if name not in expected:
-                problems.add(table, None, name, f"unknown column{did_you_mean(name, expected)}")
-        if not problems and got != expected:
-            problems.add(table, None, got[0], f"columns out of order; expected {','.join(expected)}")
-    return problems
-
-
-def check_cells(db: Frames, columns) -> Problems:
+def check_cells(db: Frames, columns) -> None:
     """Required cells, types, allowed values, formats and unique ids."""
-    problems = Problems()
-    for table in db.tables:
+    for table in curated.TABLES:
         cols = columns[table]
         for pos, column, reason in _blank_or_padded(db, table, cols):
-            db.add(problems, table, pos, column, reason)
+            db.add(table, pos, column, reason)
         for col in cols:
             for pos, reason in _unfit_values(db, table, col):
-                db.add(problems, table, pos, col.name, reason)
-        problems.extend(_duplicates(db, table, cols[0].name))
-    return problems
+                db.add(table, pos, col.name, reason)
+        _duplicates(db, table, cols)
 
 
 def _blank_or_padded(db: Frames, table: str, cols: list) -> list[tuple[int, str, str]]:
@@ -249,33 +214,33 @@ def _unfit(col: curated.Column, value: str) -> list[str]:
     return reasons
 
 
-def _duplicates(db: Frames, table: str, key: str) -> Problems:
+def _duplicates(db: Frames, table: str, cols: list) -> None:
     """Ids seen before in the table; in the plain lists (no id), whole rows seen before."""
-    problems = Problems()
-    df = db.tables[table]
-    if table not in ("left_out", "number_words"):
-        for pos in np.flatnonzero(df[key].duplicated(keep="first").to_numpy()):
-            db.add(problems, table, pos, key, f"duplicate id {df[key].iat[pos]!r}")
-    else:
-        for pos in np.flatnonzero(df.duplicated(keep="first").to_numpy()):
-            db.add(problems, table, pos, key, "duplicate row")
-    return problems
+    key = cols[0].name
+    keyed = table not in ("left_out", "number_words")
+    partition = f'"{key}"' if keyed else ", ".join(f'"{c.name}"' for c in cols)
+    sql = f"""
+        SELECT _pos, "{key}" FROM (
+            SELECT _pos, "{key}", row_number() OVER (PARTITION BY {partition} ORDER BY _pos) AS seen
+            FROM {table}
+        ) WHERE seen > 1
+    """
+    for pos, value in db.rows(sql):
+        db.add(table, pos, key, f"duplicate id {value!r}" if keyed else "duplicate row")
 
 
-def check_references(db: Frames, columns) -> Problems:
+def check_references(db: Frames, columns) -> None:
     """Every ``ref:table.column`` value exists in the referenced table."""
-    problems = Problems()
-    for table in db.tables:
+    for table in curated.TABLES:
         for col in columns[table]:
             if col.reference is not None:
                 for pos, reason in _unknown_references(db, table, col):
-                    db.add(problems, table, pos, col.name, reason)
-    return problems
+                    db.add(table, pos, col.name, reason)
 
 
 def _unknown_references(db: Frames, table: str, col: curated.Column) -> list[tuple[int, str]]:
     ref_table, ref_column = col.reference
-    known = cache(lambda: set(db.tables[ref_table][ref_column]))  # only read for a hint
+    known = cache(lambda: [v for (v,) in db.rows(f'SELECT DISTINCT "{ref_column}" FROM {ref_table}')])
 
     def unknown(value: str) -> list[str]:
         return [f"unknown {ref_column} {value!r}{did_you_mean(value, known())}"]
@@ -332,7 +297,7 @@ def _register_quantities(db: Frames) -> None:
 # The view ``valued``: the figures whose value is a finite number (check_cells reports the
 # others), with what is known of that number and of the quantity as written.
 VALUED = """
-CREATE TEMP VIEW valued AS
+CREATE OR REPLACE TEMP VIEW valued AS
 SELECT f._pos, f.measure_id, f.role, f.value, f.counter, f.qualifier, f.as_written, f.as_of, f.evidence,
        n.negative, n.zero, n.below_minus_100, n.above_100, n.magnitude, n.exact,
        q.error, q.magnitude AS written_magnitude, q.shown AS written, q.qualifier AS written_qualifier
@@ -340,10 +305,10 @@ FROM figures f JOIN numbers n ON n.text = f.value JOIN quantities q ON q.text = 
 """
 
 
-def check_figures(db: Frames) -> Problems:
+def check_figures(db: Frames) -> None:
     """Roles fit their measure, values agree with what is written, parts fit totals."""
     db.con.execute(  # as in a dict of measure_id -> kind, the last row of a measure_id counts
-        "CREATE TEMP VIEW kind_of AS "
+        "CREATE OR REPLACE TEMP VIEW kind_of AS "
         "SELECT measure_id, arg_max(kind, _pos) AS kind FROM measures GROUP BY measure_id"
     )
     roles = [(kind, role) for kind, allowed in ROLES_BY_KIND.items() for role in allowed]
@@ -352,13 +317,11 @@ def check_figures(db: Frames) -> Problems:
     _register_numbers(db)
     _register_quantities(db)
     db.con.execute(VALUED)
-    problems = Problems()
     for check in FIGURE_CHECKS:
-        check(db, problems)
-    return problems
+        check(db)
 
 
-def _role_fits_kind(db: Frames, problems: Problems) -> None:
+def _role_fits_kind(db: Frames) -> None:
     sql = """
         SELECT f._pos, f.role, k.kind FROM figures f JOIN kind_of k USING (measure_id)
         WHERE f.role <> '' AND k.kind IN (SELECT kind FROM roles)
@@ -367,10 +330,10 @@ def _role_fits_kind(db: Frames, problems: Problems) -> None:
     for pos, role, kind in db.rows(sql):
         allowed = ", ".join(sorted(ROLES_BY_KIND[kind]))
         reason = f"role {role!r} does not fit a {kind} measure (use {allowed})"
-        db.add(problems, "figures", pos, "role", reason)
+        db.add("figures", pos, "role", reason)
 
 
-def _conflicts(db: Frames, problems: Problems) -> None:
+def _conflicts(db: Frames) -> None:
     """A second figure for the same measure, role and date conflicts with the first."""
     sql = """
         WITH firsts AS (
@@ -381,32 +344,32 @@ def _conflicts(db: Frames, problems: Problems) -> None:
         FROM figures f JOIN firsts USING (measure_id, role, as_of) WHERE f._pos > firsts.first
     """
     for pos, first, measure_id, role, as_of in db.rows(sql):
-        file, line = curated.location("figures", db.tables["figures"].index[first])
+        file, line = db.staged.locate("figures", first)
         reason = (
             f"conflicts with {file} row {line}: a second {role!r} for measure {measure_id!r} as of {as_of}"
         )
-        db.add(problems, "figures", pos, "role", reason)
+        db.add("figures", pos, "role", reason)
 
 
-def _negative(db: Frames, problems: Problems) -> None:
+def _negative(db: Frames) -> None:
     sql = "SELECT _pos, value, role FROM valued WHERE negative AND NOT signed(role)"
     for pos, value, role in db.rows(sql):
-        db.add(problems, "figures", pos, "value", f"negative value {value} for role {role!r}")
+        db.add("figures", pos, "value", f"negative value {value} for role {role!r}")
 
 
-def _reduction_over_100(db: Frames, problems: Problems) -> None:
+def _reduction_over_100(db: Frames) -> None:
     sql = "SELECT _pos, value FROM valued WHERE counter = '%' AND role = 'change_pct' AND below_minus_100"
     for pos, value in db.rows(sql):
-        db.add(problems, "figures", pos, "value", f"a reduction cannot exceed 100% ({value})")
+        db.add("figures", pos, "value", f"a reduction cannot exceed 100% ({value})")
 
 
-def _percent_over_100(db: Frames, problems: Problems) -> None:
+def _percent_over_100(db: Frames) -> None:
     sql = "SELECT _pos, value FROM valued WHERE counter = '%' AND NOT signed(role) AND above_100"
     for pos, value in db.rows(sql):
-        db.add(problems, "figures", pos, "value", f"percent out of range 0–100 ({value})")
+        db.add("figures", pos, "value", f"percent out of range 0–100 ({value})")
 
 
-def _sign_of_change(db: Frames, problems: Problems) -> None:
+def _sign_of_change(db: Frames) -> None:
     """The sign of a change agrees with the last direction word before as_written in the evidence."""
     sql = """
         WITH said AS MATERIALIZED (
@@ -420,35 +383,44 @@ def _sign_of_change(db: Frames, problems: Problems) -> None:
     params = {"words": DIRECTION_WORD.pattern, "down": list(DOWN_WORDS)}
     for pos, value, word, down in db.rows(sql, params):
         sign = "negative" if down else "positive"
-        db.add(problems, "figures", pos, "value", f"{value} should be {sign}: the text says {word}")
+        db.add("figures", pos, "value", f"{value} should be {sign}: the text says {word}")
 
 
-def _change_pct_counter(db: Frames, problems: Problems) -> None:
+def _change_pct_counter(db: Frames) -> None:
     for pos, counter in db.rows(
         "SELECT _pos, counter FROM valued WHERE role = 'change_pct' AND counter <> '%'"
     ):
-        db.add(problems, "figures", pos, "counter", f"change_pct needs counter '%', not {counter!r}")
+        db.add("figures", pos, "counter", f"change_pct needs counter '%', not {counter!r}")
 
 
-def _as_written_readable(db: Frames, problems: Problems) -> None:
+def _as_written_readable(db: Frames) -> None:
     for pos, as_written, error in db.rows(
         "SELECT _pos, as_written, error FROM valued WHERE error IS NOT NULL"
     ):
-        db.add(problems, "figures", pos, "as_written", f"cannot read {as_written!r}: {error}")
+        db.add("figures", pos, "as_written", f"cannot read {as_written!r}: {error}")
 
 
-def _value_as_written(db: Frames, problems: Problems) -> None:
+def _value_as_written(db: Frames) -> None:
     """The value, without its sign, is the number as written."""
+    # Judged per distinct pair, each side joined on its own: left to itself the planner joins
+    # the two small tables first on the inequality, a nested loop of millions of pairs.
     sql = """
-        SELECT _pos, value, as_written, written FROM valued
-        WHERE error IS NULL AND written_magnitude <> magnitude
+        WITH pairs AS MATERIALIZED (
+            SELECT DISTINCT f.value, f.as_written, n.magnitude
+            FROM figures f JOIN numbers n ON n.text = f.value
+        ), differing AS MATERIALIZED (
+            SELECT p.value, p.as_written, q.shown AS written
+            FROM pairs p JOIN quantities q ON q.text = p.as_written
+            WHERE q.error IS NULL AND q.magnitude <> p.magnitude
+        )
+        SELECT f._pos, f.value, f.as_written, d.written FROM figures f JOIN differing d USING (value, as_written)
     """
     for pos, value, as_written, written in db.rows(sql):
         reason = f"{value} does not match {as_written!r} as written ({written})"
-        db.add(problems, "figures", pos, "value", reason)
+        db.add("figures", pos, "value", reason)
 
 
-def _qualifier_as_written(db: Frames, problems: Problems) -> None:
+def _qualifier_as_written(db: Frames) -> None:
     """The qualifier is the one written, or a word of it stands elsewhere in the evidence."""
     sql = """
         SELECT _pos, qualifier, as_written, written_qualifier FROM valued v
@@ -458,7 +430,7 @@ def _qualifier_as_written(db: Frames, problems: Problems) -> None:
     """
     for pos, qualifier, as_written, written in db.rows(sql):
         reason = f"{qualifier!r} does not match {as_written!r} as written ({written})"
-        db.add(problems, "figures", pos, "qualifier", reason)
+        db.add("figures", pos, "qualifier", reason)
 
 
 # Closure dates whose parts may exceed the total in force: the total reported at that date or
@@ -491,17 +463,17 @@ WHERE parts IS NOT NULL AND total IS NOT NULL
 """
 
 
-def _closure_parts(db: Frames, problems: Problems) -> None:
+def _closure_parts(db: Frames) -> None:
     """Parts never exceed the total in force: the one reported at that date or the latest before."""
     for total_text, parts_found in db.rows(CLOSURE_SQL):
         total = Decimal(total_text)
         parts = [(Decimal(part["value"]), part["pos"]) for part in parts_found]
         for value, pos in parts:
             if value > total:
-                db.add(problems, "figures", pos, "value", f"{value} exceeds the measure's total {total}")
+                db.add("figures", pos, "value", f"{value} exceeds the measure's total {total}")
         if sum(v for v, _ in parts) > total:
             reason = f"parts add up to {sum(v for v, _ in parts)}, more than the total {total}"
-            db.add(problems, "figures", parts[-1][1], "value", reason)
+            db.add("figures", parts[-1][1], "value", reason)
 
 
 FIGURE_CHECKS = (
@@ -522,37 +494,34 @@ FIGURE_CHECKS = (
 # --- sources and evidence --------------------------------------------------------------------------
 
 
-def check_sources(sources: pd.DataFrame, texts: dict[str, SourceText], require: bool) -> Problems:
+def check_sources(db: Frames, texts: dict[str, SourceText], require: bool) -> None:
     """Source texts match their checksum; a missing text is a problem when required."""
-    problems = Problems()
-    for index, s in sources[(sources.file_name != "") | (sources.sha256 != "")].iterrows():
-        if not s.file_name:
-            problems.add("sources", index, "file_name", "a SHA-256 is given but no file_name")
+    sql = "SELECT _pos, source_id, file_name, sha256 FROM sources WHERE file_name <> '' OR sha256 <> ''"
+    for pos, source_id, file_name, sha256 in db.rows(sql):
+        if not file_name:
+            db.add("sources", pos, "file_name", "a SHA-256 is given but no file_name")
             continue
-        if not s.sha256:
-            problems.add("sources", index, "sha256", f"required with file_name {s.file_name!r}")
-        text = texts[s.source_id]
+        if not sha256:
+            db.add("sources", pos, "sha256", f"required with file_name {file_name!r}")
+        text = texts[source_id]
         if text.data is None:
             if require:
-                problems.add("sources", index, "file_name", f"source text not found at {text.path}")
+                db.add("sources", pos, "file_name", f"source text not found at {text.path}")
             continue
         if text.text is None:
-            problems.add("sources", index, "file_name", f"{text.path} is not UTF-8 text")
+            db.add("sources", pos, "file_name", f"{text.path} is not UTF-8 text")
         digest = hashlib.sha256(text.data).hexdigest()
-        if s.sha256 and digest != s.sha256:
-            problems.add("sources", index, "sha256", f"{text.path} has SHA-256 {digest}, not {s.sha256}")
-    return problems
+        if sha256 and digest != sha256:
+            db.add("sources", pos, "sha256", f"{text.path} has SHA-256 {digest}, not {sha256}")
 
 
-def check_evidence(db: Frames, table: str, texts: dict[str, SourceText]) -> Problems:
+def check_evidence(db: Frames, table: str, texts: dict[str, SourceText]) -> None:
     """as_written stands in the evidence, and the evidence verbatim in its source text."""
-    problems = Problems()
     sql = f"SELECT _pos, as_written FROM {table} WHERE NOT contains(evidence, as_written)"
     for pos, as_written in db.rows(sql):
-        db.add(problems, table, pos, "as_written", f"{as_written!r} does not occur in the evidence")
+        db.add(table, pos, "as_written", f"{as_written!r} does not occur in the evidence")
     for pos, reason in _quotes_not_once(db, table, texts):
-        db.add(problems, table, pos, "evidence", reason)
-    return problems
+        db.add(table, pos, "evidence", reason)
 
 
 def _quotes_not_once(db: Frames, table: str, texts: dict[str, SourceText]) -> list[tuple[int, str]]:
@@ -574,16 +543,21 @@ def _quotes_not_once(db: Frames, table: str, texts: dict[str, SourceText]) -> li
     return _judged(db, table, ["source_id", "evidence"], not_once, where)
 
 
-def validate(tables, columns, texts: dict[str, SourceText], require_texts: bool = False) -> list[Problem]:
-    """All problems of a set of curated tables, sorted by file and row."""
-    problems = check_shape(tables, columns)
-    if problems:
-        return sorted(problems)
-    with Frames(tables) as db:
-        problems.extend(check_cells(db, columns))
-        problems.extend(check_references(db, columns))
-        problems.extend(check_figures(db))
-        problems.extend(check_sources(tables["sources"], texts, require_texts))
-        for table in ("figures", "left_out"):
-            problems.extend(check_evidence(db, table, texts))
-    return sorted(set(problems))
+def source_files(staged) -> pd.DataFrame:
+    """source_id and file_name of the staged sources that name a text file."""
+    return staged.con.execute("SELECT source_id, file_name FROM sources WHERE file_name <> ''").df()
+
+
+def validate(staged, texts: dict[str, SourceText], require_texts: bool = False) -> list[Problem]:
+    """All problems of the staged tables (``metrics.staging``), sorted by file and row; the
+    files that could not be read as their table, if any, and nothing else."""
+    if staged.problems:
+        return sorted(set(staged.problems))
+    db = Frames(staged)
+    check_cells(db, staged.columns)
+    check_references(db, staged.columns)
+    check_figures(db)
+    check_sources(db, texts, require_texts)
+    for table in ("figures", "left_out"):
+        check_evidence(db, table, texts)
+    return sorted(set(db.problems()))

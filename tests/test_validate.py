@@ -14,11 +14,17 @@ from metrics import paths, store
 from metrics.validate import Problem
 
 
+def load_checked(data_dir: Path, sources_dir: Path, require_texts: bool):
+    """The checked figures table and the source texts."""
+    with store.checked(data_dir, sources_dir, require_texts) as (staged, texts):
+        return staged.frame("figures"), texts
+
+
 def problems_of(
     data_dir: Path, sources_dir: Path | None = None, require_texts: bool = False
 ) -> list[Problem]:
     with pytest.raises(store.DataError) as info:
-        store.load_checked(data_dir, sources_dir or paths.sources_dir(), require_texts)
+        load_checked(data_dir, sources_dir or paths.sources_dir(), require_texts)
     return info.value.problems
 
 
@@ -35,9 +41,9 @@ def assert_problem(problems, file: str, row: int, column: str, keyword: str) -> 
 
 
 def test_the_unchanged_copy_has_no_problems(data_copy, source_text):
-    tables, _, texts = store.load_checked(data_copy, paths.sources_dir(), require_texts=True)
+    figures, texts = load_checked(data_copy, paths.sources_dir(), require_texts=True)
     assert texts["symposium_2019"].text == source_text
-    assert len(tables["figures"]) > 0
+    assert len(figures) > 0
 
 
 TJ_CASES = "tianjin_inaction_cases"  # a measure id
@@ -123,8 +129,8 @@ def test_second_figure_for_the_same_measure_role_and_date_conflicts(csv_edit, da
 
 def test_same_measure_and_role_at_a_later_date_is_no_conflict(csv_edit, data_copy):
     csv_edit.append("figures", csv_edit.record("figures", "f036") | {"figure_id": "f999", "as_of": "2019-11"})
-    tables, _, _ = store.load_checked(data_copy, paths.sources_dir(), require_texts=False)
-    assert "f999" in set(tables["figures"].figure_id)
+    figures, _ = load_checked(data_copy, paths.sources_dir(), require_texts=False)
+    assert "f999" in set(figures.figure_id)
 
 
 def rename_value(rows):
@@ -211,7 +217,7 @@ def test_source_text_checksum_mismatch(csv_edit, data_copy, tmp_path, source_pat
 def test_missing_source_text_is_a_problem_only_when_required(csv_edit, data_copy, tmp_path):
     empty = tmp_path / "no_sources"
     empty.mkdir()
-    store.load_checked(data_copy, empty, require_texts=False)
+    load_checked(data_copy, empty, require_texts=False)
     line = csv_edit.line_of("sources", "symposium_2019")
     assert_problem(
         problems_of(data_copy, empty, require_texts=True), "sources.csv", line, "file_name", "not found"

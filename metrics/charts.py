@@ -269,3 +269,158 @@ def trend_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
         )
         .properties(title=title, height=240)
     )
+
+
+# --- groups of bodies (compare by kind of body or region) -------------------------------------------
+#
+# One bar per group, labelled with the group's name; tooltips say how many bodies and measures a
+# bar holds. Only groups of kinds of body are clickable (a click sets the kind filter).
+
+
+def _group_pick(by: str) -> alt.Parameter | None:
+    """Click selection on a kind of body; None for groups the dashboard cannot filter to."""
+    if by != "kind":
+        return None
+    return alt.selection_point(name=SELECTION, fields=["group_id"], on="click", clear="dblclick")
+
+
+def _group_rows(order: list[str]) -> alt.Y:
+    return alt.Y("group_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+
+
+def _group_bars(chart: alt.Chart, selection: alt.Parameter | None) -> alt.Chart:
+    if selection is None:
+        return chart
+    return chart.encode(opacity=alt.condition(selection, alt.value(1), alt.value(0.45))).add_params(selection)
+
+
+def _group_counts(lang: str, by: str) -> list[alt.Tooltip]:
+    return [
+        alt.Tooltip("group_label:N", title=t(f"by_{by}", lang)),
+        alt.Tooltip("bodies:Q", title=t("col_bodies", lang), format=","),
+        alt.Tooltip("measures:Q", title=t("col_measures", lang), format=","),
+    ]
+
+
+def closure_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "kind") -> alt.LayerChart:
+    """Stacked share-of-total bars per group of bodies (one indicator), sorted by the group's rate,
+    labelled 'rate · closed/total'. ``df`` comes from ``labels.closure_groups``."""
+    parts = ["closed", "partly_closed", "in_progress", "status_not_reported"]
+    names = {p: t(f"part_{p}", lang) for p in parts}
+    keep = ["group_id", "group_label", "closure_label", "closure_rate", "bodies", "measures"]
+    long = df.melt(id_vars=keep, value_vars=parts, var_name="part", value_name="count")
+    long = long[long["count"] > 0].copy()
+    long["part_label"] = long["part"].map(names)
+    long["part_order"] = long["part"].map(parts.index)
+    long["label_row"] = long["part_order"] == long.groupby("group_id")["part_order"].transform("min")
+    y = _group_rows(df.sort_values(["closure_rate", "total"], ascending=False)["group_label"].tolist())
+    bars = (
+        alt.Chart()
+        .mark_bar()
+        .encode(
+            x=alt.X("count:Q", stack="normalize", title=t("closure_rate", lang), axis=alt.Axis(format="%")),
+            y=y,
+            color=alt.Color(
+                "part_label:N", title=None, scale=alt.Scale(domain=list(names.values()), range=PART_COLOURS)
+            ),
+            order=alt.Order("part_order:Q"),
+            tooltip=[
+                *_group_counts(lang, by),
+                alt.Tooltip("part_label:N", title=t("col_role", lang)),
+                alt.Tooltip("count:Q", title=t("count", lang), format=","),
+                alt.Tooltip("closure_label:N", title=t("closure_rate", lang)),
+            ],
+        )
+    )
+    wide = alt.datum.closure_rate >= 0.5
+    label = alt.Chart().transform_filter(alt.datum.label_row).encode(y=y, text="closure_label:N")
+    inside = label.transform_filter(wide).mark_text(align="left", dx=6, fontWeight="bold", color="white")
+    outside = label.transform_filter(~wide).mark_text(align="right", dx=-6, fontWeight="bold", color="#111")
+    return alt.layer(
+        _group_bars(bars, _group_pick(by)),
+        inside.encode(x=alt.value(0)),
+        outside.encode(x=alt.value("width")),
+        data=_only(long, [*keep, "part", "count", "part_label", "part_order", "label_row"]),
+    ).properties(title=title, height=alt.Step(BAR_STEP))
+
+
+def value_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "kind") -> alt.LayerChart:
+    """Bars of the summed counts of one indicator and counter per group of bodies, sorted by value.
+    ``df`` comes from ``labels.value_groups``."""
+    y = _group_rows(df.sort_values("value", ascending=False)["group_label"].tolist())
+    bars = (
+        alt.Chart()
+        .mark_bar(color=PART_COLOURS[0])
+        .encode(
+            x=alt.X("value:Q", title=t("col_value", lang)),
+            y=y,
+            tooltip=[
+                *_group_counts(lang, by),
+                alt.Tooltip("indicator_label:N", title=t("col_indicator", lang)),
+                alt.Tooltip("value_label:N", title=t("col_value", lang)),
+            ],
+        )
+    )
+    columns = ["group_id", "group_label", "indicator_label", "value", "value_label", "bodies", "measures"]
+    return alt.layer(
+        _group_bars(bars, _group_pick(by)),
+        _bar_labels("value", "value_label").encode(y=y),
+        data=_only(df, columns),
+    ).properties(title=title, height=alt.Step(BAR_STEP))
+
+
+def change_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "kind") -> alt.LayerChart:
+    """Median percent change per group of bodies (one indicator) as a diverging bar, green when it
+    goes the good way, with a thin line from the group's lowest to its highest change.
+    ``df`` comes from ``labels.change_groups``; groups without a percent change are left out."""
+    df = df[df.change_pct_median.notna()]
+    y = _group_rows(df.sort_values("change_pct_median")["group_label"].tolist())
+    domain = [t("good", lang), t("bad", lang), t("neutral", lang)]
+    tooltip = [
+        *_group_counts(lang, by),
+        alt.Tooltip("indicator_label:N", title=t("col_indicator", lang)),
+        alt.Tooltip("median_label:N", title=t("median_change", lang)),
+        alt.Tooltip("range_label:N", title=t("change_range", lang)),
+        alt.Tooltip("before_label:N", title=t("col_before_sum", lang)),
+        alt.Tooltip("after_label:N", title=t("col_after_sum", lang)),
+    ]
+    bars = (
+        alt.Chart()
+        .mark_bar()
+        .encode(
+            x=alt.X("change_pct_median:Q", title=t("median_change", lang)),
+            y=y,
+            color=alt.Color(
+                "direction_label:N", title=None, scale=alt.Scale(domain=domain, range=[GOOD, BAD, NEUTRAL])
+            ),
+            tooltip=tooltip,
+        )
+    )
+    spread = (
+        alt.Chart()
+        .mark_rule(color="#333", strokeWidth=1.5)
+        .encode(x="change_pct_min:Q", x2="change_pct_max:Q", y=y, tooltip=tooltip)
+    )
+    zero = alt.Chart().mark_rule(color="#555").encode(x=alt.datum(0))
+    columns = [
+        "group_id",
+        "group_label",
+        "indicator_label",
+        "change_pct_median",
+        "change_pct_min",
+        "change_pct_max",
+        "median_label",
+        "range_label",
+        "before_label",
+        "after_label",
+        "direction_label",
+        "bodies",
+        "measures",
+    ]
+    return alt.layer(
+        _group_bars(bars, _group_pick(by)),
+        spread,
+        zero,
+        _bar_labels("change_pct_median", "median_label").encode(y=y),
+        data=_only(df, columns),
+    ).properties(title=title, height=alt.Step(BAR_STEP))

@@ -199,6 +199,53 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_batch": ("批次", "Batch"),
     "col_imported_at": ("导入时间", "Imported at"),
     "col_rows": ("数字个数", "Figures"),
+    # compare by groups of bodies (closure, cases and reductions pages)
+    "compare_by": ("对比单位", "Compare by"),
+    "by_body": ("单位", "Body"),
+    "by_kind": ("单位类别", "Kind of body"),
+    "by_region": ("地区", "Region"),
+    "by_stem": ("按{by}", "by {by}"),
+    "region_national": ("全国/中央", "National / central"),
+    "closure_grouped_intro": (
+        "每个条形是一组单位（按{by}）的合计：完成率 = 已完成之和 ÷ 总数之和，只计有完成率的事项；只有同一指标内的组才放在一起比较。同一指标中量词不同的总数（如 项 与 个）一并相加，见表中“量词（合计）”。",
+        "Each bar sums a group of bodies (by {by}): closure rate = sum of closed ÷ sum of totals, over the measures that have a rate; only groups of the same indicator are ranked together. Totals of one indicator in different counters (such as 项 and 个) are summed: see Counters summed in the table.",
+    ),
+    "cases_grouped_intro": (
+        "每个条形是一组单位（按{by}）报告的数字之和，包括所有主题；只有同一指标且量词相同的数字才相加（如 起 与 件 分开）。≈ 表示其中有约数。",
+        "Each bar sums what a group of bodies (by {by}) reported, over all themes; only figures of the same indicator and the same counter are summed (起 and 件 stay apart). ≈ means some of them are approximate.",
+    ),
+    "reductions_grouped_intro": (
+        "每组（按{by}）的条形为变化百分比的中位数，细线从最低到最高；百分比不相加。只有同一指标内的组才放在一起比较。之前、之后的合计只在有前后数值的事项量词相同时给出（见表格）。",
+        "For each group (by {by}) the bar is the median percent change and the thin line runs from the lowest to the highest; percentages are never summed. Only groups of the same indicator are compared. Sums of before and after are given only where every measure reporting both uses one counter (see the table).",
+    ),
+    "click_kind_hint": (
+        "点击图中某个单位类别即可只看该类别。",
+        "Click a kind of body in the chart to filter to it.",
+    ),
+    "region_not_clickable": (
+        "按地区对比的图表不可点击（没有地区筛选）；请用侧栏的“单位”筛选。",
+        "Charts by region are not clickable (there is no region filter); use Body in the sidebar.",
+    ),
+    "counter_title": ("{indicator} · 量词：{counter}", "{indicator} · counter: {counter}"),
+    "median_change": ("变化中位数（%）", "Median change (%)"),
+    "change_range": ("最低 ~ 最高", "Lowest – highest"),
+    "before_after_sums": ("之前 → 之后（合计）", "Before → after (sums)"),
+    "col_region": ("地区", "Region"),
+    "col_bodies": ("单位数", "Bodies"),
+    "col_measures": ("事项数", "Measures"),
+    "col_rated_measures": ("有完成率的事项数", "Measures with a rate"),
+    "col_counters": ("量词（合计）", "Counters summed"),
+    "col_approximate": ("含约数", "Includes approximate figures"),
+    "col_change_median": ("变化中位数（%）", "Median change (%)"),
+    "col_change_min": ("最低变化（%）", "Lowest change (%)"),
+    "col_change_max": ("最高变化（%）", "Highest change (%)"),
+    "col_pct_measures": ("有变化百分比的事项数", "Measures with a percent change"),
+    "col_good": ("向好事项数", "Measures moving the good way"),
+    "col_bad": ("向坏事项数", "Measures moving the bad way"),
+    "col_pairs": ("有前后数值的事项数", "Measures with before and after"),
+    "col_before_sum": ("之前合计", "Before (sum)"),
+    "col_after_sum": ("之后合计", "After (sum)"),
+    "col_change_of_sums": ("合计的变化（%）", "Change of the sums (%)"),
     # columns
     "col_figure_id": ("编号", "Figure id"),
     "col_body": ("单位", "Body"),
@@ -252,11 +299,61 @@ ROLE_NAMES = {
 }
 
 
+# Province-level regions (bodies.region holds the Chinese short name) in English.
+REGION_NAMES = {
+    "北京": "Beijing",
+    "天津": "Tianjin",
+    "河北": "Hebei",
+    "山西": "Shanxi",
+    "内蒙古": "Inner Mongolia",
+    "辽宁": "Liaoning",
+    "吉林": "Jilin",
+    "黑龙江": "Heilongjiang",
+    "上海": "Shanghai",
+    "江苏": "Jiangsu",
+    "浙江": "Zhejiang",
+    "安徽": "Anhui",
+    "福建": "Fujian",
+    "江西": "Jiangxi",
+    "山东": "Shandong",
+    "河南": "Henan",
+    "湖北": "Hubei",
+    "湖南": "Hunan",
+    "广东": "Guangdong",
+    "广西": "Guangxi",
+    "海南": "Hainan",
+    "重庆": "Chongqing",
+    "四川": "Sichuan",
+    "贵州": "Guizhou",
+    "云南": "Yunnan",
+    "西藏": "Tibet",
+    "陕西": "Shaanxi",
+    "甘肃": "Gansu",
+    "青海": "Qinghai",
+    "宁夏": "Ningxia",
+    "新疆": "Xinjiang",
+    "香港": "Hong Kong",
+    "澳门": "Macao",
+    "台湾": "Taiwan",
+}
+
+
 def t(key: str, lang: str, **values) -> str:
     """The UI text ``key`` in ``lang`` ('zh' or 'en'), with ``{name}`` slots filled."""
     zh, en = TEXT[key]
     text = en if lang == "en" else zh
     return text.format(**values) if values else text
+
+
+def region_name(region: str | None, lang: str) -> str:
+    """A body's region for display; national bodies (no region) are one group, 全国/中央.
+
+    >>> region_name("内蒙古", "en"), region_name("", "zh")
+    ('Inner Mongolia', '全国/中央')
+    """
+    if not region or not isinstance(region, str):
+        return t("region_national", lang)
+    return REGION_NAMES.get(region, region) if lang == "en" else region
 
 
 def role_name(role: str, lang: str) -> str:
@@ -338,6 +435,46 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     "col_change_pp": ("以百分点表示的变化。", "Change in percentage points."),
     "col_direction": ("哪个方向为好：up 增加为好，down 减少为好。", "Which way is good: up or down."),
     "col_is_good": ("变化是否朝好的方向。", "Whether the change goes the good way."),
+    "col_region": (
+        "单位所在的省级地区；中央部门、金融机构、中央企业和中央指导组为“全国/中央”。",
+        "Province-level region of the bodies; central departments, financial institutions, central enterprises and guidance groups are National / central.",
+    ),
+    "col_bodies": ("该组中报告了数字的单位数。", "Number of bodies of the group that reported the figures."),
+    "col_measures": ("该组中的事项数。", "Number of measures in the group."),
+    "col_rated_measures": (
+        "有完成率（总数大于零且报告了已完成）的事项数；合计与完成率只按这些事项计算。",
+        "Measures with a rate (a total above zero and a closed part); the sums and the rate cover these only.",
+    ),
+    "col_counters": (
+        "合计中包含的量词；不同量词的总数一并相加。",
+        "Counters of the summed totals; totals in different counters are added together.",
+    ),
+    "col_approximate": (
+        "合计中是否有约数（多、余、逾、近等）。",
+        "Whether any summed figure is approximate (多, 余, 逾, 近…).",
+    ),
+    "col_change_median": (
+        "该组各事项变化百分比的中位数（数据库计算）。",
+        "Median of the percent changes of the group's measures (computed in the database).",
+    ),
+    "col_change_min": ("该组最低的变化百分比。", "Lowest percent change of the group."),
+    "col_change_max": ("该组最高的变化百分比。", "Highest percent change of the group."),
+    "col_pct_measures": ("有变化百分比的事项数。", "Number of measures with a percent change."),
+    "col_good": ("朝好的方向变化的事项数。", "Number of measures that moved the good way."),
+    "col_bad": ("朝不好的方向变化的事项数。", "Number of measures that moved the bad way."),
+    "col_pairs": ("同时报告之前和之后数值的事项数。", "Number of measures reporting both before and after."),
+    "col_before_sum": (
+        "之前数值之和；仅当这些事项量词相同时给出。",
+        "Sum of the before values; given only where those measures share one counter.",
+    ),
+    "col_after_sum": (
+        "之后数值之和；仅当这些事项量词相同时给出。",
+        "Sum of the after values; given only where those measures share one counter.",
+    ),
+    "col_change_of_sums": (
+        "（之后合计 − 之前合计）÷ 之前合计，由数据库计算。",
+        "(after sum − before sum) ÷ before sum, computed in the database.",
+    ),
     "col_note": ("歧义与说明。", "Ambiguities and notes."),
     "col_reason": ("未计入的原因。", "Why it was left out."),
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from metrics.i18n import t
+from metrics.i18n import region_name, t
 from metrics.numbers import QUALIFIER_LABELS, format_number, format_percent
 
 NAME_COLUMNS = {
@@ -58,15 +58,19 @@ def values(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 def closures(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Closure rows with ``rate_label`` ('71.4%') and ``closure_label`` ('71.4% · 621/870')."""
     out = names(df, lang)
-    of = " of " if lang == "en" else "/"
     out["rate_label"] = [format_percent(r, lang) for r in out.closure_rate]
-    out["closure_label"] = [
+    out["closure_label"] = [_closure_text(r, lang) for r in out.itertuples()]
+    return out
+
+
+def _closure_text(r, lang: str) -> str:
+    """'71.4% · 621/870' ('621 of 870' in English), ≈ when approximate, * when the total is derived."""
+    of = " of " if lang == "en" else "/"
+    return (
         ("≈" if r.approximate else "")
         + f"{format_percent(r.closure_rate, lang)} · {format_number(r.closed, lang)}{of}{format_number(r.total, lang)}"
         + (" *" if r.total_derived else "")
-        for r in out.itertuples()
-    ]
-    return out
+    )
 
 
 def _change_text(r, lang: str) -> str:
@@ -82,6 +86,55 @@ def changes(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Change rows with ``change_label`` and ``direction_label`` (good / bad / none)."""
     out = names(df, lang)
     out["change_label"] = [_change_text(r, lang) for r in out.itertuples()]
+    out["before_label"] = [format_number(v, lang, c or "") for v, c in zip(out.before, out.counter)]
+    out["after_label"] = [format_number(v, lang, c or "") for v, c in zip(out.after, out.counter)]
+    out["direction_label"] = [
+        t("neutral", lang) if pd.isna(g) else t("good", lang) if g else t("bad", lang) for g in out.is_good
+    ]
+    return out
+
+
+# --- groups of bodies (queries.closure_groups, case_groups, change_groups) ------------------------
+
+
+def groups(df: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
+    """Copy of a grouped frame with ``indicator_label`` and ``group_label`` (the kind of body, or
+    the region, with national bodies as 全国/中央) in ``lang``."""
+    out = names(df, lang)
+    if by == "region":
+        out["group_label"] = [region_name(g, lang) for g in out.group_id]
+    else:
+        out["group_label"] = out["group_en" if lang == "en" else "group_zh"]
+    return out
+
+
+def closure_groups(df: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
+    """Grouped closures with ``rate_label`` and ``closure_label`` ('62.0% · 8082/13026')."""
+    out = groups(df, by, lang)
+    out["rate_label"] = [format_percent(r, lang) for r in out.closure_rate]
+    out["closure_label"] = [_closure_text(r, lang) for r in out.itertuples()]
+    return out
+
+
+def value_groups(df: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
+    """Grouped counts with ``value_label`` ('≈1.33万件' when a summed figure is approximate)."""
+    out = groups(df, by, lang)
+    out["value_label"] = [
+        ("≈" if r.approximate else "") + format_number(r.value, lang, r.counter) for r in out.itertuples()
+    ]
+    return out
+
+
+def change_groups(df: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
+    """Grouped changes with ``median_label``, ``range_label`` ('-80% ~ -12.5%'), before and after
+    sums with their counter, and ``direction_label`` of the median."""
+    out = groups(df, by, lang)
+
+    def pct(value) -> str:
+        return format_number(None if pd.isna(value) else round(value, 1), lang, "%")
+
+    out["median_label"] = [pct(v) for v in out.change_pct_median]
+    out["range_label"] = [f"{pct(lo)} ~ {pct(hi)}" for lo, hi in zip(out.change_pct_min, out.change_pct_max)]
     out["before_label"] = [format_number(v, lang, c or "") for v, c in zip(out.before, out.counter)]
     out["after_label"] = [format_number(v, lang, c or "") for v, c in zip(out.after, out.counter)]
     out["direction_label"] = [

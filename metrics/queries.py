@@ -165,3 +165,137 @@ def sources(con) -> pd.DataFrame:
 
 def left_out(con) -> pd.DataFrame:
     return con.execute("SELECT * FROM left_out ORDER BY source_id, reason, as_written").df()
+
+
+# --- groups of bodies: "compare by" kind of body or region -----------------------------------------
+#
+# The grouping column is never taken from the caller: ``by`` picks one entry of this fixed table
+# of SQL expressions over ``c`` (a row of closures, cases or changes) and ``r`` (its body's region).
+# Each entry: the group's id, its Chinese and English names (NULL where labels.py names it) and a
+# sort key. National bodies have no region: their group id is '' (labels.py names it).
+GROUPINGS: dict[str, tuple[str, str, str, str]] = {
+    "body": ("c.body_id", "c.body_short_zh", "c.body_short_en", "NULL::BIGINT"),
+    "kind": ("c.body_kind", "c.body_kind_zh", "c.body_kind_en", "c.body_kind_order"),
+    "region": ("coalesce(r.body_region, '')", "NULL::VARCHAR", "NULL::VARCHAR", "NULL::BIGINT"),
+}
+
+
+def _grouped_rows(table: str, by: str) -> tuple[str, str]:
+    """The FROM clause (the filtered rows of ``table`` with their body's region) and the group
+    columns for ``by``; an unknown ``by`` is a ValueError, so nothing from outside reaches SQL."""
+    if by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r}: use one of {', '.join(GROUPINGS)}")
+    group_id, group_zh, group_en, group_order = GROUPINGS[by]
+    rows = f"""(SELECT * FROM {table} WHERE {FILTER_SQL}) AS c
+        LEFT JOIN (SELECT body_id AS region_body_id, nullif(region, '') AS body_region FROM bodies) AS r
+            ON r.region_body_id = c.body_id"""
+    columns = f"""{group_id} AS group_id, any_value({group_zh}) AS group_zh,
+        any_value({group_en}) AS group_en, min({group_order}) AS group_order"""
+    return rows, columns
+
+
+def closure_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.DataFrame:
+    """Latest closures summed per comparable group (indicator) and group of bodies (``by``: body,
+    kind or region).
+
+    The rate of a group is the sum of closed over the sum of totals of the measures that have a
+    rate (a total above zero and a closed part); the parts are summed over the same measures, so
+    they add up to the total. ``measures`` counts every measure of the group, ``rated_measures``
+    those with a rate. Totals of different counters of one indicator (项 and 个) are summed, as
+    the measure-level rates of one indicator are ranked together: ``counters`` lists them.
+    """
+    rows, group = _grouped_rows("closures", by)
+    rated = "FILTER (WHERE c.closure_rate IS NOT NULL)"
+    sql = f"""
+        WITH sums AS (
+            SELECT c.indicator_id, any_value(c.indicator_zh) AS indicator_zh,
+                   any_value(c.indicator_en) AS indicator_en, {group},
+                   count(DISTINCT c.measure_id) AS measures,
+                   count(DISTINCT c.measure_id) {rated} AS rated_measures,
+                   count(DISTINCT c.body_id) AS bodies,
+                   sum(c.total) {rated} AS total,
+                   sum(c.closed) {rated} AS closed,
+                   sum(c.partly_closed) {rated} AS partly_closed,
+                   sum(c.in_progress) {rated} AS in_progress,
+                   sum(c.status_not_reported) {rated} AS status_not_reported,
+                   coalesce(bool_or(c.approximate) {rated}, false) AS approximate,
+                   coalesce(bool_or(c.total_derived) {rated}, false) AS total_derived,
+                   string_agg(DISTINCT c.counter, '、' ORDER BY c.counter) AS counters
+            FROM {rows}
+            GROUP BY c.indicator_id, group_id
+        )
+        SELECT *, closed / nullif(total, 0) AS closure_rate FROM sums
+        ORDER BY indicator_id, closure_rate DESC NULLS LAST, total DESC, group_id
+    """
+    return con.execute(sql, filters.params()).df()
+
+
+def case_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.DataFrame:
+    """Latest case, people and clue counts summed per indicator, counter and group of bodies.
+
+    Only counts of the same indicator and the same counter are summed (起 and 件 stay apart), over
+    every theme. ``approximate`` says that a summed figure was written as 多/余/近…
+    """
+    rows, group = _grouped_rows("cases", by)
+    sql = f"""
+        SELECT c.family, c.indicator_id, any_value(c.indicator_zh) AS indicator_zh,
+               any_value(c.indicator_en) AS indicator_en, c.counter, {group},
+               sum(c.value) AS value,
+               count(DISTINCT c.measure_id) AS measures,
+               count(DISTINCT c.body_id) AS bodies,
+               bool_or(c.qualifier <> 'exact') AS approximate
+        FROM {rows}
+        GROUP BY c.family, c.indicator_id, c.counter, group_id
+        ORDER BY c.family, c.indicator_id, c.counter, value DESC, group_id
+    """
+    return con.execute(sql, filters.params()).df()
+
+
+def change_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.DataFrame:
+    """Latest changes per indicator and group of bodies: the median, lowest and highest percent
+    change (percentages are never summed), and the sums of before and after where every measure
+    of the group that reports both uses one counter (NULL otherwise).
+
+    ``is_good`` says whether the median moved the good way, where all measures of the group share
+    one direction; ``good`` and ``bad`` count the measures that moved each way.
+    """
+    rows, group = _grouped_rows("changes", by)
+    pair = "FILTER (WHERE c.before IS NOT NULL AND c.after IS NOT NULL)"
+    sql = f"""
+        WITH stats AS (
+            SELECT c.indicator_id, any_value(c.indicator_zh) AS indicator_zh,
+                   any_value(c.indicator_en) AS indicator_en, {group},
+                   count(DISTINCT c.measure_id) AS measures,
+                   count(DISTINCT c.measure_id) FILTER (WHERE c.change_pct IS NOT NULL) AS pct_measures,
+                   count(DISTINCT c.body_id) AS bodies,
+                   median(c.change_pct) AS change_pct_median,
+                   min(c.change_pct) AS change_pct_min,
+                   max(c.change_pct) AS change_pct_max,
+                   count(*) FILTER (WHERE c.is_good) AS good,
+                   count(*) FILTER (WHERE NOT c.is_good) AS bad,
+                   CASE WHEN count(DISTINCT c.direction) = 1 THEN any_value(c.direction) END AS direction,
+                   count(DISTINCT c.measure_id) {pair} AS pairs,
+                   count(DISTINCT c.counter) {pair} AS pair_counters,
+                   sum(c.before) {pair} AS before_sum,
+                   sum(c.after) {pair} AS after_sum,
+                   any_value(c.counter) {pair} AS pair_counter,
+                   coalesce(bool_or(c.approximate), false) AS approximate
+            FROM {rows}
+            GROUP BY c.indicator_id, group_id
+        ), same_counter AS (
+            SELECT * EXCLUDE (before_sum, after_sum, pair_counter, pair_counters),
+                   CASE WHEN pair_counters = 1 THEN before_sum END AS before,
+                   CASE WHEN pair_counters = 1 THEN after_sum END AS after,
+                   CASE WHEN pair_counters = 1 THEN pair_counter END AS counter
+            FROM stats
+        )
+        SELECT *,
+               CASE WHEN before <> 0 THEN (after - before) / before * 100 END AS change_pct_of_sums,
+               CASE
+                   WHEN direction = 'down' THEN change_pct_median < 0
+                   WHEN direction = 'up' THEN change_pct_median > 0
+               END AS is_good
+        FROM same_counter
+        ORDER BY indicator_id, change_pct_median NULLS LAST, group_id
+    """
+    return con.execute(sql, filters.params()).df()

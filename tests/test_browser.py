@@ -338,3 +338,50 @@ def test_body_filter_survives_the_language_switch(page, app_url):
     page.wait_for_timeout(500)
     assert wait_until(page, lambda: drawn_rows(page), {TIANJIN_ROW_EN}, seconds=8) == {TIANJIN_ROW_EN}
     assert query(page).get("body") == ["Tianjin"]
+
+
+def drawn_groups(page: Page) -> set[str]:
+    """The group labels of every mark drawn in grouped charts (from the marks' aria-labels)."""
+    labels = page.locator(f"{CHART} [aria-label*='group_label: ']").evaluate_all(
+        "marks => marks.map(m => m.getAttribute('aria-label'))"
+    )
+    return {m.group(1) for label in labels if (m := re.search(r"group_label: (.*?)(?:; |$)", label))}
+
+
+def test_compare_by_kind_survives_language_pages_and_clicks(page, app_url):
+    """?by=kind is read from a shared link, kept in the URL through the language switch and a page
+    change (the browser drops unbound parameters on navigation; the app writes it back), and a
+    click on a kind's bar filters to that kind."""
+    open_page(page, app_url, "/closure?by=kind", "整改完成率")
+    page.locator(MARKS).first.wait_for()
+    kinds = {"省区市", "中央部门"}
+    assert wait_until(page, lambda: drawn_groups(page), kinds) == kinds
+    assert page.get_by_text("62.0% · 8082/13026", exact=True).count() == 1
+    assert query(page) == {"by": ["kind"]}
+    screenshot(page, "closure_by_kind_zh")
+
+    switch_language(page, "English")
+    page.locator("h1", has_text="Closure rates").wait_for()
+    kinds_en = {"Province-level Party committee", "Central department"}
+    assert wait_until(page, lambda: drawn_groups(page), kinds_en) == kinds_en
+    assert wait_until(page, lambda: query(page), {"by": ["kind"], "lang": ["English"]}) == {
+        "by": ["kind"],
+        "lang": ["English"],
+    }
+
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Case counts").click()
+    page.locator("h1", has_text="Case counts").wait_for()
+    page.locator(MARKS).first.wait_for()
+    assert wait_until(page, lambda: query(page).get("by"), ["kind"]) == ["kind"]
+    assert "Province-level Party committee" in drawn_groups(page)
+
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Closure rates").click()
+    page.locator("h1", has_text="Closure rates").wait_for()
+    assert wait_until(page, lambda: drawn_groups(page), kinds_en) == kinds_en
+    bar = page.locator(f"{CHART} .mark-rect [aria-label*='group_label: Central department;']").first
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2)
+    expected = {"by": ["kind"], "lang": ["English"], "kind": ["Central department"]}
+    assert wait_until(page, lambda: query(page), expected) == expected
+    assert wait_until(page, lambda: drawn_groups(page), {"Central department"}) == {"Central department"}

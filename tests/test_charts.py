@@ -127,3 +127,49 @@ def test_trend_chart_spec_is_valid(frames):
 def test_theme_carries_the_cjk_font(frames):
     spec = built("value_chart", labels.values(frames["cases"], "zh"), "zh")
     assert spec["config"]["font"].startswith(charts.FONT)
+
+
+@pytest.fixture(scope="module")
+def group_frames(tmp_path_factory):
+    db = tmp_path_factory.mktemp("group_charts") / "charts.duckdb"
+    store.build(db)
+    with store.connect(db) as con:
+        yield {
+            (name, by): getattr(queries, name)(con, queries.NO_FILTERS, by)
+            for name in ("closure_groups", "case_groups", "change_groups")
+            for by in ("kind", "region")
+        }
+
+
+GROUP_BUILDERS = [
+    ("closure_groups", "closure_group_chart", labels.closure_groups),
+    ("case_groups", "value_group_chart", labels.value_groups),
+    ("change_groups", "change_group_chart", labels.change_groups),
+]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("by", ["kind", "region"])
+@pytest.mark.parametrize(("query", "builder", "label"), GROUP_BUILDERS)
+def test_group_charts_are_valid_and_label_their_groups(group_frames, query, builder, label, by, lang):
+    df = label(group_frames[(query, by)], by, lang)
+    one = df[df.indicator_id == df.indicator_id.iloc[-1]]
+    spec = getattr(charts, builder)(one, lang, "title", by=by).to_dict()  # validates the spec
+    data = layer_data(spec)
+    assert set(data.group_label) <= set(one.group_label) and len(data)
+    assert {"group_label", "bodies", "measures"} <= tooltip_fields(spec)
+    assert spec["config"]["font"].startswith(charts.FONT)
+    clickable = [p for p in spec.get("params", []) if p["name"] == charts.SELECTION]
+    assert len(clickable) == (1 if by == "kind" else 0)
+    if by == "kind":
+        assert clickable[0]["select"]["fields"] == ["group_id"]
+
+
+def test_closure_group_chart_stacks_the_summed_parts(group_frames):
+    df = labels.closure_groups(group_frames[("closure_groups", "region")], "region", "en")
+    one = df[df.indicator_id == "inspection_feedback_closure"]
+    data = layer_data(charts.closure_group_chart(one, "en", "title", by="region").to_dict())
+    parts = data[data.group_label == "National / central"].set_index("part")["count"].to_dict()
+    assert parts == {"closed": 14, "partly_closed": 26, "in_progress": 39}  # 民政部
+    inner_mongolia = data[data.group_label == "Inner Mongolia"]
+    assert inner_mongolia.closure_label.iloc[0] == "76.1% · 150 of 197 *"

@@ -23,6 +23,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
 from metrics import charts, export, labels, queries, store
+from metrics.i18n import t
 
 BOM = b"\xef\xbb\xbf"
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -503,3 +504,159 @@ def test_chart_svg_draws_chinese_text(closure_charts):
     assert svg.startswith("<svg")
     for text in ("天津", "内蒙古", "71.4% · 621/870", "61.4% · 7461/12156"):
         assert text in svg, text
+
+
+# --- compare by kind of body or region (?by=kind, ?by=region) -------------------------------------------
+
+
+def group_bars(at: AppTest) -> pd.DataFrame:
+    """The stacked segments of every grouped closure chart: one row per group and part."""
+    frames = [
+        f for f in all_frames(at) if {"group_label", "closure_label", "part", "count"} <= set(f.columns)
+    ]
+    assert frames, "no grouped closure data in any chart"
+    return pd.concat(frames, ignore_index=True)
+
+
+def group_labels(at: AppTest) -> dict[str, str]:
+    """Rate label of every group bar drawn, by group label (closure charts)."""
+    bars = group_bars(at)
+    return dict(zip(bars.group_label, bars.closure_label))
+
+
+def test_closure_by_kind_from_the_url_shows_one_bar_per_kind():
+    at = open_page("closure", by="kind")
+    assert at.radio(key="by").value == "kind"
+    assert at.query_params["by"] == "kind"
+    # 天津 621/870 and 内蒙古 7461/12156 public requests: 8082 of 13026 for the provinces.
+    charts_ = at.get("vega_lite_chart")
+    assert len(charts_) == 2
+    inspection = chart_frames(chart(at, "closure_kind_inspection_feedback_closure"))
+    (data,) = [f for f in inspection if "closure_label" in f.columns]
+    # 内蒙古 141 of 171 and 9 of 26 (total derived from its parts); 民政部 14 of 79.
+    assert dict(zip(data.group_label, data.closure_label)) == {
+        "省区市": "76.1% · 150/197 *",
+        "中央部门": "17.7% · 14/79",
+    }
+    public = chart_frames(chart(at, "closure_kind_public_requests_closure"))
+    (data,) = [f for f in public if "closure_label" in f.columns]
+    assert set(data.group_label) == {"省区市"}
+    assert data.closure_label.iloc[0] == "62.0% · 8082/13026"
+    assert data.groupby("part")["count"].sum().to_dict() == {
+        "closed": 8082,
+        "status_not_reported": 13026 - 8082,
+    }
+    assert {"bodies", "measures"} <= set(data.columns) and data.bodies.iloc[0] == 2
+    assert not any("body_id" in f.columns for f in all_frames(at))  # groups, not bodies
+    table = at.dataframe[0].value
+    row = table[(table["指标"] == "群众诉求办结") & (table["单位类别"] == "省区市")]
+    assert row[["总数", "已完成", "单位数", "事项数"]].values.tolist() == [[13026, 8082, 2, 2]]
+    assert any("按单位类别" in c.value for c in at.caption)
+
+
+def test_the_default_comparison_leaves_the_url_alone():
+    at = open_page("closure", body="天津")
+    assert at.radio(key="by").value == "body"
+    assert at.query_params == {"body": "天津"}
+    assert closure_rows(at).index.tolist() == [TIANJIN_ROW]
+
+
+def test_choosing_a_grouping_writes_it_to_the_url_and_back():
+    at = open_page("closure")
+    at.radio(key="by").set_value("region").run()
+    assert not at.exception
+    assert at.query_params["by"] == "region"
+    assert group_labels(at)["天津"] == "71.4% · 621/870"
+    assert "全国/中央" in group_labels(at)  # 民政部 has no region
+    at.radio(key="by").set_value("body").run()
+    assert "by" not in at.query_params
+    assert len(closure_rows(at)) == 5
+
+
+def test_switching_language_keeps_the_grouping():
+    at = open_page("closure", by="kind")
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.radio(key="by").value == "kind"
+    assert at.query_params["by"] == "kind"  # (lang is written to the URL by the browser: test_browser.py)
+    assert group_labels(at)["Province-level Party committee"] == "62.0% · 8,082 of 13,026"
+    at.radio(key="lang").set_value("zh").run()
+    assert at.radio(key="by").value == "kind" and at.query_params["by"] == "kind"
+    assert "省区市" in group_labels(at)
+
+
+def test_the_grouping_survives_a_page_switch():
+    at = open_page("closure", by="region")
+    at.switch_page("metrics/ui/pages/overview.py").run()
+    at.switch_page("metrics/ui/pages/cases.py").run()
+    assert not at.exception
+    assert at.radio(key="by").value == "region" and at.query_params["by"] == "region"
+    values = {
+        pair
+        for f in all_frames(at)
+        if "value_label" in f.columns
+        for pair in zip(f.group_label, f.value_label)
+    }
+    assert ("天津", "246起") in values and ("全国/中央", "2018件") in values
+
+
+def test_unknown_grouping_in_the_url_falls_back_to_bodies():
+    at = open_page("closure", by="c.body_id; DROP TABLE figures")
+    assert at.radio(key="by").value == "body"
+    assert "by" not in at.query_params
+    assert len(closure_rows(at)) == 5
+
+
+@pytest.mark.parametrize("by", ["kind", "region"])
+@pytest.mark.parametrize("page", ["closure", "cases", "reductions"])
+def test_grouped_pages_draw_groups_in_both_languages(page, by):
+    for lang in ("zh", "en"):
+        at = open_page(page, by=by, **({"lang": "English"} if lang == "en" else {}))
+        charts_ = at.get("vega_lite_chart")
+        assert charts_, (page, by, lang)
+        for one in charts_:
+            frames = [f for f in chart_frames(one) if "group_label" in f.columns]
+            assert frames and all(len(f) for f in frames)
+            assert all(f.bodies.min() >= 1 and f.measures.min() >= 1 for f in frames)
+            # only groups of kinds of body can be clicked (to filter to that kind)
+            assert list(one.proto.selection_mode) == ([charts.SELECTION] if by == "kind" else [])
+        if lang == "en":
+            for frame in all_frames(at):
+                for column in [c for c in frame.columns if c.endswith("_label")]:
+                    chinese = [v for v in frame[column] if isinstance(v, str) and CJK.search(v)]
+                    assert not chinese, f"{page} {column}: {chinese[:3]}"
+        hint = "region_not_clickable" if by == "region" else "click_kind_hint"
+        assert any(c.value == t(hint, lang) for c in at.caption), [c.value for c in at.caption]
+
+
+def test_click_on_a_kind_bar_filters_to_that_kind():
+    at = open_page("closure", by="kind")
+    click_chart(at, "closure_kind_inspection_feedback_closure", [{"group_id": "central_department"}])
+    assert at.session_state["kind"] == ["中央部门"]
+    assert at.multiselect(key="kind").value == ["中央部门"]
+    assert at.radio(key="by").value == "kind"
+    assert set(group_bars(at).group_label) == {"中央部门"}
+
+
+def test_grouped_downloads_hold_the_grouped_rows(media):
+    at = open_page("cases", by="kind")
+    files = {key: media.file(button) for key, button in download_buttons(at).items()}
+    assert {key: name for key, (name, _) in files.items()} == {
+        "cases_csv": "查处案件_按单位类别_全部.csv",
+        "cases_xlsx": "查处案件_按单位类别_全部.xlsx",
+        "cases_png": "查处案件_按单位类别_全部.png",
+        "cases_svg": "查处案件_按单位类别_全部.svg",
+    }
+    data = files["cases_csv"][1]
+    rows = list(csv.DictReader(io.StringIO(data[len(BOM) :].decode("utf-8"))))
+    cases = {(r["单位类别"], r["量词"]): r["数值"] for r in rows if r["指标"] == "查处问题（起/件）"}
+    # 天津 166起 + 80起 and 91件 + 125件; 水利部 2018件
+    assert cases == {("省区市", "起"): "246", ("省区市", "件"): "216", ("中央部门", "件"): "2018"}
+    assert {"单位数", "事项数", "含约数"} <= set(rows[0])
+    book = openpyxl.load_workbook(io.BytesIO(files["cases_xlsx"][1]))
+    sheet = book["数据"]
+    assert sheet.max_row == len(rows) + 1
+    definitions = {r[0].value: r[1].value for r in book["字段说明"].iter_rows(min_row=2)}
+    assert definitions["单位数"] and definitions["事项数"]
+    svg = files["cases_svg"][1].decode("utf-8")
+    assert "省区市" in svg and "2018" in svg

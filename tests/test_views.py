@@ -261,3 +261,208 @@ def test_search_figures_matches_names_and_quotes_and_limits_rows(con):
     assert total == 0
     rows, total = queries.search_figures(con, Filters(), "water resources")  # English names, any case
     assert total == 15
+
+
+# --- groups of bodies: compare by kind of body or region ------------------------------------------------
+
+GROUP_QUERIES = [queries.closure_groups, queries.case_groups, queries.change_groups]
+
+
+def grouped(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
+    """A grouped result indexed by its keys, for lookups like ``.loc[(indicator, group)]``."""
+    return frame.set_index(list(keys)).sort_index()
+
+
+def test_closure_groups_by_kind_sum_the_reported_parts(con):
+    got = grouped(queries.closure_groups(con, Filters(), "kind"), "indicator_id", "group_id")
+    # 天津 621 of 870 and 内蒙古 7461 of 12156 public requests: 8082 of 13026.
+    row = got.loc[("public_requests_closure", "province")]
+    assert (row.total, row.closed, row.measures, row.bodies) == (870 + 12156, 621 + 7461, 2, 2)
+    assert row.closure_rate == pytest.approx((621 + 7461) / (870 + 12156))
+    assert (row.group_zh, row.group_en) == ("省区市", "Province-level Party committee")
+    # 民政部 alone among central departments: 14 closed, 26 mostly closed, 39 in progress of 79.
+    row = got.loc[("inspection_feedback_closure", "central_department")]
+    assert (row.total, row.closed, row.partly_closed, row.in_progress) == (79, 14, 26, 39)
+    assert row.closure_rate == pytest.approx(14 / 79)
+    assert set(got.index) == {
+        ("public_requests_closure", "province"),
+        ("inspection_feedback_closure", "province"),
+        ("inspection_feedback_closure", "central_department"),
+    }
+
+
+def test_closure_groups_by_region_match_the_closure_rows(con):
+    """Each region's row is the sum of that region's closure rows; national bodies are one group ''."""
+    got = grouped(queries.closure_groups(con, Filters(), "region"), "indicator_id", "group_id")
+    # 内蒙古's inspection problems (141 of 171) and environment problems (9 closed, 17 in progress
+    # of 26, total derived from its parts) add up to 150 of 197.
+    row = got.loc[("inspection_feedback_closure", "内蒙古")]
+    assert (row.total, row.closed, row.in_progress, row.status_not_reported) == (171 + 26, 141 + 9, 17, 30)
+    assert bool(row.total_derived) is True
+    assert set(row.counters.split("、")) == {"项", "个"}
+    assert got.loc[("inspection_feedback_closure", ""), "closed"] == 14  # 民政部, a national body
+    rows = con.execute("SELECT * FROM closures").df()
+    regions = dict(con.execute("SELECT body_id, coalesce(region, '') FROM bodies").fetchall())
+    rows["region"] = rows.body_id.map(regions)
+    for (indicator, region), part in rows.groupby(["indicator_id", "region"]):
+        row = got.loc[(indicator, region)]
+        assert (row.total, row.closed, row.measures) == (part.total.sum(), part.closed.sum(), len(part))
+        assert row.closure_rate == pytest.approx(part.closed.sum() / part.total.sum())
+    assert len(got) == rows.groupby(["indicator_id", "region"]).ngroups
+
+
+def test_case_groups_sum_only_one_counter(con):
+    got = grouped(queries.case_groups(con, Filters(), "kind"), "indicator_id", "counter", "group_id")
+    # 天津: 166起 and 80起, 91件 and 125件 cases; 水利部 2018件; 天津 216, 108 and 101 people held
+    # accountable (人) and 农发行 92 (名): 起 and 件, 人 and 名 are never added together.
+    assert got.loc[("cases", "起", "province"), "value"] == 166 + 80
+    assert got.loc[("cases", "件", "province"), "value"] == 91 + 125
+    assert got.loc[("cases", "件", "central_department"), "value"] == 2018
+    assert got.loc[("people_held_accountable", "人", "province"), "value"] == 216 + 108 + 101
+    assert got.loc[("people_held_accountable", "名", "financial_institution"), "value"] == 92
+    row = got.loc[("cases", "起", "province")]
+    assert (row.measures, row.bodies, bool(row.approximate)) == (2, 1, False)
+    rows = con.execute("SELECT * FROM cases").df()
+    for (indicator, counter, kind), part in rows.groupby(["indicator_id", "counter", "body_kind"]):
+        assert got.loc[(indicator, counter, kind), "value"] == part.value.sum()
+    assert len(got) == rows.groupby(["indicator_id", "counter", "body_kind"]).ngroups
+
+
+def test_change_groups_keep_percentages_apart(con):
+    got = grouped(queries.change_groups(con, Filters(), "region"), "indicator_id", "group_id")
+    # 上海: 277 inspections before, 76 after.
+    row = got.loc[("inspections_reduction", "上海")]
+    assert (row.before, row.after, row.counter, row.pairs) == (277, 76, "项", 1)
+    assert row.change_pct_median == pytest.approx((76 - 277) / 277 * 100)
+    assert row.change_pct_of_sums == pytest.approx((76 - 277) / 277 * 100)
+    assert bool(row.is_good) is True
+    row = got.loc[("meetings", "天津")]
+    assert (row.change_pct_median, row.change_pct_min, row.change_pct_max) == (-77.6, -77.6, -77.6)
+    assert missing(row.before) and row.pairs == 0
+    row = got.loc[("loan_growth", "")]  # 农发行, national: loans grew 64%, up is good
+    assert (row.change_pct_median, bool(row.is_good)) == (64, True)
+    assert missing(got.loc[("low_carbon_capacity_share", ""), "change_pct_median"])  # percentage points
+
+
+def test_group_queries_follow_the_filters(con):
+    frame = queries.closure_groups(con, Filters(body_kinds=("province",)), "region")
+    assert set(frame.group_id) == {"天津", "内蒙古"}
+    # 天津 under the eight-point rules: 91件 cases and 108 people.
+    frame = queries.case_groups(con, Filters(bodies=("tianjin",), themes=("eight_point_rules",)), "kind")
+    assert sorted(zip(frame.indicator_id, frame.counter, frame.value)) == [
+        ("cases", "件", 91),
+        ("people_held_accountable", "人", 108),
+    ]
+    assert queries.change_groups(con, Filters(bodies=("no_such_body",)), "kind").empty
+
+
+@pytest.mark.parametrize("query", GROUP_QUERIES, ids=lambda q: q.__name__)
+@pytest.mark.parametrize(
+    "by", ["", "Kind", "body_kind", "c.body_id", "kind; DROP TABLE figures; --", "region OR 1=1", None]
+)
+def test_unknown_grouping_is_refused_before_any_sql(con, query, by):
+    with pytest.raises(ValueError, match="unknown grouping"):
+        query(con, Filters(), by)
+    assert con.execute("SELECT count(*) FROM figures").fetchone()[0] == 98
+
+
+@pytest.mark.parametrize("by", list(queries.GROUPINGS))
+@pytest.mark.parametrize("query", GROUP_QUERIES, ids=lambda q: q.__name__)
+def test_hostile_filter_values_are_bound_in_group_queries(con, query, by):
+    assert len(query(con, Filters(), by)) > 0
+    for field in ("body_kinds", "bodies", "themes", "indicators"):
+        for value in INJECTIONS:
+            assert len(query(con, Filters(**{field: (value,)}), by)) == 0, (field, value)
+
+
+# Groups of many bodies: a small synthetic national data set, every grouped number recomputed here
+# in pandas from the rows of closures, cases and changes.
+
+
+@pytest.fixture(scope="module")
+def synth_con(tmp_path_factory):
+    from metrics import synth
+
+    folder = tmp_path_factory.mktemp("synth_groups")
+    synth.generate(folder / "data", 150, 2, 3)
+    db = folder / "synth.duckdb"
+    store.build(db, data_dir=folder / "data", sources_dir=folder / "data", require_texts=False)
+    connection = duckdb.connect(str(db), read_only=True)
+    yield connection
+    connection.close()
+
+
+def rows_by(con, table: str, by: str) -> pd.DataFrame:
+    """Every row of ``table`` with its group key ``key``: body, kind or region ('' for national)."""
+    rows = con.execute(f"SELECT * FROM {table}").df()
+    regions = dict(con.execute("SELECT body_id, coalesce(region, '') FROM bodies").fetchall())
+    rows["key"] = {"body": rows.body_id, "kind": rows.body_kind, "region": rows.body_id.map(regions)}[by]
+    return rows
+
+
+def close(a, b) -> bool:
+    return (missing(a) and missing(b)) or (not missing(a) and not missing(b) and a == pytest.approx(b))
+
+
+@pytest.mark.parametrize("by", ["kind", "region", "body"])
+def test_synthetic_closure_groups_recomputed(synth_con, by):
+    rows = rows_by(synth_con, "closures", by)
+    got = grouped(queries.closure_groups(synth_con, Filters(), by), "indicator_id", "group_id")
+    assert len(got) == rows.groupby(["indicator_id", "key"]).ngroups
+    assert got.bodies.max() > 1 or by == "body"
+    for (indicator, key), part in rows.groupby(["indicator_id", "key"]):
+        row = got.loc[(indicator, key)]
+        rated = part[part.closure_rate.notna()]
+        assert (row.measures, row.rated_measures, row.bodies) == (
+            len(part),
+            len(rated),
+            part.body_id.nunique(),
+        )
+        for column in ("total", "closed", "partly_closed", "in_progress", "status_not_reported"):
+            assert close(row[column], rated[column].sum(min_count=1)), column
+        assert close(row.closure_rate, rated.closed.sum() / rated.total.sum() if len(rated) else None)
+        assert bool(row.approximate) is bool(rated.approximate.any())
+
+
+@pytest.mark.parametrize("by", ["kind", "region"])
+def test_synthetic_case_groups_recomputed(synth_con, by):
+    rows = rows_by(synth_con, "cases", by)
+    got = grouped(queries.case_groups(synth_con, Filters(), by), "indicator_id", "counter", "group_id")
+    keys = ["indicator_id", "counter", "key"]
+    assert len(got) == rows.groupby(keys).ngroups
+    for key, part in rows.groupby(keys):
+        row = got.loc[key]
+        assert row.value == pytest.approx(part.value.sum())
+        assert (row.measures, row.bodies) == (part.measure_id.nunique(), part.body_id.nunique())
+        assert bool(row.approximate) is bool((part.qualifier != "exact").any())
+
+
+@pytest.mark.parametrize("by", ["kind", "region"])
+def test_synthetic_change_groups_recomputed(synth_con, by):
+    rows = rows_by(synth_con, "changes", by)
+    got = grouped(queries.change_groups(synth_con, Filters(), by), "indicator_id", "group_id")
+    assert len(got) == rows.groupby(["indicator_id", "key"]).ngroups
+    assert (got.pairs > 1).any()
+    for (indicator, key), part in rows.groupby(["indicator_id", "key"]):
+        row = got.loc[(indicator, key)]
+        pct = part.change_pct.dropna()
+        assert row.measures == len(part) and row.pct_measures == len(pct)
+        for column, expected in [
+            ("change_pct_median", pct.median()),
+            ("change_pct_min", pct.min()),
+            ("change_pct_max", pct.max()),
+        ]:
+            assert close(row[column], expected if len(pct) else None), column
+        pairs = part.dropna(subset=["before", "after"])
+        one_counter = pairs.counter.nunique() == 1
+        assert row.pairs == len(pairs)
+        assert close(row.before, pairs.before.sum() if one_counter else None)
+        assert close(row.after, pairs.after.sum() if one_counter else None)
+        if one_counter:
+            before, after = pairs.before.sum(), pairs.after.sum()
+            assert close(row.change_pct_of_sums, (after - before) / before * 100)
+        good = part.is_good.astype("boolean")
+        assert (row.good, row.bad) == (int((good == True).sum()), int((good == False).sum()))  # noqa: E712
+        if part.direction.nunique() == 1 and len(pct):
+            expected = pct.median() < 0 if part.direction.iloc[0] == "down" else pct.median() > 0
+            assert bool(row.is_good) is bool(expected)

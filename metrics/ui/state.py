@@ -45,6 +45,17 @@ def query(name: str, filters: Filters = queries.NO_FILTERS) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
+def _grouped(name: str, filters: Filters, by: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
+    return getattr(queries, name)(_connection(stamp).cursor(), filters, by)
+
+
+def grouped(name: str, filters: Filters, by: str) -> pd.DataFrame:
+    """Result of ``queries.<name>(con, filters, by)`` (closure_groups, case_groups, change_groups),
+    cached per filters, grouping and database file."""
+    return _grouped(name, filters, by, db_stamp())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
 def _search(filters: Filters, text: str, stamp: tuple[str, int, int]) -> tuple[pd.DataFrame, int]:
     return queries.search_figures(_connection(stamp).cursor(), filters, text)
 
@@ -60,11 +71,11 @@ def table(name: str) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
-def chart_spec(builder: str, df: pd.DataFrame, lang_: str, title: str) -> dict:
-    """Vega-Lite spec of ``charts.<builder>(df, lang, title)``, cached: building and
+def chart_spec(builder: str, df: pd.DataFrame, lang_: str, title: str, **options) -> dict:
+    """Vega-Lite spec of ``charts.<builder>(df, lang, title, **options)``, cached: building and
     validating an Altair chart costs tens of milliseconds, a cache hit almost nothing.
     Validation is skipped here; the chart tests validate every builder."""
-    return getattr(charts, builder)(df, lang_, title).to_dict(validate=False)
+    return getattr(charts, builder)(df, lang_, title, **options).to_dict(validate=False)
 
 
 @st.fragment(run_every="5s")
@@ -142,6 +153,46 @@ def pick_body(chart_key: str) -> None:
     selection = st.session_state.get(chart_key, {}).get("selection", {}).get("pick") or []
     if selection:
         st.session_state["body"] = [names("body").get(selection[0]["body_id"], selection[0]["body_id"])]
+
+
+def pick_kind(chart_key: str) -> None:
+    """Click callback of a chart grouped by kind of body: filter the dashboard to that kind."""
+    selection = st.session_state.get(chart_key, {}).get("selection", {}).get("pick") or []
+    if selection:
+        kind = selection[0]["group_id"]
+        st.session_state["kind"] = [names("kind").get(kind, kind)]
+
+
+# "Compare by" (对比单位) on the closure, cases and reductions pages: each body (today's charts),
+# or groups of bodies by kind or by region. Unlike the named filters, the URL carries the
+# language-neutral id (?by=kind), so a link means the same in both languages; the default
+# (body) leaves the URL without ``by``.
+GROUPINGS = tuple(queries.GROUPINGS)  # body, kind, region
+
+
+def grouping(lang_: str) -> str:
+    """The "compare by" control at the top of a page; returns the chosen grouping.
+
+    The value is read from the URL on the session's first run, kept for the session across
+    pages, and written back to the URL on every page that shows the control.
+    """
+    if "by" not in st.session_state:
+        from_url = st.query_params.get("by")
+        st.session_state["by"] = from_url if from_url in GROUPINGS else "body"
+    by = st.radio(
+        t("compare_by", lang_),
+        GROUPINGS,
+        format_func=lambda g: t(f"by_{g}", lang_),
+        key="by",
+        horizontal=True,
+        persist_state="session",
+    )
+    if by == "body":
+        if "by" in st.query_params:
+            del st.query_params["by"]
+    elif st.query_params.get("by") != by:
+        st.query_params["by"] = by
+    return by
 
 
 def _filter(key: str, options: list[str], lang_: str) -> None:

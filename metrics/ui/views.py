@@ -82,20 +82,23 @@ CHANGE_COLUMNS = {
 }
 
 
-def show(builder: str, df: pd.DataFrame, title: str, key: str, clickable: bool = True) -> dict:
-    """Render ``charts.<builder>(df)`` full width and return its spec (for the image downloads).
+def show(
+    builder: str, df: pd.DataFrame, title: str, key: str, clickable: bool = True, pick=None, **options
+) -> dict:
+    """Render ``charts.<builder>(df, lang, title, **options)`` full width and return its spec (for
+    the image downloads).
 
-    The spec is cached per data, language and title; a click on a body's mark filters the
-    dashboard to that body.
+    The spec is cached per data, language, title and options; a click on a body's mark filters
+    the dashboard to that body (``pick``, default ``state.pick_body``, turns the click into a filter).
     """
-    spec = state.chart_spec(builder, df, state.lang(), title)
+    spec = state.chart_spec(builder, df, state.lang(), title, **options)
     if clickable:
         st.vega_lite_chart(
             spec=spec,
             width="stretch",
             theme=None,
             key=key,
-            on_select=partial(state.pick_body, key),
+            on_select=partial(pick or state.pick_body, key),
             selection_mode=charts.SELECTION,
         )
     else:
@@ -104,7 +107,14 @@ def show(builder: str, df: pd.DataFrame, title: str, key: str, clickable: bool =
 
 
 # How some columns read in a table: rates as percentages, derived changes to one decimal.
-COLUMN_FORMATS = {"col_closure_rate": "percent", "col_change_pct": "%.1f"}
+COLUMN_FORMATS = {
+    "col_closure_rate": "percent",
+    "col_change_pct": "%.1f",
+    "col_change_median": "%.1f",
+    "col_change_min": "%.1f",
+    "col_change_max": "%.1f",
+    "col_change_of_sums": "%.1f",
+}
 
 
 def table(frame: pd.DataFrame, columns: dict[str, str], lang: str, **options) -> None:
@@ -122,6 +132,19 @@ def header(page: str, intro: str | None = None) -> str:
     if intro:
         st.caption(t(intro, lang))
     return lang
+
+
+def header_by(page: str, intro: str) -> tuple[str, str]:
+    """Title, the "compare by" control and the intro that fits it: ``intro`` when each body is
+    shown, ``<page>_grouped_intro`` when groups of bodies are. Returns (language, grouping)."""
+    lang = header(page)
+    by = state.grouping(lang)
+    if by == "body":
+        st.caption(t(intro, lang))
+    else:
+        grouped_intro = intro.removesuffix("_intro") + "_grouped_intro"
+        st.caption(t(grouped_intro, lang, by=t(f"by_{by}", lang).lower()))
+    return lang, by
 
 
 def empty(df: pd.DataFrame, lang: str) -> bool:
@@ -197,7 +220,10 @@ def overview() -> None:
 
 
 def closure() -> None:
-    lang = header("page_closure", "closure_intro")
+    lang, by = header_by("page_closure", "closure_intro")
+    if by != "body":
+        closure_groups(by, lang)
+        return
     df = state.query("closures", state.filters())
     if empty(df, lang):
         return
@@ -209,7 +235,10 @@ def closure() -> None:
 
 
 def cases() -> None:
-    lang = header("page_cases", "cases_intro")
+    lang, by = header_by("page_cases", "cases_intro")
+    if by != "body":
+        case_groups(by, lang)
+        return
     df = state.query("cases", state.filters())
     if empty(df, lang):
         return
@@ -225,7 +254,10 @@ def cases() -> None:
 
 
 def reductions() -> None:
-    lang = header("page_reductions", "reductions_intro")
+    lang, by = header_by("page_reductions", "reductions_intro")
+    if by != "body":
+        change_groups(by, lang)
+        return
     df = state.query("changes", state.filters())
     if empty(df, lang):
         return
@@ -245,6 +277,118 @@ def reductions() -> None:
     st.caption(t("click_hint", lang))
     table(df, CHANGE_COLUMNS, lang)
     downloads(df, CHANGE_COLUMNS, built, t("page_reductions", lang), lang, "reductions")
+
+
+# --- groups of bodies: the closure, cases and reductions pages compared by kind or region -------
+
+# The header of the group column, by grouping.
+GROUP_COLUMN = {"kind": "col_body_kind", "region": "col_region"}
+CLOSURE_GROUP_COLUMNS = {
+    "bodies": "col_bodies",
+    "measures": "col_measures",
+    "rated_measures": "col_rated_measures",
+    "total": "col_total",
+    "closed": "col_closed",
+    "partly_closed": "col_partly_closed",
+    "in_progress": "col_in_progress",
+    "status_not_reported": "col_status_not_reported",
+    "closure_rate": "col_closure_rate",
+    "total_derived": "col_total_derived",
+    "approximate": "col_approximate",
+    "counters": "col_counters",
+}
+CASE_GROUP_COLUMNS = {
+    "value": "col_value",
+    "counter": "col_counter",
+    "approximate": "col_approximate",
+    "bodies": "col_bodies",
+    "measures": "col_measures",
+}
+CHANGE_GROUP_COLUMNS = {
+    "bodies": "col_bodies",
+    "measures": "col_measures",
+    "pct_measures": "col_pct_measures",
+    "change_pct_median": "col_change_median",
+    "change_pct_min": "col_change_min",
+    "change_pct_max": "col_change_max",
+    "good": "col_good",
+    "bad": "col_bad",
+    "pairs": "col_pairs",
+    "before": "col_before_sum",
+    "after": "col_after_sum",
+    "counter": "col_counter",
+    "change_pct_of_sums": "col_change_of_sums",
+    "approximate": "col_approximate",
+}
+
+
+def group_columns(by: str, columns: dict[str, str]) -> dict[str, str]:
+    """Table columns of a grouped view: the indicator, the group, then ``columns``."""
+    return {"indicator_label": "col_indicator", "group_label": GROUP_COLUMN[by], **columns}
+
+
+def show_group(builder: str, df: pd.DataFrame, title: str, key: str, by: str) -> dict:
+    """A grouped chart: clickable (to filter to a kind of body) only when grouped by kind."""
+    return show(builder, df, title, key, clickable=by == "kind", pick=state.pick_kind, by=by)
+
+
+def group_footer(
+    df: pd.DataFrame, columns: dict[str, str], built: list, page: str, by: str, lang: str, key: str
+) -> None:
+    """Under grouped charts: what a click does, the grouped table and its downloads."""
+    st.caption(t("click_kind_hint" if by == "kind" else "region_not_clickable", lang))
+    columns = group_columns(by, columns)
+    table(df, columns, lang)
+    title = f"{t(page, lang)}_{t('by_stem', lang, by=t(f'by_{by}', lang))}"
+    downloads(df, columns, built, title, lang, key)
+
+
+def closure_groups(by: str, lang: str) -> None:
+    """Closure rates summed per group of bodies, one chart per comparable group (indicator)."""
+    df = state.grouped("closure_groups", state.filters(), by)
+    if empty(df, lang):
+        return
+    df = labels.closure_groups(df, by, lang)
+    built = []
+    for indicator_id, group in df.groupby("indicator_id", sort=True):
+        rated = group[group.closure_rate.notna()]
+        if rated.empty:
+            continue
+        title = t("closure_group", lang) + group.indicator_label.iloc[0]
+        built.append(show_group("closure_group_chart", rated, title, f"closure_{by}_{indicator_id}", by))
+        if rated.total_derived.any():
+            st.caption("\\* " + t("total_derived_note", lang))
+    group_footer(df, CLOSURE_GROUP_COLUMNS, built, "page_closure", by, lang, "closure")
+
+
+def case_groups(by: str, lang: str) -> None:
+    """Counts summed per group of bodies, one chart per indicator and counter."""
+    df = state.grouped("case_groups", state.filters(), by)
+    if empty(df, lang):
+        return
+    df = labels.value_groups(df, by, lang)
+    built = []
+    for (indicator_id, counter), group in df.groupby(["indicator_id", "counter"], sort=False):
+        title = t("counter_title", lang, indicator=group.indicator_label.iloc[0], counter=counter)
+        built.append(
+            show_group("value_group_chart", group, title, f"cases_{by}_{indicator_id}_{counter}", by)
+        )
+    group_footer(df, CASE_GROUP_COLUMNS, built, "page_cases", by, lang, "cases")
+
+
+def change_groups(by: str, lang: str) -> None:
+    """Median percent change per group of bodies, one chart per indicator."""
+    df = state.grouped("change_groups", state.filters(), by)
+    if empty(df, lang):
+        return
+    df = labels.change_groups(df, by, lang)
+    built = []
+    for indicator_id, group in df.groupby("indicator_id", sort=True):
+        if group.change_pct_median.isna().all():
+            continue
+        title = group.indicator_label.iloc[0]
+        built.append(show_group("change_group_chart", group, title, f"reductions_{by}_{indicator_id}", by))
+    group_footer(df, CHANGE_GROUP_COLUMNS, built, "page_reductions", by, lang, "reductions")
 
 
 def profile() -> None:

@@ -56,15 +56,34 @@ FROM figures f
 JOIN measure_facts mf ON mf.measure_id = f.measure_id
 JOIN sources s ON s.source_id = f.source_id;
 
--- One row per measure and as-of date, quotes of all its figures joined in text order.
-CREATE VIEW measure_evidence AS
-SELECT measure_id, as_of,
-       string_agg(evidence, ' … ' ORDER BY first_figure) AS evidence,
-       string_agg(DISTINCT source_id, ', ') AS source_id,
-       string_agg(DISTINCT period, '; ') AS period
-FROM (SELECT measure_id, as_of, evidence, source_id, period, min(figure_id) AS first_figure
-      FROM figures GROUP BY ALL)
-GROUP BY ALL;
+-- One row per measure of kind ``measure_kind`` and as-of date: its figures' distinct quotes
+-- joined in text order (the order of their first figures), sources and periods. Nearly every
+-- date quotes one passage from one source: those are read with min/max alone, which DuckDB
+-- aggregates (and spills) cheaply at millions of figures; only dates with several are joined
+-- string by string.
+CREATE MACRO measure_evidence(measure_kind) AS TABLE
+WITH dated AS (
+    SELECT measure_id, as_of,
+           min(evidence) AS evidence, min(source_id) AS source_id, min(period) AS period,
+           min(evidence) <> max(evidence) OR min(source_id) <> max(source_id) OR min(period) <> max(period)
+               AS several
+    FROM figures SEMI JOIN measures m ON m.measure_id = figures.measure_id AND m.kind = measure_kind
+    GROUP BY measure_id, as_of
+), joined AS (
+    SELECT measure_id, as_of,
+           string_agg(evidence, ' … ' ORDER BY first_figure) AS evidence,
+           string_agg(DISTINCT source_id, ', ') AS source_id,
+           string_agg(DISTINCT period, '; ') AS period
+    FROM (SELECT measure_id, as_of, evidence, source_id, period, min(figure_id) AS first_figure
+          FROM figures SEMI JOIN (SELECT measure_id, as_of FROM dated WHERE several) USING (measure_id, as_of)
+          GROUP BY ALL)
+    GROUP BY ALL
+)
+SELECT d.measure_id, d.as_of,
+       coalesce(j.evidence, d.evidence) AS evidence,
+       coalesce(j.source_id, d.source_id) AS source_id,
+       CASE WHEN d.several THEN j.period ELSE d.period END AS period
+FROM dated d LEFT JOIN joined j USING (measure_id, as_of);
 
 -- Closure measures: every reported part kept. The total is the one reported at that date,
 -- else the latest reported before it (total_carried), else the sum of the parts (total_derived).
@@ -104,7 +123,7 @@ SELECT mf.*, t.as_of, t.total, t.total_reported,
        e.evidence, e.source_id, e.period
 FROM totals t
 JOIN measure_facts mf USING (measure_id)
-JOIN measure_evidence e USING (measure_id, as_of);
+JOIN measure_evidence('closure') e USING (measure_id, as_of);
 
 CREATE VIEW closures AS
 SELECT * FROM closure_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
@@ -140,16 +159,17 @@ SELECT mf.*, c.as_of, c.before, c.after,
        e.evidence, e.source_id, e.period
 FROM changes c
 JOIN measure_facts mf USING (measure_id)
-JOIN measure_evidence e USING (measure_id, as_of);
+JOIN measure_evidence('change') e USING (measure_id, as_of);
 
 CREATE VIEW changes AS
 SELECT * FROM change_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
 
 -- Single-valued measures (counts, shares, amounts, durations), latest as-of.
 CREATE VIEW value_figures AS
-SELECT * FROM figure_facts
-WHERE role = 'value'
-QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
+SELECT ff.* FROM figure_facts ff
+JOIN (SELECT measure_id, max(as_of) AS as_of FROM figures WHERE role = 'value' GROUP BY measure_id)
+    USING (measure_id, as_of)
+WHERE ff.role = 'value';
 
 CREATE VIEW cases AS
 SELECT * FROM value_figures

@@ -490,6 +490,10 @@ def import_file(
 
 
 def _build_with_batch(db_path, data_dir, sources_dir, imports_dir, checked, batch, plain) -> None:
+    # Where the batch's rows will be read from at the next build, if one line each: then the
+    # staged rows of this build can be kept for the next import (see store.build).
+    one_line = not any(frame[c].str.contains("[\r\n]").any() for frame in plain.values() for c in frame)
+    stored = {table: f"{imports_dir.name}/{batch.batch_id}/{table}.csv" for table in batches.TABLES}
     store.build(
         db_path,
         data_dir=data_dir,
@@ -497,6 +501,7 @@ def _build_with_batch(db_path, data_dir, sources_dir, imports_dir, checked, batc
         imports_dir=imports_dir,
         pending=checked.tables,
         before_swap=lambda: batches.write(imports_dir, batch, plain),
+        stored=stored if one_line else None,
     )
 
 

@@ -218,3 +218,24 @@ def insert_from_text(table: str, columns: list[Column], source: str) -> str:
         cell = f"NULLIF(\"{col.name}\", '')"
         cells.append(cell if col.type == "text" else f"CAST({cell} AS {SQL_TYPES[col.type]})")
     return f"INSERT INTO {table} SELECT {', '.join(cells)} FROM {source}"
+
+
+def refresh(con, new_measures: str, new_figures: str) -> None:
+    """Bring the stored derived tables up to date after rows were only added to measures and
+    figures (the tables ``new_measures`` and ``new_figures`` hold the added rows). A row of
+    measure_facts or figure_facts depends on its own measure or figure alone, so only the new
+    ones are added; the other tables' rows of every measure with new figures are recomputed
+    from the definitions, exactly as a full build would compute them."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE touched AS "
+        f"SELECT measure_id FROM {new_figures} UNION SELECT measure_id FROM {new_measures}"
+    )
+    for view in MATERIALIZED:
+        if view == "measure_facts":
+            where = f"measure_id IN (SELECT measure_id FROM {new_measures})"
+        elif view == "figure_facts":
+            where = f"figure_id IN (SELECT figure_id FROM {new_figures})"
+        else:
+            where = "measure_id IN (SELECT measure_id FROM touched)"
+            con.execute(f"DELETE FROM {view} WHERE {where}")
+        con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}")

@@ -18,9 +18,11 @@ from __future__ import annotations
 import bisect
 import csv
 import itertools
+import json
 import os
+import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -43,10 +45,68 @@ class Origin:
     rows: int
     file: str
     first_line: int = 0
-    lines: tuple[int, ...] = ()
+    lines: tuple[int, ...] | list[int] = ()
 
     def line(self, pos: int) -> int:
         return self.lines[pos - self.first] if self.lines else self.first_line + pos - self.first
+
+
+CACHE = "staging-cache"  # folder, in the builds folder, of the staged text of the last build
+
+
+@dataclass(frozen=True)
+class Cache:
+    """The staged text of the last build, kept so that an import stages and checks only its own
+    rows: ``staged.duckdb`` and ``cache.json`` (``inputs``: every input file with its size and
+    time, so any change outside an import is seen; rows and origins per table; the database
+    file built from it) in the folder ``CACHE``."""
+
+    folder: Path
+    inputs: list[list]
+    texts: list[str]
+    rows: dict[str, int]
+    origins: dict[str, list[Origin]]
+    build: str
+
+    @property
+    def database(self) -> Path:
+        return self.folder / "staged.duckdb"
+
+
+def input_files(data_dir: Path, imports_dir: Path, texts: list[str]) -> list[Path]:
+    """Every file a build reads: the dictionary, the curated tables, the stored batches, ``texts``."""
+    files = [data_dir / "dictionary.csv", *(data_dir / f"{table}.csv" for table in curated.TABLES)]
+    for batch in batches.list_batches(imports_dir):
+        folder = imports_dir / batch.batch_id
+        files += [folder / batches.META, *(folder / f"{table}.csv" for table in batches.TABLES)]
+    return files + [Path(text) for text in texts]
+
+
+def fingerprint(files: list[Path]) -> list[list]:
+    """[path, size, modification time in ns] of every file (None, None for a missing one)."""
+    found = []
+    for path in files:
+        try:
+            stat = path.stat()
+            found.append([str(path), stat.st_size, stat.st_mtime_ns])
+        except OSError:
+            found.append([str(path), None, None])
+    return found
+
+
+def load_cache(builds: Path, data_dir: Path, imports_dir: Path, build: Path) -> Cache | None:
+    """The cache, if it was made with the database ``build`` and no input has changed since."""
+    folder = builds / CACHE
+    try:
+        meta = json.loads((folder / "cache.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if meta["build"] != build.name or not (folder / "staged.duckdb").is_file():
+        return None
+    if fingerprint(input_files(data_dir, imports_dir, meta["texts"])) != meta["inputs"]:
+        return None
+    origins = {table: [Origin(**o) for o in listed] for table, listed in meta["origins"].items()}
+    return Cache(folder, meta["inputs"], meta["texts"], meta["rows"], origins, meta["build"])
 
 
 def shape_problems(file: str, got: list[str], expected: list[str]) -> list:
@@ -65,23 +125,41 @@ def shape_problems(file: str, got: list[str], expected: list[str]) -> list:
 class Staged:
     """Text tables in DuckDB, with the file and line of every row (see the module docstring).
 
+    Rows are added to ``<table>__text``; the view ``<table>__new`` shows them with their
+    positions. Given a ``base`` (the staged rows of the last build, already checked), the view
+    ``<table>`` shows the base's rows first, then the new ones; without, all rows are new.
     Use as a context manager: the staging database lives in a temporary folder (in ``folder``
     when given, so that it spills beside the database being built) and is removed on exit.
     """
 
-    def __init__(self, columns: dict[str, list[curated.Column]], folder: Path | None = None):
+    def __init__(
+        self, columns: dict[str, list[curated.Column]], folder: Path | None = None, base: Cache | None = None
+    ):
         self.columns = columns
-        self.origins: dict[str, list[Origin]] = {table: [] for table in curated.TABLES}
+        self.base = base
+        self.first_new = {table: base.rows[table] if base else 0 for table in curated.TABLES}
+        self.origins: dict[str, list[Origin]] = {
+            table: list(base.origins[table]) if base else [] for table in curated.TABLES
+        }
         self.problems: list[Problem] = []  # files that could not be read as their table
+        self.framed: dict[str, int] = {}  # position of the first row added from a frame, by table
         self._dir = tempfile.TemporaryDirectory(prefix="staging-", dir=folder)
+        self.path = Path(self._dir.name) / "staged.duckdb"
         self.con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": self._dir.name})
         self.con.execute("SET enable_progress_bar = false")
-        self.con.execute(f"ATTACH ? AS {STAGE}", [str(Path(self._dir.name) / "staged.duckdb")])
+        if base:
+            self.con.execute("ATTACH ? AS base (READ_ONLY)", [str(base.database)])
+        self.con.execute(f"ATTACH ? AS {STAGE}", [str(self.path)])
         self.con.execute(f"USE {STAGE}")
         for table in curated.TABLES:
             cells = ", ".join(f'"{c.name}" VARCHAR NOT NULL' for c in columns[table])
             self.con.execute(f"CREATE TABLE {table}__text ({cells})")
-            self.con.execute(f"CREATE VIEW {table} AS SELECT *, rowid AS _pos FROM {table}__text")
+            first = self.first_new[table]
+            self.con.execute(
+                f"CREATE VIEW {table}__new AS SELECT *, rowid + {first} AS _pos FROM {table}__text"
+            )
+            every = f"SELECT *, rowid AS _pos FROM base.{table}__text UNION ALL " if base else ""
+            self.con.execute(f"CREATE VIEW {table} AS {every}SELECT * FROM {table}__new")
 
     def __enter__(self) -> Staged:
         return self
@@ -96,7 +174,9 @@ class Staged:
         return [c.name for c in self.columns[table]]
 
     def count(self, table: str) -> int:
-        return self.con.execute(f"SELECT count(*) FROM {table}__text").fetchone()[0]
+        """Rows of ``table``, the base's and the new."""
+        own = self.con.execute(f"SELECT count(*) FROM {STAGE}.{table}__text").fetchone()[0]
+        return self.first_new[table] + own
 
     def add_csv(self, table: str, path: Path, file: str | None = None) -> None:
         """Add the rows of the CSV ``path``, reported as ``file`` (default: its name)."""
@@ -157,6 +237,7 @@ class Staged:
             self.problems += wrong
             return
         first = self.count(table)
+        self.framed.setdefault(table, first)
         self._insert(table, frame)
         located = (curated.location(table, index) for index in frame.index)
         for file, run in itertools.groupby(located, key=lambda at: at[0]):
@@ -167,6 +248,63 @@ class Staged:
     def _insert(self, table: str, frame: pd.DataFrame) -> None:
         rows = frame.astype(str).reset_index(drop=True)  # noqa: F841 (read by DuckDB)
         self.con.execute(f"INSERT INTO {table}__text SELECT * FROM rows")
+
+    # --- keeping for the next build ---------------------------------------------------------------
+
+    def keep(
+        self,
+        builds: Path,
+        data_dir: Path,
+        imports_dir: Path,
+        texts: list[str],
+        build: Path,
+        stored: dict[str, str],
+    ) -> None:
+        """Keep every staged row (the base's and the new) as the cache for the next import, made
+        with the database ``build``; rows added from frames are now stored in the file
+        ``stored[table]``, from line 2 on. Replaces the cache folder in two renames; the
+        connection is no longer usable afterwards."""
+        rows = {table: self.count(table) for table in curated.TABLES}
+        origins = {table: self._stored_origins(table, stored) for table in curated.TABLES}
+        fresh = builds / f".{CACHE}-{os.getpid()}"
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir()
+        try:
+            self._keep_in(fresh, builds, data_dir, imports_dir, texts, build, rows, origins)
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+
+    def _keep_in(self, fresh, builds, data_dir, imports_dir, texts, build, rows, origins) -> None:
+        self.con.execute("USE memory")
+        if self.base:
+            shutil.copyfile(self.base.database, fresh / "staged.duckdb")
+            self.con.execute("ATTACH ? AS kept", [str(fresh / "staged.duckdb")])
+            for table in curated.TABLES:
+                self.con.execute(f"INSERT INTO kept.{table}__text SELECT * FROM {STAGE}.{table}__text")
+            self.con.execute("DETACH kept")
+        self.con.execute(f"DETACH {STAGE}")
+        if not self.base:
+            os.replace(self.path, fresh / "staged.duckdb")
+        meta = {
+            "inputs": fingerprint(input_files(data_dir, imports_dir, texts)),
+            "texts": texts,
+            "rows": rows,
+            "origins": {table: [asdict(o) for o in listed] for table, listed in origins.items()},
+            "build": build.name,
+        }
+        (fresh / "cache.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        old, trash = builds / CACHE, builds / f".{CACHE}-old-{os.getpid()}"
+        if old.exists():
+            os.rename(old, trash)
+        os.rename(fresh, old)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def _stored_origins(self, table: str, stored: dict[str, str]) -> list[Origin]:
+        if table not in self.framed:
+            return self.origins[table]
+        first = self.framed[table]
+        kept = [o for o in self.origins[table] if o.first < first]
+        return [*kept, Origin(first, self.count(table) - first, stored[table], first_line=2)]
 
     # --- reading back -----------------------------------------------------------------------------
 
@@ -188,13 +326,15 @@ def stage(
     pending: dict[str, pd.DataFrame] | None = None,
     folder: Path | None = None,
     tables: tuple[str, ...] = curated.TABLES,
+    base: Cache | None = None,
 ) -> Staged:
-    """``tables`` of the curated data, then of every stored batch, then ``pending`` rows."""
-    staged = Staged(columns, folder)
+    """``tables`` of the curated data, then of every stored batch (or instead of both, the
+    cached ``base``), then ``pending`` rows."""
+    staged = Staged(columns, folder, base)
     try:
-        for table in tables:
+        for table in tables if base is None else ():
             staged.add_csv(table, data_dir / f"{table}.csv")
-        for batch in batches.list_batches(imports_dir):
+        for batch in batches.list_batches(imports_dir) if base is None else ():
             for table in batches.TABLES:
                 if table in tables:
                     path = imports_dir / batch.batch_id / f"{table}.csv"

@@ -8,6 +8,7 @@ the target, so a failed build leaves the previous file untouched and usable.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,13 +44,14 @@ def checked(
     imports_dir: Path | None = None,
     pending: dict[str, pd.DataFrame] | None = None,
     folder: Path | None = None,
+    base: staging.Cache | None = None,
 ) -> Iterator[tuple[staging.Staged, dict[str, SourceText]]]:
-    """The curated tables, the stored batches and ``pending`` rows (text, keyed by table as
-    ``curated.location`` indexes them) staged in DuckDB and checked, with the source texts;
-    raises DataError listing every problem."""
+    """The curated tables and the stored batches (or the ``base`` staged from them before) and
+    ``pending`` rows (text, keyed by table as ``curated.location`` indexes them) staged in
+    DuckDB and checked, with the source texts; raises DataError listing every problem."""
     columns = curated.dictionary(data_dir / "dictionary.csv")
     imports_dir = imports_dir or paths.imports_dir(data_dir)
-    with staging.stage(columns, data_dir, imports_dir, pending, folder) as staged:
+    with staging.stage(columns, data_dir, imports_dir, pending, folder, base=base) as staged:
         texts = {} if staged.problems else read_source_texts(source_files(staged), sources_dir)
         problems = validate(staged, texts, require_texts)
         if problems:
@@ -65,53 +67,88 @@ def build(
     imports_dir: Path | None = None,
     pending: dict[str, pd.DataFrame] | None = None,
     before_swap: Callable[[], None] | None = None,
+    stored: dict[str, str] | None = None,
 ) -> dict[str, int]:
     """Validate the curated data, the stored batches and ``pending`` rows, and build ``db_path``
     atomically: the new file replaces the old one only when complete. ``before_swap`` runs
     after the new file is complete and before it replaces the old one (an import stores its
-    batch there). Returns row counts per table."""
+    batch there, in the files ``stored`` names per table). Returns row counts per table.
+
+    Every build keeps its staged text (``metrics.staging.Cache``). When ``pending`` rows are all
+    that is new since the build ``db_path`` points to, only they are staged and checked, and
+    the new file is that build plus them (``_append``); else everything is read and written.
+    """
     db_path = Path(db_path or paths.default_db())
     sources_dir = Path(sources_dir or paths.sources_dir())
     imports_dir = imports_dir or paths.imports_dir(data_dir)
     require_texts = require_source_texts() if require_texts is None else require_texts
     builds = builds_dir(db_path)
     builds.mkdir(parents=True, exist_ok=True)
+    previous = db_path.resolve() if db_path.is_symlink() and db_path.is_file() else None
+    base = staging.load_cache(builds, data_dir, imports_dir, previous) if pending and previous else None
     fd, tmp_name = tempfile.mkstemp(prefix=db_path.stem + ".", suffix=".tmp", dir=builds)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # DuckDB wants to create the file itself
     try:
-        with checked(data_dir, sources_dir, require_texts, imports_dir, pending, builds) as (staged, texts):
-            _write(staged, texts, tmp, data_dir, batches.list_batches(imports_dir))
+        with checked(data_dir, sources_dir, require_texts, imports_dir, pending, builds, base) as (
+            staged,
+            texts,
+        ):
+            if base:
+                _append(staged, previous, tmp)
+            else:
+                _write(staged, tmp)
             counts = {table: staged.count(table) for table in curated.TABLES}
-        version = builds / f"{db_path.stem}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.duckdb"
-        os.rename(tmp, version)
-        try:
-            if before_swap:
-                before_swap()
-            _point(db_path, version)
-        except BaseException:
-            version.unlink(missing_ok=True)
-            raise
+            version = builds / f"{db_path.stem}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.duckdb"
+            os.rename(tmp, version)
+            try:
+                if before_swap:
+                    before_swap()
+                _facts(staged, texts, version, data_dir, batches.list_batches(imports_dir))
+                _point(db_path, version)
+            except BaseException:
+                version.unlink(missing_ok=True)
+                raise
+            if not pending or stored:
+                _keep(staged, builds, data_dir, imports_dir, texts, version, stored or {})
     finally:
         for leftover in (tmp, Path(str(tmp) + ".wal")):
             leftover.unlink(missing_ok=True)
     return counts
 
 
-def _write(staged: staging.Staged, texts, path: Path, data_dir: Path, stored: list[batches.Batch]) -> None:
-    """The database file ``path``: typed tables from the staged text, derived tables, build facts."""
-    con = staged.con
-    con.execute("ATTACH ? AS build", [str(path)])
-    try:
-        con.execute("USE build")
+def _write(staged: staging.Staged, path: Path) -> None:
+    """The database file ``path``: typed tables from the staged text, then the derived tables."""
+    with _attached(staged, path) as con:
         schema.create(con, staged.columns)
         for table in curated.TABLES:
             con.execute(
                 schema.insert_from_text(table, staged.columns[table], f"{staging.STAGE}.{table}__text")
             )
+        schema.materialize(con)
+
+
+def _append(staged: staging.Staged, previous: Path, path: Path) -> None:
+    """The database file ``path``: a copy of the build ``previous`` with the staged new rows
+    added and the derived tables brought up to date."""
+    shutil.copyfile(previous, path)
+    with _attached(staged, path) as con:
+        for table in curated.TABLES:
+            con.execute(
+                schema.insert_from_text(table, staged.columns[table], f"{staging.STAGE}.{table}__text")
+            )
+        schema.refresh(con, f"{staging.STAGE}.measures__text", f"{staging.STAGE}.figures__text")
+
+
+def _facts(staged: staging.Staged, texts, path: Path, data_dir: Path, stored: list[batches.Batch]) -> None:
+    """The tables ``build_info`` and ``batches`` of the database file ``path``."""
+    listing = pd.DataFrame(  # noqa: F841 (read by DuckDB)
+        [asdict(b) for b in stored], columns=[f.name for f in fields(batches.Batch)]
+    ).astype(str)
+    with _attached(staged, path) as con:
         con.execute(
-            "CREATE TABLE build_info AS SELECT ?::TIMESTAMP AS built_at, ? AS data_dir, "
+            "CREATE OR REPLACE TABLE build_info AS SELECT ?::TIMESTAMP AS built_at, ? AS data_dir, "
             "? AS source_texts_verified",
             [
                 datetime.now(UTC).replace(tzinfo=None),
@@ -119,14 +156,31 @@ def _write(staged: staging.Staged, texts, path: Path, data_dir: Path, stored: li
                 all(t.text is not None for t in texts.values() if t.data is not None),
             ],
         )
-        schema.materialize(con)
-        listing = pd.DataFrame(  # noqa: F841 (read by DuckDB)
-            [asdict(b) for b in stored], columns=[f.name for f in fields(batches.Batch)]
-        ).astype(str)
-        con.execute("CREATE TABLE batches AS SELECT * FROM listing")
+        con.execute("CREATE OR REPLACE TABLE batches AS SELECT * FROM listing")
+
+
+@contextmanager
+def _attached(staged: staging.Staged, path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The staging connection with the database file ``path`` attached and in use."""
+    con = staged.con
+    con.execute("ATTACH ? AS build", [str(path)])
+    try:
+        con.execute("USE build")
+        yield con
     finally:
         con.execute(f"USE {staging.STAGE}")
         con.execute("DETACH build")
+
+
+def _keep(staged, builds, data_dir, imports_dir, texts, version, stored) -> None:
+    """Keep the staged text for the next import; a failure here costs only speed (the next
+    import then reads everything), never the build just made."""
+    try:
+        staged.keep(
+            builds, data_dir, imports_dir, sorted(str(t.path) for t in texts.values()), version, stored
+        )
+    except (OSError, duckdb.Error):
+        shutil.rmtree(builds / staging.CACHE, ignore_errors=True)
 
 
 def builds_dir(db_path: Path) -> Path:

@@ -1,14 +1,19 @@
 """Checks on curated tables, reported as ``file:row:column: reason``.
 
-``validate(tables, texts)`` returns every problem it finds (it never stops at
+``validate(staged, texts)`` returns every problem it finds (it never stops at
 the first), so one run tells a curator everything to fix. Row numbers are file
 line numbers (the header is line 1).
 
-The checks run set-wise, so that millions of rows take seconds: every table is
-registered in an in-memory DuckDB with its row position ``_pos``, each check is
-one SQL statement that finds the rows at fault, and Python only works per
-distinct value (reading a number or a quantity, a did-you-mean hint, counting a
-quote in its source text) and writes the reasons of the rows found.
+The checks run set-wise, so that millions of rows take seconds: the tables are
+staged in DuckDB (``metrics.staging``) with their row position ``_pos``, each
+check is one SQL statement that finds the rows at fault, and Python only works
+per distinct value (reading a number or a quantity, a did-you-mean hint,
+counting a quote in its source text) and writes the reasons of the rows found.
+
+Only the new rows (``<table>__new``) are checked, against all rows: in a full
+build every row is new; in an import the rows staged and checked at the last
+build are the base, and only the import's rows, and the figures of the measures
+they add to, are looked at.
 """
 
 from __future__ import annotations
@@ -183,7 +188,7 @@ def _blank_or_padded(db: Frames, table: str, cols: list) -> list[tuple[int, str,
     tests += [(col.name, f"\"{col.name}\" = ''", "required value is empty") for col in cols if col.required]
     flags = ", ".join(f"{sql} AS t{i}" for i, (_, sql, _) in enumerate(tests))
     either = " OR ".join(f"t{i}" for i in range(len(tests)))
-    found = db.rows(f"SELECT * FROM (SELECT _pos, {flags} FROM {table}) WHERE {either}")
+    found = db.rows(f"SELECT * FROM (SELECT _pos, {flags} FROM {table}__new) WHERE {either}")
     return [(pos, name, reason) for pos, *hits in found for (name, _, reason), hit in zip(tests, hits) if hit]
 
 
@@ -192,7 +197,7 @@ def _unfit_values(db: Frames, table: str, col: curated.Column) -> list[tuple[int
     values or format, judged once per distinct value."""
     if col.type == "text" and not col.choices and col.allowed not in ("iso_partial_date", "sha256"):
         return []
-    return _judged(db, table, [col.name], lambda value: _unfit(col, value), f"\"{col.name}\" <> ''")
+    return _judged(db, f"{table}__new", [col.name], lambda value: _unfit(col, value), f"\"{col.name}\" <> ''")
 
 
 def _unfit(col: curated.Column, value: str) -> list[str]:
@@ -215,14 +220,15 @@ def _unfit(col: curated.Column, value: str) -> list[str]:
 
 
 def _duplicates(db: Frames, table: str, cols: list) -> None:
-    """Ids seen before in the table; in the plain lists (no id), whole rows seen before."""
+    """Ids seen before in the table; in the plain lists (no id), whole rows seen before. Only
+    the ids (rows) of new rows are looked at: the rows checked before had none."""
     key = cols[0].name
     keyed = table not in ("left_out", "number_words")
     partition = f'"{key}"' if keyed else ", ".join(f'"{c.name}"' for c in cols)
     sql = f"""
         SELECT _pos, "{key}" FROM (
             SELECT _pos, "{key}", row_number() OVER (PARTITION BY {partition} ORDER BY _pos) AS seen
-            FROM {table}
+            FROM {table} SEMI JOIN (SELECT DISTINCT {partition} FROM {table}__new) USING ({partition})
         ) WHERE seen > 1
     """
     for pos, value in db.rows(sql):
@@ -246,7 +252,7 @@ def _unknown_references(db: Frames, table: str, col: curated.Column) -> list[tup
         return [f"unknown {ref_column} {value!r}{did_you_mean(value, known())}"]
 
     where = f'"{col.name}" <> \'\' AND "{col.name}" NOT IN (SELECT "{ref_column}" FROM {ref_table})'
-    return _judged(db, table, [col.name], unknown, where)
+    return _judged(db, f"{table}__new", [col.name], unknown, where)
 
 
 # --- figures ---------------------------------------------------------------------------------------
@@ -270,7 +276,7 @@ def _register_numbers(db: Frames) -> None:
     """``numbers``: facts about every distinct finite figure value, computed with Decimal
     (``magnitude`` is the key of its absolute value, ``exact`` its DECIMAL text or None)."""
     facts = []
-    for (text,) in db.rows("SELECT DISTINCT value FROM figures"):
+    for (text,) in db.rows("SELECT DISTINCT value FROM figures__scope"):
         number = finite(text)
         if number is not None:
             key, exact = _number_key(abs(number)), _exact_decimal(number)
@@ -283,7 +289,7 @@ def _register_numbers(db: Frames) -> None:
 def _register_quantities(db: Frames) -> None:
     """``quantities``: every distinct as_written of a figure with a finite value, as read."""
     facts = []
-    sql = "SELECT DISTINCT as_written FROM figures WHERE value IN (SELECT text FROM numbers)"
+    sql = "SELECT DISTINCT as_written FROM figures__new WHERE value IN (SELECT text FROM numbers)"
     for (text,) in db.rows(sql):
         try:
             written = parse_quantity(text)
@@ -301,12 +307,19 @@ CREATE OR REPLACE TEMP VIEW valued AS
 SELECT f._pos, f.measure_id, f.role, f.value, f.counter, f.qualifier, f.as_written, f.as_of, f.evidence,
        n.negative, n.zero, n.below_minus_100, n.above_100, n.magnitude, n.exact,
        q.error, q.magnitude AS written_magnitude, q.shown AS written, q.qualifier AS written_qualifier
-FROM figures f JOIN numbers n ON n.text = f.value JOIN quantities q ON q.text = f.as_written
+FROM figures__new f JOIN numbers n ON n.text = f.value JOIN quantities q ON q.text = f.as_written
 """
 
 
 def check_figures(db: Frames) -> None:
     """Roles fit their measure, values agree with what is written, parts fit totals."""
+    # The figures of the measures that new figures belong to: all a new figure is checked against.
+    scope = (
+        "figures"
+        if db.staged.first_new["figures"] == 0
+        else ("figures WHERE measure_id IN (SELECT measure_id FROM figures__new)")
+    )
+    db.con.execute(f"CREATE OR REPLACE TEMP VIEW figures__scope AS SELECT * FROM {scope}")
     db.con.execute(  # as in a dict of measure_id -> kind, the last row of a measure_id counts
         "CREATE OR REPLACE TEMP VIEW kind_of AS "
         "SELECT measure_id, arg_max(kind, _pos) AS kind FROM measures GROUP BY measure_id"
@@ -323,7 +336,7 @@ def check_figures(db: Frames) -> None:
 
 def _role_fits_kind(db: Frames) -> None:
     sql = """
-        SELECT f._pos, f.role, k.kind FROM figures f JOIN kind_of k USING (measure_id)
+        SELECT f._pos, f.role, k.kind FROM figures__new f JOIN kind_of k USING (measure_id)
         WHERE f.role <> '' AND k.kind IN (SELECT kind FROM roles)
           AND NOT EXISTS (SELECT 1 FROM roles r WHERE r.kind = k.kind AND r.role = f.role)
     """
@@ -337,11 +350,11 @@ def _conflicts(db: Frames) -> None:
     """A second figure for the same measure, role and date conflicts with the first."""
     sql = """
         WITH firsts AS (
-            SELECT measure_id, role, as_of, min(_pos) AS first FROM figures
+            SELECT measure_id, role, as_of, min(_pos) AS first FROM figures__scope
             GROUP BY ALL HAVING count(*) > 1
         )
         SELECT f._pos, firsts.first, f.measure_id, f.role, f.as_of
-        FROM figures f JOIN firsts USING (measure_id, role, as_of) WHERE f._pos > firsts.first
+        FROM figures__scope f JOIN firsts USING (measure_id, role, as_of) WHERE f._pos > firsts.first
     """
     for pos, first, measure_id, role, as_of in db.rows(sql):
         file, line = db.staged.locate("figures", first)
@@ -407,13 +420,13 @@ def _value_as_written(db: Frames) -> None:
     sql = """
         WITH pairs AS MATERIALIZED (
             SELECT DISTINCT f.value, f.as_written, n.magnitude
-            FROM figures f JOIN numbers n ON n.text = f.value
+            FROM figures__new f JOIN numbers n ON n.text = f.value
         ), differing AS MATERIALIZED (
             SELECT p.value, p.as_written, q.shown AS written
             FROM pairs p JOIN quantities q ON q.text = p.as_written
             WHERE q.error IS NULL AND q.magnitude <> p.magnitude
         )
-        SELECT f._pos, f.value, f.as_written, d.written FROM figures f JOIN differing d USING (value, as_written)
+        SELECT f._pos, f.value, f.as_written, d.written FROM figures__new f JOIN differing d USING (value, as_written)
     """
     for pos, value, as_written, written in db.rows(sql):
         reason = f"{value} does not match {as_written!r} as written ({written})"
@@ -440,7 +453,8 @@ CLOSURE_SQL = f"""
 WITH latest AS (
     SELECT measure_id, as_of, role,
            arg_max({{'value': value, 'exact': exact::DECIMAL(38, 10), 'pos': _pos}}, _pos) AS f
-    FROM valued JOIN kind_of USING (measure_id)
+    FROM (SELECT f.measure_id, f.as_of, f.role, f.value, f._pos, n.exact
+          FROM figures__scope f JOIN numbers n ON n.text = f.value) JOIN kind_of USING (measure_id)
     WHERE kind = 'closure' AND role IN ('total', {", ".join(f"'{r}'" for r in CLOSURE_PARTS)})
     GROUP BY ALL
 ), dated AS (
@@ -496,7 +510,7 @@ FIGURE_CHECKS = (
 
 def check_sources(db: Frames, texts: dict[str, SourceText], require: bool) -> None:
     """Source texts match their checksum; a missing text is a problem when required."""
-    sql = "SELECT _pos, source_id, file_name, sha256 FROM sources WHERE file_name <> '' OR sha256 <> ''"
+    sql = "SELECT _pos, source_id, file_name, sha256 FROM sources__new WHERE file_name <> '' OR sha256 <> ''"
     for pos, source_id, file_name, sha256 in db.rows(sql):
         if not file_name:
             db.add("sources", pos, "file_name", "a SHA-256 is given but no file_name")
@@ -517,7 +531,7 @@ def check_sources(db: Frames, texts: dict[str, SourceText], require: bool) -> No
 
 def check_evidence(db: Frames, table: str, texts: dict[str, SourceText]) -> None:
     """as_written stands in the evidence, and the evidence verbatim in its source text."""
-    sql = f"SELECT _pos, as_written FROM {table} WHERE NOT contains(evidence, as_written)"
+    sql = f"SELECT _pos, as_written FROM {table}__new WHERE NOT contains(evidence, as_written)"
     for pos, as_written in db.rows(sql):
         db.add(table, pos, "as_written", f"{as_written!r} does not occur in the evidence")
     for pos, reason in _quotes_not_once(db, table, texts):
@@ -540,7 +554,7 @@ def _quotes_not_once(db: Frames, table: str, texts: dict[str, SourceText]) -> li
         return []
 
     where = "evidence <> '' AND source_id IN (SELECT source_id FROM texts_held)"
-    return _judged(db, table, ["source_id", "evidence"], not_once, where)
+    return _judged(db, f"{table}__new", ["source_id", "evidence"], not_once, where)
 
 
 def source_files(staged) -> pd.DataFrame:

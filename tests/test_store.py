@@ -24,9 +24,11 @@ def digest(path: Path) -> str:
 
 
 def files_beside(db: Path) -> tuple[list[str], list[str]]:
-    """Names in the database's folder and in its builds folder: no temp or WAL file may remain."""
+    """Names in the database's folder and in its builds folder (suffixes of files, names of
+    folders): no temp or WAL file may remain, only builds and the staging cache."""
     builds = store.builds_dir(db)
-    return sorted(p.name for p in db.parent.iterdir()), sorted(p.suffix for p in builds.iterdir())
+    inside = sorted(p.name if p.is_dir() else p.suffix for p in builds.iterdir())
+    return sorted(p.name for p in db.parent.iterdir()), inside
 
 
 def figure_count(db: Path) -> int:
@@ -64,7 +66,10 @@ def test_failed_build_leaves_the_previous_database_untouched(
     assert f"{table}.csv:{line}:{column}: " in str(info.value)
     assert digest(previous_db) == before
     assert figure_count(previous_db) == count
-    assert files_beside(previous_db) == ([".metrics.duckdb.builds", "metrics.duckdb"], [".duckdb"])
+    assert files_beside(previous_db) == (
+        [".metrics.duckdb.builds", "metrics.duckdb"],
+        [".duckdb", "staging-cache"],
+    )
 
 
 def test_crash_while_writing_leaves_the_previous_database_and_no_temp_files(previous_db, monkeypatch):
@@ -78,7 +83,10 @@ def test_crash_while_writing_leaves_the_previous_database_and_no_temp_files(prev
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.build(previous_db, data_dir=DATA_DIR, sources_dir=paths.sources_dir())
     assert digest(previous_db) == before
-    assert files_beside(previous_db) == ([".metrics.duckdb.builds", "metrics.duckdb"], [".duckdb"])
+    assert files_beside(previous_db) == (
+        [".metrics.duckdb.builds", "metrics.duckdb"],
+        [".duckdb", "staging-cache"],
+    )
 
 
 def test_rebuild_replaces_the_database(previous_db, csv_edit, data_copy):
@@ -86,9 +94,12 @@ def test_rebuild_replaces_the_database(previous_db, csv_edit, data_copy):
     store.build(previous_db, data_dir=data_copy, sources_dir=paths.sources_dir())
     assert figure_count(previous_db) == csv_record_count("figures") + 1
     # the new build and the previous one (kept for readers that resolved the link just before)
-    assert files_beside(previous_db) == ([".metrics.duckdb.builds", "metrics.duckdb"], [".duckdb", ".duckdb"])
+    assert files_beside(previous_db) == (
+        [".metrics.duckdb.builds", "metrics.duckdb"],
+        [".duckdb", ".duckdb", "staging-cache"],
+    )
     store.build(previous_db, data_dir=data_copy, sources_dir=paths.sources_dir())
-    assert files_beside(previous_db)[1] == [".duckdb", ".duckdb"]  # older builds are deleted
+    assert files_beside(previous_db)[1] == [".duckdb", ".duckdb", "staging-cache"]  # older builds deleted
 
 
 def test_build_into_a_new_folder(tmp_path):

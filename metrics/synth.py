@@ -1945,3 +1945,22 @@ def generate(
         "figures": figure_count,
         "import_files": len(chunks.files),
     }
+
+
+def hold_out_last_round(out: Path, chunk_rows: int = CHUNK_ROWS) -> list[bytes]:
+    """Take the last round's figures out of the folder's figures.csv and return them as import
+    files (CSV bytes) of at most ``chunk_rows`` rows: a weekly batch to import on top of the rest."""
+    with (out / "figures.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    at = FIGURE_COLUMNS.index("as_of")
+    last = max(row[at] for row in rows[1:])
+    with (out / "figures.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(row for row in rows if row[at] != last)
+    at = IMPORT_HEADER.index("as_of")
+    lines = []
+    for part in sorted((out / "import").glob("part-*.csv")):
+        with part.open(encoding="utf-8", newline="") as f:
+            lines += [line for line in f if line.split(",")[at] == last]
+    header = ",".join(IMPORT_HEADER) + "\n"
+    chunks = [lines[i : i + chunk_rows] for i in range(0, len(lines), chunk_rows)]
+    return [(header + "".join(chunk)).encode("utf-8") for chunk in chunks]

@@ -3,8 +3,6 @@ that build; the result must equal, table by table, a full build of the same inpu
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import duckdb
@@ -15,34 +13,12 @@ from metrics import ingest, schema, staging, store, synth
 ROUNDS = 3
 
 
-def _split_last_round(folder: Path) -> bytes:
-    """Remove the last round's figures from ``folder``/figures.csv and return them in the import
-    format (as CSV bytes)."""
-    with (folder / "figures.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
-    header, body = rows[0], rows[1:]
-    last = max(r[header.index("as_of")] for r in body)
-    with (folder / "figures.csv").open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows(
-            [header] + [r for r in body if r[header.index("as_of")] != last]
-        )
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for part in sorted((folder / "import").glob("part-*.csv")):
-        with part.open(encoding="utf-8", newline="") as f:
-            reader = csv.reader(f)
-            head = next(reader)
-            if out.tell() == 0:
-                writer.writerow(head)
-            writer.writerows(r for r in reader if r[head.index("as_of")] == last)
-    return out.getvalue().encode("utf-8")
-
-
 @pytest.fixture
 def synthetic(tmp_path) -> tuple[Path, bytes]:
     folder = tmp_path / "data"
     synth.generate(folder, 40, ROUNDS, 7)
-    return folder, _split_last_round(folder)
+    (batch,) = synth.hold_out_last_round(folder)
+    return folder, batch
 
 
 def tables_of(db: Path) -> dict[str, list[tuple]]:

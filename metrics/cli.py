@@ -228,7 +228,7 @@ def _import(file: Path, db: Path, dry_run: bool) -> int:
         return 2
     try:
         if dry_run:
-            checked, batch = ingest.check(data, file.name), None
+            checked, batch = ingest.check(data, file.name, db_path=db), None
         else:
             checked, batch = ingest.import_file(data, file.name, db)
     except ingest.UnreadableFile as error:

@@ -234,7 +234,8 @@ def to_tables(
     """The rows an import adds to sources, measures and figures, indexed by import line."""
     resolve = Resolver(existing)
     problems: list[Problem] = []
-    measures_by_id = existing["measures"].set_index("measure_id")
+    measures = existing["measures"]
+    body_of = dict(zip(measures.measure_id, measures.body_id, strict=True))
     measure_keys = {
         (m.body_id, m.theme_id, m.indicator_id, m.label_zh): m.measure_id
         for m in existing["measures"].itertuples()
@@ -243,7 +244,8 @@ def to_tables(
     new_measures, new_sources, figures = {}, {}, []
     seen_rows: dict[tuple, int] = {}
 
-    for line, r in rows.iterrows():
+    # Plain tuples: pandas' per-row access would cost more than all the checks below.
+    for line, r in zip(rows.index, rows.astype(object).itertuples(index=False, name="Row"), strict=True):
 
         def problem(column: str, reason: str, line=line) -> None:
             problems.append(Problem(file_name, int(line), column, reason))
@@ -253,7 +255,7 @@ def to_tables(
             problem("", f"duplicate of row {seen_rows[key]}")
             continue
         seen_rows[key] = int(line)
-        for column, value in r.items():
+        for column, value in zip(rows.columns, r, strict=True):
             if FORMULA.match(value) and not re.fullmatch(r"[+-]?\d+(\.\d+)?%?", value):
                 problem(column, f"{value!r} looks like a spreadsheet formula; type the value itself")
         body, reason = resolve("body", r.body)
@@ -262,18 +264,17 @@ def to_tables(
             continue
         measure_id = r.measure_id
         if measure_id:
-            if measure_id not in measures_by_id.index and measure_id not in new_measures:
-                close = difflib.get_close_matches(measure_id, list(measures_by_id.index), n=1)
+            if measure_id not in body_of and measure_id not in new_measures:
+                close = difflib.get_close_matches(measure_id, list(body_of), n=1)
                 problem(
                     "measure_id",
                     f"unknown measure_id {measure_id!r}"
                     + (f" (did you mean {close[0]!r}?)" if close else ""),
                 )
                 continue
-            if measure_id in measures_by_id.index and measures_by_id.at[measure_id, "body_id"] != body:
+            if measure_id in body_of and body_of[measure_id] != body:
                 problem(
-                    "measure_id",
-                    f"measure {measure_id!r} belongs to {measures_by_id.at[measure_id, 'body_id']!r}, not {body!r}",
+                    "measure_id", f"measure {measure_id!r} belongs to {body_of[measure_id]!r}, not {body!r}"
                 )
                 continue
         else:
@@ -392,7 +393,7 @@ def new_batch_id(sha256: str, imports_dir: Path) -> str:
 EXISTING = ("sources", "bodies", "themes", "indicators", "measures")  # what to_tables resolves against
 
 
-def _read(data: bytes, file_name: str, data_dir: Path, imports_dir: Path) -> Checked:
+def _read(data: bytes, file_name: str, data_dir: Path, imports_dir: Path, base) -> Checked:
     """The import's rows as table rows, with the problems found in the file itself (not yet
     against the data as a whole). Raises UnreadableFile when the file is not a table at all."""
     if len(data) > MAX_BYTES:
@@ -409,7 +410,7 @@ def _read(data: bytes, file_name: str, data_dir: Path, imports_dir: Path) -> Che
     rows, result.problems = read_rows(data, file_name)
     result.rows = len(rows)
     columns = curated.dictionary(data_dir / "dictionary.csv")
-    existing = staging.read_frames(columns, data_dir, imports_dir, EXISTING)
+    existing = staging.read_frames(columns, data_dir, imports_dir, EXISTING, base)
     result.tables, problems = to_tables(rows, file_name, existing, result.batch_id)
     result.problems = sorted(set(result.problems + problems))
     return result
@@ -421,11 +422,17 @@ def _with_data_problems(result: Checked, error: store.DataError) -> Checked:
     return result
 
 
-def _against_data(result: Checked, data_dir: Path, sources_dir: Path | None, imports_dir: Path) -> Checked:
-    """``result`` with the problems its rows have together with all the data stored."""
+def _against_data(
+    result: Checked, data_dir: Path, sources_dir: Path | None, imports_dir: Path, base
+) -> Checked:
+    """``result`` with the problems its rows have together with all the data stored (the
+    cached ``base`` of the last build, when it is still true to the data, and only the
+    import's rows checked against it)."""
     sources_dir = sources_dir or paths.sources_dir()
     try:
-        with store.checked(data_dir, sources_dir, store.require_source_texts(), imports_dir, result.tables):
+        with store.checked(
+            data_dir, sources_dir, store.require_source_texts(), imports_dir, result.tables, base=base
+        ):
             pass
     except store.DataError as error:
         _with_data_problems(result, error)
@@ -438,14 +445,16 @@ def check(
     data_dir: Path = paths.DATA_DIR,
     sources_dir: Path | None = None,
     imports_dir: Path | None = None,
+    db_path: Path | None = None,
 ) -> Checked:
     """Every problem of an import file, against the curated data and the stored batches.
 
     Raises UnreadableFile when the file is not a table at all.
     """
     imports_dir = imports_dir or paths.imports_dir(data_dir)
-    result = _read(data, file_name, data_dir, imports_dir)
-    return result if result.duplicate_of else _against_data(result, data_dir, sources_dir, imports_dir)
+    base = store.cache_for(Path(db_path or paths.default_db()), data_dir, imports_dir)
+    result = _read(data, file_name, data_dir, imports_dir, base)
+    return result if result.duplicate_of else _against_data(result, data_dir, sources_dir, imports_dir, base)
 
 
 def import_file(
@@ -465,11 +474,12 @@ def import_file(
     """
     imports_dir = imports_dir or paths.imports_dir(data_dir)
     progress(0.05)
-    checked = _read(data, file_name, data_dir, imports_dir)
+    base = store.cache_for(Path(db_path or paths.default_db()), data_dir, imports_dir)
+    checked = _read(data, file_name, data_dir, imports_dir, base)
     if checked.duplicate_of:
         return checked, None
     if not checked.ok:  # report every problem, as a dry run would
-        return _against_data(checked, data_dir, sources_dir, imports_dir), None
+        return _against_data(checked, data_dir, sources_dir, imports_dir, base), None
     progress(0.2)
     batch = batches.Batch(
         batch_id=checked.batch_id,

@@ -349,10 +349,15 @@ def stage(
 
 
 def read_frames(
-    columns: dict[str, list[curated.Column]], data_dir: Path, imports_dir: Path, tables: tuple[str, ...]
+    columns: dict[str, list[curated.Column]],
+    data_dir: Path,
+    imports_dir: Path,
+    tables: tuple[str, ...],
+    base: Cache | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Some tables of the curated data and the stored batches, as text frames (unchecked)."""
-    with stage(columns, data_dir, imports_dir, tables=tables) as staged:
+    """Some tables of the curated data and the stored batches (or of the cached ``base``
+    staged from them), as text frames (unchecked)."""
+    with stage(columns, data_dir, imports_dir, tables=tables, base=base) as staged:
         return {table: staged.frame(table) for table in tables}
 
 

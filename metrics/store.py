@@ -85,7 +85,7 @@ def build(
     builds = builds_dir(db_path)
     builds.mkdir(parents=True, exist_ok=True)
     previous = db_path.resolve() if db_path.is_symlink() and db_path.is_file() else None
-    base = staging.load_cache(builds, data_dir, imports_dir, previous) if pending and previous else None
+    base = cache_for(db_path, data_dir, imports_dir) if pending else None
     fd, tmp_name = tempfile.mkstemp(prefix=db_path.stem + ".", suffix=".tmp", dir=builds)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -181,6 +181,13 @@ def _keep(staged, builds, data_dir, imports_dir, texts, version, stored) -> None
         )
     except (OSError, duckdb.Error):
         shutil.rmtree(builds / staging.CACHE, ignore_errors=True)
+
+
+def cache_for(db_path: Path, data_dir: Path, imports_dir: Path) -> staging.Cache | None:
+    """The staged text of the build ``db_path`` points to, if every input is still as it was."""
+    if not (db_path.is_symlink() and db_path.is_file()):
+        return None
+    return staging.load_cache(builds_dir(db_path), data_dir, imports_dir, db_path.resolve())
 
 
 def builds_dir(db_path: Path) -> Path:

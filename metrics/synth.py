@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import abc
 import csv
+import os
 import random
 import re
 import shutil
@@ -1949,13 +1950,17 @@ def generate(
 
 def hold_out_last_round(out: Path, chunk_rows: int = CHUNK_ROWS) -> list[bytes]:
     """Take the last round's figures out of the folder's figures.csv and return them as import
-    files (CSV bytes) of at most ``chunk_rows`` rows: a weekly batch to import on top of the rest."""
-    with (out / "figures.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
+    files (CSV bytes) of at most ``chunk_rows`` rows: a weekly batch to import on top of the rest.
+    Line by line (``generate`` writes no quoted cell), so millions of figures take little memory."""
+    path, kept = out / "figures.csv", out / "figures.csv.part"
     at = FIGURE_COLUMNS.index("as_of")
-    last = max(row[at] for row in rows[1:])
-    with (out / "figures.csv").open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerows(row for row in rows if row[at] != last)
+    with path.open(encoding="utf-8", newline="") as f:
+        next(f)
+        last = max(line.split(",")[at] for line in f)
+    with path.open(encoding="utf-8", newline="") as f, kept.open("w", encoding="utf-8", newline="") as w:
+        w.write(next(f))
+        w.writelines(line for line in f if line.split(",")[at] != last)
+    os.replace(kept, path)
     at = IMPORT_HEADER.index("as_of")
     lines = []
     for part in sorted((out / "import").glob("part-*.csv")):

@@ -42,6 +42,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "共 {total} 项，图中显示最高和最低各 {half} 项；用侧栏的“单位”（可输入搜索）查看其他单位，表格中列出全部。",
         "{total} in all: the chart shows the {half} highest and the {half} lowest; pick bodies in the sidebar (type to search) to see others; the table lists all.",
     ),
+    "sources_shown": (
+        "共 {total} 个来源，此处列出 {shown} 个（有原文文件的在前）；各页下载的 Excel 含该页数字引用的全部来源。",
+        "{total} sources in all; {shown} are listed here (those with a text file first); each page's Excel download lists every source its figures cite.",
+    ),
     "click_hint": ("点击图中某个单位即可只看该单位。", "Click a body in the chart to filter to it."),
     # downloads
     "download": ("下载", "Download"),

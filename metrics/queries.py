@@ -159,8 +159,25 @@ def indicators(con) -> pd.DataFrame:
     ).df()
 
 
+SOURCES_SHOWN = 1000
+
+
 def sources(con) -> pd.DataFrame:
-    return con.execute("SELECT * FROM sources ORDER BY source_id").df()
+    """Sources with a text file first (the documents behind the curated figures), then the rest
+    by id: at most SOURCES_SHOWN (a national campaign adds a report per body and week; see
+    ``source_count`` and ``cited_sources``)."""
+    sql = "SELECT * FROM sources ORDER BY file_name IS NULL, source_id LIMIT $limit"
+    return con.execute(sql, {"limit": SOURCES_SHOWN}).df()
+
+
+def source_count(con) -> pd.DataFrame:
+    return con.execute("SELECT count(*) AS sources FROM sources").df()
+
+
+def cited_sources(con, source_ids: list[str]) -> pd.DataFrame:
+    """The sources of the given ids (a view's figures cite them)."""
+    sql = "SELECT * FROM sources WHERE list_contains($ids::VARCHAR[], source_id) ORDER BY source_id"
+    return con.execute(sql, {"ids": list(source_ids)}).df()
 
 
 def left_out(con) -> pd.DataFrame:

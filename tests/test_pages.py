@@ -427,6 +427,8 @@ def test_closure_downloads_filtered_to_tianjin(media):
     row = dict(zip(header, [c.value for c in sheet[2]]))
     assert (row["单位"], row["总数"], row["已完成"]) == ("天津", 870, 621)
     assert sheet.max_row == 2
+    cited = [[c.value for c in r] for r in book["来源"].iter_rows(min_row=2)]
+    assert len(cited) == 1 and cited[0][0] == "symposium_2019"  # only the sources the rows cite
 
     width, height = png_size(files["closure_png"][1])
     assert width > 400 and height > 100

@@ -466,3 +466,9 @@ def test_synthetic_change_groups_recomputed(synth_con, by):
         if part.direction.nunique() == 1 and len(pct):
             expected = pct.median() < 0 if part.direction.iloc[0] == "down" else pct.median() > 0
             assert bool(row.is_good) is bool(expected)
+
+
+def test_cited_sources_are_exactly_the_ids_asked_for(con):
+    assert list(queries.cited_sources(con, ["symposium_2019", "nope"]).source_id) == ["symposium_2019"]
+    assert queries.cited_sources(con, []).empty
+    assert int(queries.source_count(con).sources.iloc[0]) == len(queries.sources(con)) >= 1

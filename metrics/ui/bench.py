@@ -38,7 +38,7 @@ PAGE_QUERIES = {
     "reductions": ("changes",),
     "profile": ("figures:one", "closure_history:one"),
     "figures": ("search_figures",),
-    "method": ("notes", "left_out", "sources"),
+    "method": ("notes", "left_out", "sources", "source_count"),
 }
 
 
@@ -83,7 +83,7 @@ def _run_queries(con, page: str, filters: Filters) -> None:
     for entry in PAGE_QUERIES[page]:
         name, _, scope = entry.partition(":")
         function = getattr(queries, name)
-        if name in ("notes", "left_out", "sources"):
+        if name in ("notes", "left_out", "sources", "source_count"):
             function(con)
         elif scope == "one":
             function(con, Filters(bodies=(filters.bodies or ("",))[:1]))

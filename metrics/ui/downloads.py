@@ -41,9 +41,16 @@ def file_stem(title: str, lang: str) -> str:
     return UNSAFE_FILE_CHARS.sub("_", "_".join([title, *scope]))[:120]
 
 
-def workbook(data: pd.DataFrame, columns: dict[str, str], lang: str) -> bytes:
-    """XLSX: the view's data, its sources and the definition of every column."""
-    sources = labels.table(state.table("sources"), SOURCE_COLUMNS, lang)
+def cited(frame: pd.DataFrame) -> tuple[str, ...]:
+    """The source ids a view's rows cite (a row joins several with ', ')."""
+    if "source_id" not in frame:
+        return ()
+    return tuple(sorted({i for cell in frame.source_id.dropna() for i in str(cell).split(", ") if i}))
+
+
+def workbook(data: pd.DataFrame, columns: dict[str, str], lang: str, source_ids: tuple[str, ...]) -> bytes:
+    """XLSX: the view's data, the sources it cites and the definition of every column."""
+    sources = labels.table(state.cited_sources(source_ids), SOURCE_COLUMNS, lang)
     definitions = pd.DataFrame(
         {
             t("col_column", lang): [t(k, lang) for k in columns.values()],
@@ -78,7 +85,7 @@ def downloads(
     )
     cols[1].download_button(
         t("download_xlsx", lang),
-        lambda: workbook(data, columns, lang),
+        lambda: workbook(data, columns, lang, cited(frame)),
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

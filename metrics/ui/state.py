@@ -55,6 +55,16 @@ def grouped(name: str, filters: Filters, by: str) -> pd.DataFrame:
     return _grouped(name, filters, by, db_stamp())
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cited(source_ids: tuple[str, ...], stamp: tuple[str, int, int]) -> pd.DataFrame:
+    return queries.cited_sources(_connection(stamp).cursor(), list(source_ids))
+
+
+def cited_sources(source_ids: tuple[str, ...]) -> pd.DataFrame:
+    """The sources of ``source_ids`` (cached)."""
+    return _cited(source_ids, db_stamp())
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def _search(filters: Filters, text: str, stamp: tuple[str, int, int]) -> tuple[pd.DataFrame, int]:
     return queries.search_figures(_connection(stamp).cursor(), filters, text)

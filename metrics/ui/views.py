@@ -462,7 +462,10 @@ def method() -> None:
     )
     st.dataframe(definitions, hide_index=True, width="stretch")
     st.subheader(t("method_sources", lang))
-    table(state.table("sources"), SOURCE_COLUMNS, lang)
+    sources, total = state.table("sources"), int(state.table("source_count").sources.iloc[0])
+    if total > len(sources):
+        st.caption(t("sources_shown", lang, shown=len(sources), total=total))
+    table(sources, SOURCE_COLUMNS, lang)
     st.subheader(t("method_caveats", lang))
     notes = labels.names(state.table("notes"), lang)
     table(

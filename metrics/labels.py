@@ -49,43 +49,49 @@ def quantity_text(value, counter: str, qualifier: str, as_written: str, lang: st
 def values(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Single-valued figures with ``value_label``."""
     out = names(df, lang)
-    out["value_label"] = [
-        quantity_text(r.value, r.counter, r.qualifier, r.as_written, lang) for r in out.itertuples()
-    ]
+    cells = _columns(out, "value", "counter", "qualifier", "as_written")
+    out["value_label"] = [quantity_text(*r, lang) for r in zip(*cells, strict=True)]
     return out
+
+
+def _columns(df: pd.DataFrame, *names: str) -> list[list]:
+    """Columns as plain lists: row by row access to a wide frame costs more than the formatting."""
+    return [df[name].tolist() for name in names]
 
 
 def closures(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Closure rows with ``rate_label`` ('71.4%') and ``closure_label`` ('71.4% · 621/870')."""
     out = names(df, lang)
     out["rate_label"] = [format_percent(r, lang) for r in out.closure_rate]
-    out["closure_label"] = [_closure_text(r, lang) for r in out.itertuples()]
+    cells = _columns(out, "closure_rate", "closed", "total", "approximate", "total_derived")
+    out["closure_label"] = [_closure_text(*r, lang) for r in zip(*cells, strict=True)]
     return out
 
 
-def _closure_text(r, lang: str) -> str:
+def _closure_text(rate, closed, total, approximate, total_derived, lang: str) -> str:
     """'71.4% · 621/870' ('621 of 870' in English), ≈ when approximate, * when the total is derived."""
     of = " of " if lang == "en" else "/"
     return (
-        ("≈" if r.approximate else "")
-        + f"{format_percent(r.closure_rate, lang)} · {format_number(r.closed, lang)}{of}{format_number(r.total, lang)}"
-        + (" *" if r.total_derived else "")
+        ("≈" if approximate else "")
+        + f"{format_percent(rate, lang)} · {format_number(closed, lang)}{of}{format_number(total, lang)}"
+        + (" *" if total_derived else "")
     )
 
 
-def _change_text(r, lang: str) -> str:
+def _change_text(change_pct, derived, change_pp, lang: str) -> str:
     """-77.6% as reported; a percent derived from before/after is shown to one decimal."""
-    if pd.notna(r.change_pct):
-        return format_number(round(r.change_pct, 1) if r.change_pct_derived else r.change_pct, lang, "%")
-    if pd.notna(r.change_pp):
-        return format_number(r.change_pp, lang, "个百分点")
+    if pd.notna(change_pct):
+        return format_number(round(change_pct, 1) if derived else change_pct, lang, "%")
+    if pd.notna(change_pp):
+        return format_number(change_pp, lang, "个百分点")
     return format_number(None)
 
 
 def changes(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Change rows with ``change_label`` and ``direction_label`` (good / bad / none)."""
     out = names(df, lang)
-    out["change_label"] = [_change_text(r, lang) for r in out.itertuples()]
+    cells = _columns(out, "change_pct", "change_pct_derived", "change_pp")
+    out["change_label"] = [_change_text(*r, lang) for r in zip(*cells, strict=True)]
     out["before_label"] = [format_number(v, lang, c or "") for v, c in zip(out.before, out.counter)]
     out["after_label"] = [format_number(v, lang, c or "") for v, c in zip(out.after, out.counter)]
     out["direction_label"] = [
@@ -112,7 +118,8 @@ def closure_groups(df: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
     """Grouped closures with ``rate_label`` and ``closure_label`` ('62.0% · 8082/13026')."""
     out = groups(df, by, lang)
     out["rate_label"] = [format_percent(r, lang) for r in out.closure_rate]
-    out["closure_label"] = [_closure_text(r, lang) for r in out.itertuples()]
+    cells = _columns(out, "closure_rate", "closed", "total", "approximate", "total_derived")
+    out["closure_label"] = [_closure_text(*r, lang) for r in zip(*cells, strict=True)]
     return out
 
 

@@ -405,14 +405,10 @@ def profile() -> None:
     )
     body = (state.ids("profile") or tuple(bodies.body_id))[0]
     one = type(f)(bodies=(body,))
-    figures = labels.names(state.query("figures", one), lang).sort_values(
+    figures = labels.values(state.query("figures", one), lang).sort_values(
         ["measure_id", "as_of", "figure_id"]
     )
     figures["role_label"] = [role_name(r, lang) for r in figures.role]
-    figures["value_label"] = [
-        labels.quantity_text(r.value, r.counter, r.qualifier, r.as_written, lang)
-        for r in figures.itertuples()
-    ]
     st.subheader(names[body])
     kind = figures.body_kind_label.iloc[0] if len(figures) else ""
     st.caption(f"{kind} · {t('n_figures', lang, n=len(figures))}")

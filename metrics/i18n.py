@@ -39,8 +39,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "Nothing matches these filters. Widen them (for example clear Body or Theme).",
     ),
     "top_and_bottom": (
-        "共 {total} 项，图中显示最高和最低各 {half} 项；用侧栏的“单位”（可输入搜索）查看其他单位，表格中列出全部。",
-        "{total} in all: the chart shows the {half} highest and the {half} lowest; pick bodies in the sidebar (type to search) to see others; the table lists all.",
+        "共 {total} 项，图中显示最高和最低各 {half} 项；用侧栏的“单位”（可输入搜索）查看其他单位，或按单位类别、地区对比；表格和下载中列出全部。",
+        "{total} in all: the chart shows the {half} highest and the {half} lowest; pick bodies in the sidebar (type to search) to see others, or compare by kind or region; the table and the downloads list them.",
+    ),
+    "table_rows_shown": (
+        "共 {total} 行，表格显示前 {shown} 行；下载 CSV 或 Excel 可得全部。",
+        "{total} rows in all; the table shows the first {shown}; the CSV and Excel downloads hold every row.",
     ),
     "sources_shown": (
         "共 {total} 个来源，此处列出 {shown} 个（有原文文件的在前）；各页下载的 Excel 含该页数字引用的全部来源。",

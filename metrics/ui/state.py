@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from metrics import charts, paths, queries, store
+from metrics import charts, labels, paths, queries, store
 from metrics.i18n import LANG_NAMES, LANGS, t
 from metrics.queries import Filters
 
@@ -42,6 +42,19 @@ def _table(name: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
 def query(name: str, filters: Filters = queries.NO_FILTERS) -> pd.DataFrame:
     """Result of ``queries.<name>(con, filters)``, cached per filters and database file."""
     return _query(name, filters, db_stamp())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _labeled(
+    name: str, labeler: str, filters: Filters, lang_: str, stamp: tuple[str, int, int]
+) -> pd.DataFrame:
+    return getattr(labels, labeler)(_query(name, filters, stamp), lang_)
+
+
+def labeled(name: str, labeler: str, filters: Filters) -> pd.DataFrame:
+    """``labels.<labeler>`` of ``query(name, filters)`` in the current language, cached: at
+    thousands of bodies, formatting every row costs more than the query."""
+    return _labeled(name, labeler, filters, lang(), db_stamp())
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -117,8 +117,15 @@ COLUMN_FORMATS = {
 }
 
 
+TABLE_ROWS = 2000
+
+
 def table(frame: pd.DataFrame, columns: dict[str, str], lang: str, **options) -> None:
-    """A data table with readable headers; empty text cells blank, rates as percentages."""
+    """A data table with readable headers; empty text cells blank, rates as percentages. At
+    most TABLE_ROWS rows are sent to the browser (the downloads hold every row)."""
+    if len(frame) > TABLE_ROWS:
+        st.caption(t("table_rows_shown", lang, shown=TABLE_ROWS, total=len(frame)))
+        frame = frame.head(TABLE_ROWS)
     data = labels.table(frame, columns, lang)
     text = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
     data[text] = data[text].astype(object).where(data[text].notna(), "")
@@ -187,7 +194,7 @@ def overview() -> None:
     if kpi.figures == 0:
         empty(pd.DataFrame(), lang)
         return
-    closures = labels.closures(state.query("closures", f), lang)
+    closures = state.labeled("closures", "closures", f)
     cols = st.columns(5)
     for col, key, value in zip(
         cols,
@@ -209,8 +216,8 @@ def overview() -> None:
     if not closures.empty:
         st.subheader(t("headline_closure", lang))
         built += closure_charts(closures, lang, "overview_closure")
-    changes = state.query("changes", f)
-    changes = labels.changes(changes[changes.change_pct.notna()], lang)
+    changes = state.labeled("changes", "changes", f)
+    changes = changes[changes.change_pct.notna()]
     if not changes.empty:
         st.subheader(t("headline_reductions", lang))
         chart = show("change_chart", readable(changes, "change_pct", lang), "", "overview_changes")
@@ -224,10 +231,9 @@ def closure() -> None:
     if by != "body":
         closure_groups(by, lang)
         return
-    df = state.query("closures", state.filters())
+    df = state.labeled("closures", "closures", state.filters())
     if empty(df, lang):
         return
-    df = labels.closures(df, lang)
     built = closure_charts(df, lang, "closure")
     st.caption(t("click_hint", lang))
     table(df, CLOSURE_COLUMNS, lang)
@@ -239,10 +245,9 @@ def cases() -> None:
     if by != "body":
         case_groups(by, lang)
         return
-    df = state.query("cases", state.filters())
+    df = state.labeled("cases", "values", state.filters())
     if empty(df, lang):
         return
-    df = labels.values(df, lang)
     built = []
     for indicator_id, group in df.groupby("indicator_id", sort=False):
         group = readable(group, "value", lang)
@@ -258,10 +263,9 @@ def reductions() -> None:
     if by != "body":
         change_groups(by, lang)
         return
-    df = state.query("changes", state.filters())
+    df = state.labeled("changes", "changes", state.filters())
     if empty(df, lang):
         return
-    df = labels.changes(df, lang)
     built = []
     pct = df[df.change_pct.notna()]
     if not pct.empty:

@@ -11,6 +11,10 @@ database file whose memory is capped (it spills to disk). A file whose records d
 fill one line (a quoted cell spanning lines, a blank line), or that DuckDB's reader refuses,
 is read by Python's csv module instead, which knows each record's line and says precisely why
 a file cannot be read.
+
+Every build keeps what it staged (``Cache``). An import on top of it stages only its own rows:
+``<table>`` then shows the cached rows followed by the new ones, ``<table>__new`` the new ones,
+and the checks look only at what is new (``metrics.validate``).
 """
 
 from __future__ import annotations

@@ -71,9 +71,9 @@ def _quote(lang: str) -> alt.Tooltip:
     return alt.Tooltip("evidence:N", title=t("col_evidence", lang))
 
 
-def _rows(order: list[str]) -> alt.Y:
-    """The y axis of every bar chart: one row per 'body · measure', in the given order."""
-    return alt.Y("row_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+def _rows(order: list[str], field: str = "row_label") -> alt.Y:
+    """The y axis of every bar chart: one row per 'body · measure' (or per ``field``), in order."""
+    return alt.Y(f"{field}:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
 
 
 def _only(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -86,17 +86,35 @@ def closure_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChar
 
     ``df`` comes from ``labels.closures`` and holds comparable measures only.
     """
+    keep = ["body_id", "row_label", "body_name", "measure_label", "closure_label", "closure_rate", "evidence"]
+    who = [
+        alt.Tooltip("body_name:N", title=t("col_body", lang)),
+        alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
+    ]
+    return _closure_bars(df, lang, title, "row_label", keep, (who, [_quote(lang)]), pick())
+
+
+def _closure_bars(
+    df: pd.DataFrame,
+    lang: str,
+    title: str,
+    row: str,
+    keep: list[str],
+    tooltips: tuple[list, list],
+    selection: alt.Parameter | None,
+) -> alt.LayerChart:
+    """Stacked share-of-total bars, one per ``row`` value, sorted by rate and labelled
+    'rate · closed/total'; ``tooltips`` go before and after the part's own."""
     parts = ["closed", "partly_closed", "in_progress", "status_not_reported"]
     names = {p: t(f"part_{p}", lang) for p in parts}
-    keep = ["body_id", "row_label", "body_name", "measure_label", "closure_label", "closure_rate", "evidence"]
     long = df.melt(id_vars=keep, value_vars=parts, var_name="part", value_name="count")
     long = long[long["count"] > 0].copy()
     long["part_label"] = long["part"].map(names)
     long["part_order"] = long["part"].map(parts.index)
-    # The rate label is drawn once per measure, on its first part.
-    long["label_row"] = long["part_order"] == long.groupby("row_label")["part_order"].transform("min")
-    y = _rows(df.sort_values(["closure_rate", "total"], ascending=False)["row_label"].tolist())
-    selection = pick()
+    # The rate label is drawn once per row, on its first part.
+    long["label_row"] = long["part_order"] == long.groupby(row)["part_order"].transform("min")
+    y = _rows(df.sort_values(["closure_rate", "total"], ascending=False)[row].tolist(), row)
+    before, after = tooltips
     bars = (
         alt.Chart()
         .mark_bar()
@@ -107,18 +125,16 @@ def closure_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChar
                 "part_label:N", title=None, scale=alt.Scale(domain=list(names.values()), range=PART_COLOURS)
             ),
             order=alt.Order("part_order:Q"),
-            opacity=alt.condition(selection, alt.value(1), alt.value(0.45)),
             tooltip=[
-                alt.Tooltip("body_name:N", title=t("col_body", lang)),
-                alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
+                *before,
                 alt.Tooltip("part_label:N", title=t("col_role", lang)),
                 alt.Tooltip("count:Q", title=t("count", lang), format=","),
                 alt.Tooltip("closure_label:N", title=t("closure_rate", lang)),
-                _quote(lang),
+                *after,
             ],
         )
-        .add_params(selection)
     )
+    bars = _selectable(bars, selection)
     # Rate label: white inside the closed part when it is wide, dark at the right end otherwise.
     wide = alt.datum.closure_rate >= 0.5
     label = alt.Chart().transform_filter(alt.datum.label_row).encode(y=y, text="closure_label:N")
@@ -284,11 +300,8 @@ def _group_pick(by: str) -> alt.Parameter | None:
     return alt.selection_point(name=SELECTION, fields=["group_id"], on="click", clear="dblclick")
 
 
-def _group_rows(order: list[str]) -> alt.Y:
-    return alt.Y("group_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
-
-
-def _group_bars(chart: alt.Chart, selection: alt.Parameter | None) -> alt.Chart:
+def _selectable(chart: alt.Chart, selection: alt.Parameter | None) -> alt.Chart:
+    """``chart`` with a click selection that dims the other marks (none when ``selection`` is None)."""
     if selection is None:
         return chart
     return chart.encode(opacity=alt.condition(selection, alt.value(1), alt.value(0.45))).add_params(selection)
@@ -305,49 +318,14 @@ def _group_counts(lang: str, by: str) -> list[alt.Tooltip]:
 def closure_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "kind") -> alt.LayerChart:
     """Stacked share-of-total bars per group of bodies (one indicator), sorted by the group's rate,
     labelled 'rate · closed/total'. ``df`` comes from ``labels.closure_groups``."""
-    parts = ["closed", "partly_closed", "in_progress", "status_not_reported"]
-    names = {p: t(f"part_{p}", lang) for p in parts}
     keep = ["group_id", "group_label", "closure_label", "closure_rate", "bodies", "measures"]
-    long = df.melt(id_vars=keep, value_vars=parts, var_name="part", value_name="count")
-    long = long[long["count"] > 0].copy()
-    long["part_label"] = long["part"].map(names)
-    long["part_order"] = long["part"].map(parts.index)
-    long["label_row"] = long["part_order"] == long.groupby("group_id")["part_order"].transform("min")
-    y = _group_rows(df.sort_values(["closure_rate", "total"], ascending=False)["group_label"].tolist())
-    bars = (
-        alt.Chart()
-        .mark_bar()
-        .encode(
-            x=alt.X("count:Q", stack="normalize", title=t("closure_rate", lang), axis=alt.Axis(format="%")),
-            y=y,
-            color=alt.Color(
-                "part_label:N", title=None, scale=alt.Scale(domain=list(names.values()), range=PART_COLOURS)
-            ),
-            order=alt.Order("part_order:Q"),
-            tooltip=[
-                *_group_counts(lang, by),
-                alt.Tooltip("part_label:N", title=t("col_role", lang)),
-                alt.Tooltip("count:Q", title=t("count", lang), format=","),
-                alt.Tooltip("closure_label:N", title=t("closure_rate", lang)),
-            ],
-        )
-    )
-    wide = alt.datum.closure_rate >= 0.5
-    label = alt.Chart().transform_filter(alt.datum.label_row).encode(y=y, text="closure_label:N")
-    inside = label.transform_filter(wide).mark_text(align="left", dx=6, fontWeight="bold", color="white")
-    outside = label.transform_filter(~wide).mark_text(align="right", dx=-6, fontWeight="bold", color="#111")
-    return alt.layer(
-        _group_bars(bars, _group_pick(by)),
-        inside.encode(x=alt.value(0)),
-        outside.encode(x=alt.value("width")),
-        data=_only(long, [*keep, "part", "count", "part_label", "part_order", "label_row"]),
-    ).properties(title=title, height=alt.Step(BAR_STEP))
+    return _closure_bars(df, lang, title, "group_label", keep, (_group_counts(lang, by), []), _group_pick(by))
 
 
 def value_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "kind") -> alt.LayerChart:
     """Bars of the summed counts of one indicator and counter per group of bodies, sorted by value.
     ``df`` comes from ``labels.value_groups``."""
-    y = _group_rows(df.sort_values("value", ascending=False)["group_label"].tolist())
+    y = _rows(df.sort_values("value", ascending=False)["group_label"].tolist(), "group_label")
     bars = (
         alt.Chart()
         .mark_bar(color=PART_COLOURS[0])
@@ -363,7 +341,7 @@ def value_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "k
     )
     columns = ["group_id", "group_label", "indicator_label", "value", "value_label", "bodies", "measures"]
     return alt.layer(
-        _group_bars(bars, _group_pick(by)),
+        _selectable(bars, _group_pick(by)),
         _bar_labels("value", "value_label").encode(y=y),
         data=_only(df, columns),
     ).properties(title=title, height=alt.Step(BAR_STEP))
@@ -374,7 +352,7 @@ def change_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "
     goes the good way, with a thin line from the group's lowest to its highest change.
     ``df`` comes from ``labels.change_groups``; groups without a percent change are left out."""
     df = df[df.change_pct_median.notna()]
-    y = _group_rows(df.sort_values("change_pct_median")["group_label"].tolist())
+    y = _rows(df.sort_values("change_pct_median")["group_label"].tolist(), "group_label")
     domain = [t("good", lang), t("bad", lang), t("neutral", lang)]
     tooltip = [
         *_group_counts(lang, by),
@@ -418,7 +396,7 @@ def change_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "
         "measures",
     ]
     return alt.layer(
-        _group_bars(bars, _group_pick(by)),
+        _selectable(bars, _group_pick(by)),
         spread,
         zero,
         _bar_labels("change_pct_median", "median_label").encode(y=y),

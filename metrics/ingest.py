@@ -16,6 +16,7 @@ import hashlib
 import io
 import os
 import re
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -224,6 +225,11 @@ class Resolver:
         return None, f"unknown {kind} {value!r}{hint}"
 
 
+def _lists(frame: pd.DataFrame, *columns: str) -> list[list]:
+    """Columns as lists (through NumPy: a text column's own tolist walks it cell by cell)."""
+    return [frame[column].to_numpy(dtype=object).tolist() for column in columns]
+
+
 def _slug(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:10]
 
@@ -235,17 +241,17 @@ def to_tables(
     resolve = Resolver(existing)
     problems: list[Problem] = []
     measures = existing["measures"]
-    body_of = dict(zip(measures.measure_id, measures.body_id, strict=True))
-    measure_keys = {
-        (m.body_id, m.theme_id, m.indicator_id, m.label_zh): m.measure_id
-        for m in existing["measures"].itertuples()
-    }
-    known_sources = set(existing["sources"].source_id)
+    body_of = dict(zip(*_lists(measures, "measure_id", "body_id"), strict=True))
+    keys = _lists(measures, "body_id", "theme_id", "indicator_id", "label_zh")
+    measure_keys = dict(zip(zip(*keys, strict=True), *_lists(measures, "measure_id"), strict=True))
+    known_sources = set(*_lists(existing["sources"], "source_id"))
     new_measures, new_sources, figures = {}, {}, []
     seen_rows: dict[tuple, int] = {}
 
-    # Plain tuples: pandas' per-row access would cost more than all the checks below.
-    for line, r in zip(rows.index, rows.astype(object).itertuples(index=False, name="Row"), strict=True):
+    # Plain tuples from column lists: pandas' per-row access costs more than all the checks below.
+    columns = list(rows.columns)
+    row = namedtuple("Row", columns)
+    for line, r in zip(rows.index.tolist(), map(row._make, zip(*_lists(rows, *columns))), strict=True):
 
         def problem(column: str, reason: str, line=line) -> None:
             problems.append(Problem(file_name, int(line), column, reason))
@@ -255,7 +261,7 @@ def to_tables(
             problem("", f"duplicate of row {seen_rows[key]}")
             continue
         seen_rows[key] = int(line)
-        for column, value in zip(rows.columns, r, strict=True):
+        for column, value in zip(columns, r, strict=True):
             if FORMULA.match(value) and not re.fullmatch(r"[+-]?\d+(\.\d+)?%?", value):
                 problem(column, f"{value!r} looks like a spreadsheet formula; type the value itself")
         body, reason = resolve("body", r.body)

@@ -45,16 +45,15 @@ def query(name: str, filters: Filters = queries.NO_FILTERS) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _labeled(
-    name: str, labeler: str, filters: Filters, lang_: str, stamp: tuple[str, int, int]
-) -> pd.DataFrame:
-    return getattr(labels, labeler)(_query(name, filters, stamp), lang_)
+def _labeled(name: str, filters: Filters, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
+    return labels.names(_query(name, filters, stamp), lang_)
 
 
-def labeled(name: str, labeler: str, filters: Filters) -> pd.DataFrame:
-    """``labels.<labeler>`` of ``query(name, filters)`` in the current language, cached: at
-    thousands of bodies, formatting every row costs more than the query."""
-    return _labeled(name, labeler, filters, lang(), db_stamp())
+def labeled(name: str, filters: Filters) -> pd.DataFrame:
+    """``query(name, filters)`` with its names in the current language (``labels.names``), cached.
+    Numbers are formatted (``labels.closures`` …) only for the rows a chart shows: at thousands
+    of bodies, formatting every row costs more than the query."""
+    return _labeled(name, filters, lang(), db_stamp())
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -179,7 +179,7 @@ def closure_charts(df: pd.DataFrame, lang: str, key: str) -> list:
     built = []
     for indicator_id, group in df.groupby("indicator_id", sort=True):
         title = t("closure_group", lang) + group.indicator_label.iloc[0]
-        group = readable(group, "closure_rate", lang)
+        group = labels.closures(readable(group, "closure_rate", lang), lang)
         chart = show("closure_chart", group, title, f"{key}_{indicator_id}")
         if group.total_derived.any():
             st.caption("\\* " + t("total_derived_note", lang))
@@ -194,7 +194,7 @@ def overview() -> None:
     if kpi.figures == 0:
         empty(pd.DataFrame(), lang)
         return
-    closures = state.labeled("closures", "closures", f)
+    closures = state.labeled("closures", f)
     cols = st.columns(5)
     for col, key, value in zip(
         cols,
@@ -216,11 +216,16 @@ def overview() -> None:
     if not closures.empty:
         st.subheader(t("headline_closure", lang))
         built += closure_charts(closures, lang, "overview_closure")
-    changes = state.labeled("changes", "changes", f)
+    changes = state.labeled("changes", f)
     changes = changes[changes.change_pct.notna()]
     if not changes.empty:
         st.subheader(t("headline_reductions", lang))
-        chart = show("change_chart", readable(changes, "change_pct", lang), "", "overview_changes")
+        chart = show(
+            "change_chart",
+            labels.changes(readable(changes, "change_pct", lang), lang),
+            "",
+            "overview_changes",
+        )
         built.append(chart)
     st.caption(t("click_hint", lang))
     downloads(closures, CLOSURE_COLUMNS, built, t("page_overview", lang), lang, "overview")
@@ -231,7 +236,7 @@ def closure() -> None:
     if by != "body":
         closure_groups(by, lang)
         return
-    df = state.labeled("closures", "closures", state.filters())
+    df = state.labeled("closures", state.filters())
     if empty(df, lang):
         return
     built = closure_charts(df, lang, "closure")
@@ -245,12 +250,12 @@ def cases() -> None:
     if by != "body":
         case_groups(by, lang)
         return
-    df = state.labeled("cases", "values", state.filters())
+    df = state.labeled("cases", state.filters())
     if empty(df, lang):
         return
     built = []
     for indicator_id, group in df.groupby("indicator_id", sort=False):
-        group = readable(group, "value", lang)
+        group = labels.values(readable(group, "value", lang), lang)
         chart = show("value_chart", group, group.indicator_label.iloc[0], f"cases_{indicator_id}")
         built.append(chart)
     st.caption(t("click_hint", lang))
@@ -263,19 +268,22 @@ def reductions() -> None:
     if by != "body":
         change_groups(by, lang)
         return
-    df = state.labeled("changes", "changes", state.filters())
+    df = state.labeled("changes", state.filters())
     if empty(df, lang):
         return
     built = []
     pct = df[df.change_pct.notna()]
     if not pct.empty:
         chart = show(
-            "change_chart", readable(pct, "change_pct", lang), t("change_pct", lang), "reductions_pct"
+            "change_chart",
+            labels.changes(readable(pct, "change_pct", lang), lang),
+            t("change_pct", lang),
+            "reductions_pct",
         )
         built.append(chart)
     pairs = df.dropna(subset=["before", "after"])
     if not pairs.empty:
-        pairs = readable(pairs, "change_pct", lang)
+        pairs = labels.changes(readable(pairs, "change_pct", lang), lang)
         chart = show("dumbbell_chart", pairs, t("before_after", lang), "reductions_pairs", clickable=False)
         built.append(chart)
     st.caption(t("click_hint", lang))

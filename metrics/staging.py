@@ -99,18 +99,19 @@ def fingerprint(files: list[Path]) -> list[list]:
 
 
 def load_cache(builds: Path, data_dir: Path, imports_dir: Path, build: Path) -> Cache | None:
-    """The cache, if it was made with the database ``build`` and no input has changed since."""
+    """The cache, if it was made with the database ``build`` and no input has changed since
+    (a cache that cannot be read, e.g. from another version, is no cache)."""
     folder = builds / CACHE
     try:
         meta = json.loads((folder / "cache.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        if meta["build"] != build.name or not (folder / "staged.duckdb").is_file():
+            return None
+        if fingerprint(input_files(data_dir, imports_dir, meta["texts"])) != meta["inputs"]:
+            return None
+        origins = {table: [Origin(**o) for o in meta["origins"][table]] for table in curated.TABLES}
+        return Cache(folder, meta["inputs"], meta["texts"], meta["rows"], origins, meta["build"])
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    if meta["build"] != build.name or not (folder / "staged.duckdb").is_file():
-        return None
-    if fingerprint(input_files(data_dir, imports_dir, meta["texts"])) != meta["inputs"]:
-        return None
-    origins = {table: [Origin(**o) for o in listed] for table, listed in meta["origins"].items()}
-    return Cache(folder, meta["inputs"], meta["texts"], meta["rows"], origins, meta["build"])
 
 
 def shape_problems(file: str, got: list[str], expected: list[str]) -> list:

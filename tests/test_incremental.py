@@ -96,3 +96,18 @@ def test_a_changed_curated_file_means_a_full_build(synthetic, tmp_path, monkeypa
 def tables_count(db: Path, table: str) -> int:
     with duckdb.connect(str(db.resolve()), read_only=True) as con:
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+@pytest.mark.parametrize("meta", ["not json", "{}", '{"build": 1, "texts": 2}', "[]"])
+def test_an_unreadable_cache_means_a_full_build(synthetic, tmp_path, monkeypatch, meta):
+    folder, last_round = synthetic
+    imports = tmp_path / "imports"
+    db = tmp_path / "metrics.duckdb"
+    store.build(db, data_dir=folder, sources_dir=folder, imports_dir=imports)
+    (store.builds_dir(db) / staging.CACHE / "cache.json").write_text(meta, encoding="utf-8")
+    assert staging.load_cache(store.builds_dir(db), folder, imports, db.resolve()) is None
+    appended = []
+    append = store._append
+    monkeypatch.setattr(store, "_append", lambda *a: (appended.append(True), append(*a)))
+    _, batch = ingest.import_file(last_round, "week.csv", db, folder, folder, imports)
+    assert batch is not None and appended == []

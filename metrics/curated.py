@@ -105,11 +105,6 @@ def _records(path: Path, reader) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=header, index=pd.Index(lines, dtype="int64"), dtype=str)
 
 
-def read_tables(data_dir: Path = paths.DATA_DIR) -> dict[str, pd.DataFrame]:
-    """Every curated table as text, keyed by table name."""
-    return {name: read_csv_text(data_dir / f"{name}.csv") for name in TABLES}
-
-
 def location(table: str, index) -> tuple[str, int]:
     """(file, line) of the DataFrame row ``index`` of ``table``.
 

@@ -10,11 +10,8 @@ every batch stored before it.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
-import io
-import os
 import re
 from collections import namedtuple
 from collections.abc import Callable
@@ -24,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics import batches, curated, paths, staging, store
-from metrics.textio import decode
+from metrics import batches, curated, paths, staging, store, tablefile
+from metrics.tablefile import MAX_BYTES, UnreadableFile
 from metrics.validate import Problem
 
 # column: (required, meaning). The order is the template's.
@@ -69,13 +66,7 @@ IMPORT_COLUMN_OF = {
         "reference": "source_reference",
     },
 }
-MAX_BYTES = int(float(os.environ.get("METRICS_MAX_IMPORT_MB", "20")) * 1024 * 1024)
 FORMULA = re.compile(r"^[=+@]|^-[^0-9.]")
-XLSX_MAGIC = b"PK\x03\x04"
-
-
-class UnreadableFile(Exception):
-    """The file cannot be read as a table at all (exit status 2)."""
 
 
 class StoreError(Exception):
@@ -103,68 +94,11 @@ class Checked:
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    return str(value).strip()
-
-
-def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]], list[tuple[int, str]]]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), data_only=False, read_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise UnreadableFile(f"not a readable XLSX workbook ({error.__class__.__name__})") from error
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows()
-    header_cells = next(rows, None)
-    if header_cells is None:
-        raise UnreadableFile("the first sheet is empty")
-    header = [_cell(c.value) for c in header_cells]
-    records, formulas = [], []
-    for cells in rows:
-        line = cells[0].row
-        values = []
-        for position, c in enumerate(cells):
-            if c.data_type == "f":
-                formulas.append((line, header[position] if position < len(header) else str(position + 1)))
-            values.append(_cell(c.value))
-        if any(values):
-            records.append((line, values))
-    return header, records, formulas
-
-
-def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]], list]:
-    try:
-        text = decode(data)
-    except ValueError as error:
-        raise UnreadableFile(str(error)) from error
-    if "\x00" in text:
-        raise UnreadableFile("it holds NUL bytes: a binary file, not a text table")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader, [])]
-        records, start = [], reader.line_num + 1
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                records.append((start, [cell.strip() for cell in record]))
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise UnreadableFile(f"not a CSV table: {error}") from error
-    return header, records, []
-
-
 def read_rows(data: bytes, file_name: str) -> tuple[pd.DataFrame, list[Problem]]:
     """The import file as text cells indexed by file line, and the problems of its shape."""
     if not data.strip():
         raise UnreadableFile("the file is empty")
-    is_xlsx = data.startswith(XLSX_MAGIC) or file_name.lower().endswith((".xlsx", ".xlsm"))
-    header, records, formulas = _read_xlsx(data) if is_xlsx else _read_csv(data)
+    header, records, formulas = tablefile.read(data, file_name)
     problems = [
         Problem(file_name, line, column, "a formula; type the value itself") for line, column in formulas
     ]

@@ -2,8 +2,10 @@
 
 A batch is a folder ``<imports>/<batch_id>/`` holding ``batch.json`` (file name, SHA-256 of
 the imported file, time, row count) and the rows it adds to ``sources.csv``, ``measures.csv``
-and ``figures.csv``, with the curated tables' columns. A batch appears and disappears by one
-``rename``, so a process killed at any moment leaves every batch either whole or absent.
+and ``figures.csv``, with the curated tables' columns. A batch is written aside first, in a
+hidden folder (``write_aside``), and appears by one ``rename`` (``commit``); it disappears by
+one rename too (``remove``). Hidden folders are never listed, and ``clean`` removes them: only
+``metrics.store.Store`` calls these, under its writer lock.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import pandas as pd
 
 TABLES = ("sources", "measures", "figures")
 META = "batch.json"
+PENDING = ".pending-"  # a batch written aside, not yet in the store
+REMOVED = ".removed-"  # a batch taken out, being deleted
 
 
 @dataclass(frozen=True)
@@ -30,13 +34,13 @@ class Batch:
     rows: int
 
 
-def list_batches(folder: Path) -> list[Batch]:
-    """Every stored batch, oldest first (ids sort by time)."""
+def list_batches(folder: Path, without: tuple[str, ...] = ()) -> list[Batch]:
+    """Every stored batch but those in ``without``, oldest first (ids sort by number)."""
     if not folder.is_dir():
         return []
     found = []
     for meta in sorted(folder.glob(f"*/{META}")):
-        if meta.parent.name.startswith("."):
+        if meta.parent.name.startswith(".") or meta.parent.name in without:
             continue
         found.append(Batch(**json.loads(meta.read_text(encoding="utf-8"))))
     return found
@@ -51,46 +55,53 @@ def _write_csv(path: Path, frame: pd.DataFrame) -> None:
         os.fsync(f.fileno())
 
 
-def write(folder: Path, batch: Batch, tables: dict[str, pd.DataFrame]) -> Path:
-    """Store a batch: write it in a hidden folder, then rename it into place (the commit point)."""
+def write_aside(folder: Path, batch: Batch, tables: dict[str, pd.DataFrame]) -> Path:
+    """Write a batch, complete and on disk, into a hidden folder that ``commit`` moves into place."""
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / batch.batch_id
-    temp = folder / f".tmp-{batch.batch_id}-{os.getpid()}"
-    shutil.rmtree(temp, ignore_errors=True)
-    temp.mkdir()
-    try:
-        for table in TABLES:
-            _write_csv(temp / f"{table}.csv", tables[table])
-        (temp / META).write_text(json.dumps(asdict(batch), ensure_ascii=False, indent=2), encoding="utf-8")
-        os.rename(temp, final)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
-    _fsync_dir(folder)
-    return final
-
-
-def set_aside(folder: Path, batch_id: str) -> Path:
-    """Take a batch out of the store by one rename; returns where it went (see ``restore``)."""
-    aside = folder / f".rolled-back-{batch_id}"
+    aside = folder / f"{PENDING}{batch.batch_id}"
     shutil.rmtree(aside, ignore_errors=True)
-    os.rename(folder / batch_id, aside)
-    _fsync_dir(folder)
+    aside.mkdir()
+    for table in TABLES:
+        _write_csv(aside / f"{table}.csv", tables[table])
+    meta = aside / META
+    meta.write_text(json.dumps(asdict(batch), ensure_ascii=False, indent=2), encoding="utf-8")
+    with meta.open("rb") as f:
+        os.fsync(f.fileno())
+    fsync_dir(aside)
+    fsync_dir(folder)
     return aside
 
 
-def restore(folder: Path, aside: Path) -> None:
-    os.rename(aside, folder / aside.name.removeprefix(".rolled-back-"))
+def commit(folder: Path, batch_id: str) -> None:
+    """Move the batch written aside into the store (one rename); nothing to do if it is there."""
+    aside = folder / f"{PENDING}{batch_id}"
+    if aside.is_dir():
+        os.rename(aside, folder / batch_id)
+        fsync_dir(folder)
 
 
-def clean(folder: Path) -> None:
-    """Remove what interrupted imports and finished rollbacks left behind."""
+def remove(folder: Path, batch_id: str) -> None:
+    """Take a batch out of the store (one rename), then delete it; nothing to do if it is gone."""
+    gone = folder / f"{REMOVED}{batch_id}"
+    if (folder / batch_id).is_dir():
+        shutil.rmtree(gone, ignore_errors=True)
+        os.rename(folder / batch_id, gone)
+        fsync_dir(folder)
+    shutil.rmtree(gone, ignore_errors=True)
+
+
+def clean(folder: Path) -> list[Path]:
+    """Remove the hidden folders that interrupted writes left behind; returns what was removed."""
+    removed = []
     if folder.is_dir():
         for leftover in folder.glob(".*"):
-            shutil.rmtree(leftover, ignore_errors=True)
+            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink()
+            removed.append(leftover)
+    return removed
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make the names in ``folder`` durable (a rename is on disk once its folder is synced)."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from metrics import batches, export, ingest, paths, queries, store
+from metrics import database, export, ingest, paths, queries, tablefile
+from metrics.database import DataError
+from metrics.store import RollbackRefused, Store, StoreError
 
 EXPORTS = {
     "figures": (
@@ -213,43 +215,59 @@ def _run_extract_command(args) -> int:
     return 0
 
 
-def _report(error: store.DataError) -> int:
-    for problem in error.problems:
+MAX_MESSAGES = 200  # problems printed at most; then one line says how many more
+
+
+def _problems(problems: list) -> int:
+    """Print the problems (at most MAX_MESSAGES) and the closing line; exit status 1."""
+    for problem in problems[:MAX_MESSAGES]:
         print(problem, file=sys.stderr)
-    print(f"{len(error.problems)} problem(s); nothing was written.", file=sys.stderr)
+    if len(problems) > MAX_MESSAGES:
+        print(f"… and {len(problems) - MAX_MESSAGES} more", file=sys.stderr)
+    print(f"{len(problems)} problem(s); nothing was written.", file=sys.stderr)
     return 1
 
 
-def _import(file: Path, db: Path, dry_run: bool) -> int:
+def _waiting(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _import(file: Path, the_store: Store, dry_run: bool) -> int:
     try:
-        data = file.read_bytes()
-    except OSError as error:
-        print(f"{file}: cannot read: {error.strerror or error}", file=sys.stderr)
-        return 2
-    try:
+        data = tablefile.read_file(file)
         if dry_run:
-            checked, batch = ingest.check(data, file.name, db_path=db), None
+            checked, batch = the_store.check(data, file.name), None
         else:
-            checked, batch = ingest.import_file(data, file.name, db)
-    except ingest.UnreadableFile as error:
+            checked, batch = the_store.import_file(data, file.name, on_wait=_waiting)
+    except tablefile.UnreadableFile as error:
         print(f"{file}: cannot read: {error}", file=sys.stderr)
         return 2
-    except ingest.StoreError as error:
+    except StoreError as error:
         print(f"{file}: {error}", file=sys.stderr)
         return 2
     if checked.duplicate_of:
         print(f"{file}: already imported as batch {checked.duplicate_of}; nothing added", file=sys.stderr)
         return 0
     if checked.problems:
-        for problem in checked.problems:
-            print(problem, file=sys.stderr)
-        print(f"{len(checked.problems)} problem(s); nothing was written.", file=sys.stderr)
-        return 1
+        return _problems(checked.problems)
     figures = len(checked.tables["figures"])
     if batch is None:
         print(f"{file}: {figures} figures OK (dry run; nothing written)", file=sys.stderr)
     else:
         print(f"imported {figures} figures from {file} as batch {batch.batch_id}", file=sys.stderr)
+    return 0
+
+
+def _rollback(the_store: Store, batch_id: str) -> int:
+    try:
+        batch = the_store.rollback(batch_id, on_wait=_waiting)
+    except KeyError as error:
+        print(error.args[0], file=sys.stderr)
+        return 2
+    except RollbackRefused as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"rolled back {batch.batch_id} ({batch.rows} figures from {batch.file_name})", file=sys.stderr)
     return 0
 
 
@@ -274,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
         return _run_extract_command(args)
     try:
         if args.command == "check":
-            with store.checked(args.data, paths.sources_dir(), store.require_source_texts()):
+            with database.checked(
+                args.data, paths.sources_dir(), database.require_source_texts(), paths.imports_dir(args.data)
+            ):
                 print("data OK", file=sys.stderr)
             return 0
         if args.command == "template":
@@ -286,46 +306,40 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "synth":
             return _synth(args.out, args.bodies, args.rounds, args.seed)
-        db = args.db or paths.default_db()
+        the_store = Store(args.db, getattr(args, "data", None))
         if args.command == "import":
-            return _import(args.file, db, args.dry_run)
+            return _import(args.file, the_store, args.dry_run)
         if args.command == "batches":
-            listing = pd.DataFrame([asdict(b) for b in batches.list_batches(paths.imports_dir())])
+            listing = pd.DataFrame([asdict(b) for b in the_store.batches()])
             sys.stdout.buffer.write(export.csv_bytes(listing, bom=False))
             return 0
         if args.command == "rollback":
-            try:
-                batch = ingest.rollback(args.batch, db)
-            except KeyError as error:
-                print(error.args[0], file=sys.stderr)
-                return 2
-            except ingest.StoreError as error:
-                print(error, file=sys.stderr)
-                return 1
-            print(
-                f"rolled back {batch.batch_id} ({batch.rows} figures from {batch.file_name})", file=sys.stderr
-            )
-            return 0
+            return _rollback(the_store, args.batch)
         if args.command == "build":
-            counts = store.build(db, data_dir=args.data)
-            print(f"built {db}: " + ", ".join(f"{n} {t}" for t, n in counts.items()), file=sys.stderr)
+            counts = the_store.build(on_wait=_waiting)
+            print(
+                f"built {the_store.db}: " + ", ".join(f"{n} {t}" for t, n in counts.items()), file=sys.stderr
+            )
             return 0
         if args.command == "bench":
             from metrics.ui import bench
 
             bench.run(args.rounds, args.out, args.figures)
             return 0
-        if not Path(db).is_file():
-            store.build(db)
+        if the_store.published() is None:
+            the_store.build(on_wait=_waiting)
         if args.command == "loadtest":
             from metrics.ui import loadtest
 
-            report = loadtest.run(args.sessions, args.seconds, db)
+            report = loadtest.run(args.sessions, args.seconds, the_store.db)
             return 0 if report["clicks_served"] and not report["errors"] else 1
         query, _, columns = EXPORTS[args.command]
-        with store.connect(db) as con:
+        with the_store.connect() as con:
             frame = query(con)[columns]
         sys.stdout.buffer.write(export.csv_bytes(frame, bom=False))
         return 0
-    except store.DataError as error:
-        return _report(error)
+    except DataError as error:
+        return _problems(error.problems)
+    except StoreError as error:
+        print(error, file=sys.stderr)
+        return 2

@@ -46,10 +46,18 @@ def csv_bytes(df: pd.DataFrame, bom: bool = True) -> bytes:
     return (("\ufeff" if bom else "") + text).encode("utf-8")
 
 
+# Every text cell is written as text: by default xlsxwriter turns text that looks like a URL
+# (http://, https://, ftp://, mailto:, external:, file:///…) into a hyperlink (and a URL longer
+# than its limit into an empty cell), text that starts with "=" into a formula and, if asked,
+# numeric-looking text into a number. Numbers are written as numbers by their dtype.
+XLSX_OPTIONS = {"strings_to_urls": False, "strings_to_formulas": False, "strings_to_numbers": False}
+
+
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An XLSX workbook with one sheet per frame (text cells escaped), columns sized to fit."""
+    """An XLSX workbook with one sheet per frame (text cells escaped and written as text, never
+    as links or formulas), columns sized to fit."""
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as writer:
         for name, frame in sheets.items():
             safe = safe_frame(frame)
             safe.to_excel(writer, sheet_name=name[:31], index=False)

@@ -153,6 +153,11 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "password": ("编辑口令", "Editor password"),
     "wrong_password": ("口令不正确。", "Wrong password."),
+    "signin_not_checked": (
+        "尝试次数过多，本次输入的口令未被核对。",
+        "Too many wrong attempts: this password was not checked.",
+    ),
+    "signin_wait": ("请 {seconds} 秒后再试。", "Try again in {seconds} seconds."),
     "template": ("导入模板", "Import template"),
     "template_csv": ("模板 CSV", "Template CSV"),
     "template_xlsx": ("模板 Excel（含字段说明）", "Template Excel (with a guide)"),

@@ -1,11 +1,11 @@
-"""Take in a batch of new figures from a CSV or XLSX file: read, check, store, roll back.
+"""The import format: read a CSV or XLSX file of new figures and check it against the data.
 
 The import format is one row per figure (see ``IMPORT_COLUMNS`` and ``python -m metrics
 template``). Bodies, themes and indicators are given by id or by name (Chinese or English);
 a row either names an existing ``measure_id`` or describes its measure, which is then found
-or created. Every problem is reported as ``file:row:column: reason`` and the import is all or
-nothing: the batch is written only if every row passes, together with the curated data and
-every batch stored before it.
+or created. Every problem is reported as ``file:row:column: reason``. Nothing here writes:
+``metrics.store.Store`` stores a batch only if every row passes, together with the curated
+data and every batch stored before it.
 """
 
 from __future__ import annotations
@@ -14,16 +14,18 @@ import difflib
 import hashlib
 import re
 from collections import namedtuple
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from metrics import batches, curated, paths, staging, store, tablefile
+from metrics import batches, curated, database, staging, tablefile
 from metrics.tablefile import MAX_BYTES, UnreadableFile
 from metrics.validate import Problem
+
+if TYPE_CHECKING:
+    from metrics.store import Store as Layout  # its data, imports and sources folders
 
 # column: (required, meaning). The order is the template's.
 IMPORT_COLUMNS: dict[str, tuple[bool, str]] = {
@@ -66,12 +68,8 @@ IMPORT_COLUMN_OF = {
         "reference": "source_reference",
     },
 }
+REQUIRED = [name for name, (required, _) in IMPORT_COLUMNS.items() if required]
 FORMULA = re.compile(r"^[=+@]|^-[^0-9.]")
-
-
-class StoreError(Exception):
-    """The store cannot be changed (not writable, or a rollback that later batches rely on);
-    nothing was changed."""
 
 
 @dataclass
@@ -98,19 +96,18 @@ def read_rows(data: bytes, file_name: str) -> tuple[pd.DataFrame, list[Problem]]
     """The import file as text cells indexed by file line, and the problems of its shape."""
     if not data.strip():
         raise UnreadableFile("the file is empty")
-    header, records, formulas = tablefile.read(data, file_name)
-    problems = [
-        Problem(file_name, line, column, "a formula; type the value itself") for line, column in formulas
-    ]
-    known = list(IMPORT_COLUMNS)
-    for name in header:
-        if name not in IMPORT_COLUMNS:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(Problem(file_name, 1, name or "(empty)", f"unknown column{hint}"))
-    for name, (required, _) in IMPORT_COLUMNS.items():
-        if required and name not in header:
-            problems.append(Problem(file_name, 1, name, "missing column"))
+    table = tablefile.read(data, file_name)
+    header, records, known = table.header, table.records, list(IMPORT_COLUMNS)
+    if not any(header):
+        reason = f"row 1 is empty; it must name the columns ({', '.join(REQUIRED)}, …: see the template)"
+        return pd.DataFrame(columns=known), [Problem(file_name, 1, "", reason)]
+
+    def column(line: int, position: int) -> str:
+        name = header[position] if line > 1 and position < len(header) else ""
+        return name or tablefile.column_label(position)
+
+    problems = [Problem(file_name, line, column(line, at), reason) for line, at, reason in table.refused]
+    problems += _header_problems(header, records, file_name)
     if problems and not records:
         return pd.DataFrame(columns=known), problems
     rows, lines = [], []
@@ -119,7 +116,9 @@ def read_rows(data: bytes, file_name: str) -> tuple[pd.DataFrame, list[Problem]]
             problems.append(
                 Problem(file_name, line, "", f"{len(values)} cells, but the header has {len(header)}")
             )
-        cells = dict(zip(header, values + [""] * (len(header) - len(values))))
+        padded = values + [""] * (len(header) - len(values))
+        # Built from the right, so that of columns of one name (a problem) the first counts.
+        cells = dict(zip(reversed(header), reversed(padded[: len(header)])))
         rows.append({name: cells.get(name, "") for name in known})
         lines.append(line)
     if not rows:
@@ -127,6 +126,38 @@ def read_rows(data: bytes, file_name: str) -> tuple[pd.DataFrame, list[Problem]]
     frame = pd.DataFrame(rows, columns=known, dtype=str)
     frame.index = pd.Index(lines, dtype="int64")
     return frame, problems
+
+
+def _header_problems(
+    header: list[str], records: list[tuple[int, list[str]]], file_name: str
+) -> list[Problem]:
+    """Unknown, missing, repeated and unnamed columns (an unnamed one only if it holds values)."""
+    problems, known = [], list(IMPORT_COLUMNS)
+    positions: dict[str, list[int]] = {}
+    for position, name in enumerate(header):
+        positions.setdefault(name, []).append(position)
+    for name, found in positions.items():
+        if not name:
+            for position in found:
+                line = next(
+                    (line for line, values in records if position < len(values) and values[position]), 0
+                )
+                if line:
+                    reason = f"the column has no name, but row {line} has a value in it; name it or delete it"
+                    problems.append(Problem(file_name, 1, tablefile.column_label(position), reason))
+            continue
+        if name not in IMPORT_COLUMNS:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(Problem(file_name, 1, name, f"unknown column{hint}"))
+        if len(found) > 1:
+            places = [tablefile.column_label(position) for position in found]
+            reason = f"{len(found)} columns are named {name!r}: {', '.join(places[:-1])} and {places[-1]}; keep one"
+            problems.append(Problem(file_name, 1, name, reason))
+    for name in REQUIRED:
+        if name not in positions:
+            problems.append(Problem(file_name, 1, name, "missing column"))
+    return problems
 
 
 # --- resolving names -------------------------------------------------------------------------------
@@ -319,13 +350,12 @@ def _in_import_terms(problem: Problem, file_name: str) -> Problem:
     return problem
 
 
-# --- the import --------------------------------------------------------------------------------------
+# --- checking an import against the data --------------------------------------------------------
 
 
-def new_batch_id(sha256: str, imports_dir: Path) -> str:
+def new_batch_id(sha256: str, stored: list[batches.Batch]) -> str:
     """'b0003_20191101T080000_bbd63e8d': a sequence number (so batches list in import order),
-    the time and the file's hash."""
-    stored = batches.list_batches(imports_dir)
+    the time and the file's hash. Only the store's writer hands them out, under its lock."""
     number = max((int(b.batch_id[1:5]) for b in stored if b.batch_id[1:5].isdigit()), default=0) + 1
     return f"b{number:04d}_{datetime.now(UTC):%Y%m%dT%H%M%S}_{sha256[:8]}"
 
@@ -333,158 +363,55 @@ def new_batch_id(sha256: str, imports_dir: Path) -> str:
 EXISTING = ("sources", "bodies", "themes", "indicators", "measures")  # what to_tables resolves against
 
 
-def _read(data: bytes, file_name: str, data_dir: Path, imports_dir: Path, base) -> Checked:
+def read(data: bytes, file_name: str, layout: Layout, base: staging.Cache | None) -> Checked:
     """The import's rows as table rows, with the problems found in the file itself (not yet
-    against the data as a whole). Raises UnreadableFile when the file is not a table at all."""
+    against the data as a whole), and a batch id. Raises UnreadableFile when the file is not a
+    table at all."""
     if len(data) > MAX_BYTES:
         raise UnreadableFile(
             f"the file is {len(data) / 2**20:.1f} MB; the limit is {MAX_BYTES / 2**20:.0f} MB"
         )
     digest = hashlib.sha256(data).hexdigest()
     result = Checked(file_name=file_name, sha256=digest, batch_id="", rows=0)
-    for batch in batches.list_batches(imports_dir):
+    stored = batches.list_batches(layout.imports)
+    for batch in stored:
         if batch.sha256 == digest:
             result.duplicate_of = batch.batch_id
             return result
-    result.batch_id = new_batch_id(digest, imports_dir)
+    result.batch_id = new_batch_id(digest, stored)
     rows, result.problems = read_rows(data, file_name)
     result.rows = len(rows)
-    columns = curated.dictionary(data_dir / "dictionary.csv")
-    existing = staging.read_frames(columns, data_dir, imports_dir, EXISTING, base)
+    columns = curated.dictionary(layout.data_dir / "dictionary.csv")
+    existing = staging.read_frames(columns, layout.data_dir, layout.imports, EXISTING, base)
     result.tables, problems = to_tables(rows, file_name, existing, result.batch_id)
     result.problems = sorted(set(result.problems + problems))
     return result
 
 
-def _with_data_problems(result: Checked, error: store.DataError) -> Checked:
+def with_data_problems(result: Checked, error: database.DataError) -> Checked:
+    """``result`` with the problems a check of all the data found, named in the import's terms."""
     found = [_in_import_terms(p, result.file_name) for p in error.problems]
     result.problems = sorted(set(result.problems + found))
     return result
 
 
-def _against_data(
-    result: Checked, data_dir: Path, sources_dir: Path | None, imports_dir: Path, base
-) -> Checked:
+def against_data(result: Checked, layout: Layout, base: staging.Cache | None) -> Checked:
     """``result`` with the problems its rows have together with all the data stored (the
     cached ``base`` of the last build, when it is still true to the data, and only the
     import's rows checked against it)."""
-    sources_dir = sources_dir or paths.sources_dir()
     try:
-        with store.checked(
-            data_dir, sources_dir, store.require_source_texts(), imports_dir, result.tables, base=base
+        with database.checked(
+            layout.data_dir,
+            layout.sources_dir,
+            layout.require_texts,
+            layout.imports,
+            result.tables,
+            base=base,
         ):
             pass
-    except store.DataError as error:
-        _with_data_problems(result, error)
+    except database.DataError as error:
+        with_data_problems(result, error)
     return result
-
-
-def check(
-    data: bytes,
-    file_name: str,
-    data_dir: Path = paths.DATA_DIR,
-    sources_dir: Path | None = None,
-    imports_dir: Path | None = None,
-    db_path: Path | None = None,
-) -> Checked:
-    """Every problem of an import file, against the curated data and the stored batches.
-
-    Raises UnreadableFile when the file is not a table at all.
-    """
-    imports_dir = imports_dir or paths.imports_dir(data_dir)
-    base = store.cache_for(Path(db_path or paths.default_db()), data_dir, imports_dir)
-    result = _read(data, file_name, data_dir, imports_dir, base)
-    return result if result.duplicate_of else _against_data(result, data_dir, sources_dir, imports_dir, base)
-
-
-def import_file(
-    data: bytes,
-    file_name: str,
-    db_path: Path | None = None,
-    data_dir: Path = paths.DATA_DIR,
-    sources_dir: Path | None = None,
-    imports_dir: Path | None = None,
-    progress: Callable[[float], None] = lambda done: None,
-) -> tuple[Checked, batches.Batch | None]:
-    """Check and, when every row passes, store the batch and rebuild the database atomically
-    (the build checks the batch with everything else, once).
-
-    Returns the check and the stored batch (None when nothing was written: problems, or the
-    same file was imported before).
-    """
-    imports_dir = imports_dir or paths.imports_dir(data_dir)
-    progress(0.05)
-    base = store.cache_for(Path(db_path or paths.default_db()), data_dir, imports_dir)
-    checked = _read(data, file_name, data_dir, imports_dir, base)
-    if checked.duplicate_of:
-        return checked, None
-    if not checked.ok:  # report every problem, as a dry run would
-        return _against_data(checked, data_dir, sources_dir, imports_dir, base), None
-    progress(0.2)
-    batch = batches.Batch(
-        batch_id=checked.batch_id,
-        file_name=Path(file_name).name,
-        sha256=checked.sha256,
-        imported_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        rows=len(checked.tables["figures"]),
-    )
-    plain = {table: frame.reset_index(drop=True) for table, frame in checked.tables.items()}
-    try:
-        _build_with_batch(db_path, data_dir, sources_dir, imports_dir, checked, batch, plain)
-    except store.DataError as error:
-        return _with_data_problems(checked, error), None
-    except OSError as error:
-        raise StoreError(f"cannot write the store: {error}; nothing was imported") from error
-    progress(1.0)
-    return checked, batch
-
-
-def _build_with_batch(db_path, data_dir, sources_dir, imports_dir, checked, batch, plain) -> None:
-    # Where the batch's rows will be read from at the next build, if one line each: then the
-    # staged rows of this build can be kept for the next import (see store.build).
-    one_line = not any(frame[c].str.contains("[\r\n]").any() for frame in plain.values() for c in frame)
-    stored = {table: f"{imports_dir.name}/{batch.batch_id}/{table}.csv" for table in batches.TABLES}
-    store.build(
-        db_path,
-        data_dir=data_dir,
-        sources_dir=sources_dir,
-        imports_dir=imports_dir,
-        pending=checked.tables,
-        before_swap=lambda: batches.write(imports_dir, batch, plain),
-        stored=stored if one_line else None,
-    )
-
-
-def rollback(
-    batch_id: str,
-    db_path: Path | None = None,
-    data_dir: Path = paths.DATA_DIR,
-    sources_dir: Path | None = None,
-    imports_dir: Path | None = None,
-) -> batches.Batch:
-    """Remove exactly one batch and rebuild; if the rebuild fails the batch is put back."""
-    imports_dir = imports_dir or paths.imports_dir(data_dir)
-    stored = {b.batch_id: b for b in batches.list_batches(imports_dir)}
-    if batch_id not in stored:
-        raise KeyError(f"no batch {batch_id!r}; see `python -m metrics batches`")
-    aside = batches.set_aside(imports_dir, batch_id)
-    try:
-        store.build(db_path, data_dir=data_dir, sources_dir=sources_dir, imports_dir=imports_dir)
-    except store.DataError as error:
-        batches.restore(imports_dir, aside)
-        raise StoreError(
-            f"batch {batch_id} cannot be rolled back alone: later data relies on it "
-            f"(roll those batches back first); nothing was written: "
-            + "; ".join(map(str, error.problems[:5]))
-        ) from error
-    except OSError as error:
-        batches.restore(imports_dir, aside)
-        raise StoreError(f"cannot write the store: {error}") from error
-    except BaseException:
-        batches.restore(imports_dir, aside)
-        raise
-    batches.clean(imports_dir)
-    return stored[batch_id]
 
 
 def template(fmt: str = "csv") -> bytes:

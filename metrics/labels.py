@@ -6,6 +6,8 @@ columns in Chinese or English. Numbers are only formatted here, never derived.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from metrics.i18n import region_name, t
@@ -20,6 +22,35 @@ NAME_COLUMNS = {
     "indicator_label": ("indicator_zh", "indicator_en"),
     "measure_label": ("measure_zh", "measure_en"),
 }
+
+
+# Every ASCII punctuation character: CommonMark lets each be escaped with a backslash, and
+# between them they start all Markdown and HTML syntax (links, images, emphasis, code, tags,
+# entities, autolinks, and Streamlit's :color[…], :material/…: and $math$).
+MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+LINE_BREAKS = re.compile(r"\s*[\n\r\v\f\x85\u2028\u2029]\s*")
+# GFM makes links of bare http://…, https://…, www.… and e-mail addresses in text even when their
+# punctuation is escaped; an invisible WORD JOINER after "http:", "www" or "@" stops it.
+AUTOLINK_STARTS = re.compile(r"(?i)(?:https?:(?=//)|www(?=\.)|@(?=[-a-z0-9_]))")
+WORD_JOINER = "\u2060"
+
+
+def plain(text) -> str:
+    r"""Text from the data made safe to put inside Markdown (``st.markdown``, ``st.caption``,
+    ``st.subheader``, widget and expander labels, ``st.error``…): every Markdown and HTML special
+    character is backslash-escaped, so it shows exactly as written and never becomes a link, an
+    image the browser fetches, emphasis or a tag; bare URLs and e-mail addresses get an invisible
+    WORD JOINER so that they do not become links either. Line breaks become spaces (Markdown
+    would start a heading, a list or a code block at a line start) and the ends are trimmed; a
+    missing value is empty.
+
+    >>> print(plain("![](x.png) **粗体** <b>"))
+    \!\[\]\(x\.png\) \*\*粗体\*\* \<b\>
+    """
+    if text is None or text is pd.NA or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    text = AUTOLINK_STARTS.sub(lambda m: m.group() + WORD_JOINER, LINE_BREAKS.sub(" ", str(text)).strip())
+    return MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
 def names(df: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -332,14 +332,15 @@ def stage(
     folder: Path | None = None,
     tables: tuple[str, ...] = curated.TABLES,
     base: Cache | None = None,
+    without: tuple[str, ...] = (),
 ) -> Staged:
-    """``tables`` of the curated data, then of every stored batch (or instead of both, the
-    cached ``base``), then ``pending`` rows."""
+    """``tables`` of the curated data, then of every stored batch but those in ``without`` (or
+    instead of both, the cached ``base``), then ``pending`` rows."""
     staged = Staged(columns, folder, base)
     try:
         for table in tables if base is None else ():
             staged.add_csv(table, data_dir / f"{table}.csv")
-        for batch in batches.list_batches(imports_dir) if base is None else ():
+        for batch in batches.list_batches(imports_dir, without) if base is None else ():
             for table in batches.TABLES:
                 if table in tables:
                     path = imports_dir / batch.batch_id / f"{table}.csv"

@@ -18,6 +18,7 @@ they add to, are looked at.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import hashlib
 import re
@@ -209,14 +210,65 @@ def _unfit(col: curated.Column, value: str) -> list[str]:
             return [f"not a number: {value!r}"]
         if col.type == "integer" and number != number.to_integral_value():
             reasons.append(f"not a whole number: {value!r}")
+        reasons += unstorable(number, value, col.type)
     if col.choices and value not in col.choices:
         hint = did_you_mean(value, col.choices)
         reasons.append(f"{value!r} is not one of {', '.join(col.choices)}{hint}")
-    if col.allowed == "iso_partial_date" and not ISO_PARTIAL_DATE.match(value):
-        reasons.append(f"{value!r} is not a date YYYY, YYYY-MM or YYYY-MM-DD")
+    if col.allowed == "iso_partial_date":
+        if not ISO_PARTIAL_DATE.match(value):
+            reasons.append(f"{value!r} is not a date YYYY, YYYY-MM or YYYY-MM-DD")
+        else:
+            reasons += impossible_date(value)
     if col.allowed == "sha256" and not SHA256.match(value):
         reasons.append(f"{value!r} is not a lowercase hex SHA-256")
     return reasons
+
+
+# A number column is a DOUBLE: it keeps 15 significant digits exactly (DBL_DIG), and a figure
+# is never rounded. An integer column is a BIGINT.
+DOUBLE_DIGITS = 15
+BIGINT_MAX = 2**63 - 1
+
+
+def unstorable(number: Decimal, text: str, kind: str = "number") -> list[str]:
+    """Why the finite ``number`` (written ``text``) cannot be stored as it is written in a
+    column of ``kind`` (number: DOUBLE; integer: BIGINT).
+
+    >>> unstorable(Decimal("99999999999999999999999999"), "99999999999999999999999999")
+    ['99999999999999999999999999 is too large: the store keeps numbers below 10^15 (1,000,000,000,000,000) exactly']
+    >>> unstorable(Decimal("0.1234567890123456789"), "0.1234567890123456789")
+    ['0.1234567890123456789 has 19 significant digits; the store keeps 15 exactly']
+    """
+    if not number:
+        return []
+    shown = text if len(text) <= 40 else f"{text[:20]}… ({len(text):,} characters)"
+    if kind == "integer":
+        too_large = abs(number) > BIGINT_MAX
+        return [f"{shown} is too large: whole numbers stop at {BIGINT_MAX:,}"] if too_large else []
+    if number.adjusted() >= DOUBLE_DIGITS:
+        limit = f"10^{DOUBLE_DIGITS} ({10**DOUBLE_DIGITS:,})"
+        return [f"{shown} is too large: the store keeps numbers below {limit} exactly"]
+    if number.adjusted() < -DOUBLE_DIGITS:
+        return [f"{shown} is too small: the store keeps numbers down to 10^-{DOUBLE_DIGITS} exactly"]
+    digits = "".join(map(str, number.as_tuple().digits)).rstrip("0")
+    if len(digits) > DOUBLE_DIGITS:
+        return [f"{shown} has {len(digits)} significant digits; the store keeps {DOUBLE_DIGITS} exactly"]
+    return []
+
+
+def impossible_date(text: str) -> list[str]:
+    """Why ``text``, shaped YYYY, YYYY-MM or YYYY-MM-DD, is not a date of the calendar.
+
+    >>> impossible_date("2019-02-30"), impossible_date("2020-02-29")
+    (["'2019-02-30' is not a date: 2019-02 has 28 days"], [])
+    """
+    year, month, day = (int(part) for part in (text.split("-") + ["1", "1"])[:3])
+    if year == 0:
+        return [f"{text!r} is not a date: there is no year 0"]
+    days = calendar.monthrange(year, month)[1]
+    if day > days:
+        return [f"{text!r} is not a date: {year:04d}-{month:02d} has {days} days"]
+    return []
 
 
 def _duplicates(db: Frames, table: str, cols: list) -> None:

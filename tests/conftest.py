@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from metrics import paths, store
+from metrics import paths
+from metrics.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -59,7 +60,7 @@ def source_text(source_path: Path) -> str:
 def built_db(tmp_path_factory) -> Path:
     """A database built once from the real data/ folder."""
     db = tmp_path_factory.mktemp("db") / "metrics.duckdb"
-    store.build(db, data_dir=DATA_DIR, sources_dir=paths.sources_dir())
+    Store(db, data_dir=DATA_DIR, sources_dir=paths.sources_dir()).build()
     return db
 
 

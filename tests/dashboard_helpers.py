@@ -5,7 +5,8 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from metrics import paths, store
+from metrics import paths
+from metrics.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -26,7 +27,7 @@ CHART_PAGES = ("overview", "closure", "cases", "reductions")
 def build_db(folder: Path) -> Path:
     """A fresh database built from the real data/ folder into ``folder``."""
     db = folder / "metrics.duckdb"
-    store.build(db, data_dir=ROOT / "data", sources_dir=paths.sources_dir())
+    Store(db, data_dir=ROOT / "data", sources_dir=paths.sources_dir()).build()
     return db
 
 

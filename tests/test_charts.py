@@ -7,14 +7,15 @@ left to the export and browser tests.
 import pandas as pd
 import pytest
 
-from metrics import charts, labels, queries, store
+from metrics import charts, labels, queries
+from metrics.store import Store
 
 
 @pytest.fixture(scope="module")
 def frames(tmp_path_factory):
     db = tmp_path_factory.mktemp("charts") / "charts.duckdb"
-    store.build(db)
-    with store.connect(db) as con:
+    Store(db).build()
+    with Store(db).connect() as con:
         yield {
             "closures": queries.closures(con),
             "changes": queries.changes(con),
@@ -132,8 +133,8 @@ def test_theme_carries_the_cjk_font(frames):
 @pytest.fixture(scope="module")
 def group_frames(tmp_path_factory):
     db = tmp_path_factory.mktemp("group_charts") / "charts.duckdb"
-    store.build(db)
-    with store.connect(db) as con:
+    Store(db).build()
+    with Store(db).connect() as con:
         yield {
             (name, by): getattr(queries, name)(con, queries.NO_FILTERS, by)
             for name in ("closure_groups", "case_groups", "change_groups")

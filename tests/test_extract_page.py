@@ -4,7 +4,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from metrics import batches, store
+from metrics import batches
+from metrics.store import Store
 
 PASSWORD = "pw-提取"
 REPORT = "关于整改进展的通报\n\n　　天津市委\n　　目前群众反映的900件具体问题，已办结700件。\n"
@@ -14,7 +15,7 @@ REPORT = "关于整改进展的通报\n\n　　天津市委\n　　目前群众�
 def app_env(tmp_path, monkeypatch):
     monkeypatch.setenv("METRICS_DB", str(tmp_path / "m.duckdb"))
     monkeypatch.setenv("METRICS_IMPORTS_DIR", str(tmp_path / "imports"))
-    store.build(tmp_path / "m.duckdb")
+    Store(tmp_path / "m.duckdb").build()
     st.cache_data.clear()
     st.cache_resource.clear()
     yield tmp_path
@@ -70,7 +71,7 @@ def test_proposals_are_highlighted_checked_and_imported(app_env, monkeypatch):
     assert not at.exception
     (batch,) = batches.list_batches(app_env / "imports")
     assert batch.rows == 2
-    with store.connect(app_env / "m.duckdb") as con:
+    with Store(app_env / "m.duckdb").connect() as con:
         closed = con.execute(
             "SELECT closed, total FROM closures WHERE measure_id = 'tianjin_public_requests_closure'"
         ).fetchone()

@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from metrics import ingest, schema, staging, store, synth
+from metrics import database, schema, staging, synth
+from metrics.store import Store
 
 ROUNDS = 3
 
@@ -37,18 +38,18 @@ def test_an_import_appends_to_the_last_build_and_equals_a_full_build(synthetic, 
     imports = tmp_path / "imports"
     db = tmp_path / "db" / "metrics.duckdb"
     db.parent.mkdir()
-    store.build(db, data_dir=folder, sources_dir=folder, imports_dir=imports)
+    Store(db, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
     appended = []
-    append = store._append
-    monkeypatch.setattr(store, "_append", lambda *a: (appended.append(True), append(*a)))
+    append = database.append
+    monkeypatch.setattr(database, "append", lambda *a: (appended.append(True), append(*a)))
 
-    checked, batch = ingest.import_file(last_round, "week.csv", db, folder, folder, imports)
+    checked, batch = Store(db, folder, folder, imports).import_file(last_round, "week.csv")
 
     assert batch is not None, "\n".join(map(str, checked.problems))
     assert appended == [True], "the import did not append to the last build"
     full = tmp_path / "full" / "metrics.duckdb"
     full.parent.mkdir()
-    store.build(full, data_dir=folder, sources_dir=folder, imports_dir=imports)
+    Store(full, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
     incremental, rebuilt = tables_of(db), tables_of(full)
     assert set(incremental) == set(rebuilt) >= set(schema.MATERIALIZED) | {"figures", "measures"}
     for name in rebuilt:
@@ -60,15 +61,15 @@ def test_a_second_import_appends_again_and_problems_point_into_earlier_files(syn
     folder, last_round = synthetic
     imports = tmp_path / "imports"
     db = tmp_path / "metrics.duckdb"
-    store.build(db, data_dir=folder, sources_dir=folder, imports_dir=imports)
-    _, batch = ingest.import_file(last_round, "week.csv", db, folder, folder, imports)
+    Store(db, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
+    _, batch = Store(db, folder, folder, imports).import_file(last_round, "week.csv")
     assert batch is not None
-    cache = staging.load_cache(store.builds_dir(db), folder, imports, db.resolve())
+    cache = staging.load_cache(Store(db).builds, folder, imports, db.resolve())
     assert cache is not None and cache.rows["figures"] == tables_count(db, "figures")
 
     # The same figures again, in a new file: each conflicts with the first import's row.
     again = last_round.replace(b"\n", b"\r\n")
-    checked, second = ingest.import_file(again, "again.csv", db, folder, folder, imports)
+    checked, second = Store(db, folder, folder, imports).import_file(again, "again.csv")
     assert second is None
     conflicts = [p for p in checked.problems if "conflicts with" in p.reason]
     assert conflicts and all(p.file == "again.csv" for p in conflicts)
@@ -80,15 +81,15 @@ def test_a_changed_curated_file_means_a_full_build(synthetic, tmp_path, monkeypa
     folder, last_round = synthetic
     imports = tmp_path / "imports"
     db = tmp_path / "metrics.duckdb"
-    store.build(db, data_dir=folder, sources_dir=folder, imports_dir=imports)
-    builds = store.builds_dir(db)
+    Store(db, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
+    builds = Store(db).builds
     assert staging.load_cache(builds, folder, imports, db.resolve()) is not None
     (folder / "themes.csv").touch()  # same bytes, a new time: it may have been edited
     assert staging.load_cache(builds, folder, imports, db.resolve()) is None
     appended = []
-    append = store._append
-    monkeypatch.setattr(store, "_append", lambda *a: (appended.append(True), append(*a)))
-    _, batch = ingest.import_file(last_round, "week.csv", db, folder, folder, imports)
+    append = database.append
+    monkeypatch.setattr(database, "append", lambda *a: (appended.append(True), append(*a)))
+    _, batch = Store(db, folder, folder, imports).import_file(last_round, "week.csv")
     assert batch is not None and appended == []
     assert staging.load_cache(builds, folder, imports, db.resolve()) is not None  # kept again
 
@@ -103,11 +104,11 @@ def test_an_unreadable_cache_means_a_full_build(synthetic, tmp_path, monkeypatch
     folder, last_round = synthetic
     imports = tmp_path / "imports"
     db = tmp_path / "metrics.duckdb"
-    store.build(db, data_dir=folder, sources_dir=folder, imports_dir=imports)
-    (store.builds_dir(db) / staging.CACHE / "cache.json").write_text(meta, encoding="utf-8")
-    assert staging.load_cache(store.builds_dir(db), folder, imports, db.resolve()) is None
+    Store(db, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
+    (Store(db).builds / staging.CACHE / "cache.json").write_text(meta, encoding="utf-8")
+    assert staging.load_cache(Store(db).builds, folder, imports, db.resolve()) is None
     appended = []
-    append = store._append
-    monkeypatch.setattr(store, "_append", lambda *a: (appended.append(True), append(*a)))
-    _, batch = ingest.import_file(last_round, "week.csv", db, folder, folder, imports)
+    append = database.append
+    monkeypatch.setattr(database, "append", lambda *a: (appended.append(True), append(*a)))
+    _, batch = Store(db, folder, folder, imports).import_file(last_round, "week.csv")
     assert batch is not None and appended == []

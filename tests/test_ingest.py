@@ -16,10 +16,8 @@ import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import zipfile
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -31,7 +29,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics import batches, cli, ingest, paths, queries, store
+from metrics import batches, cli, ingest, paths, queries
+from metrics.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -170,12 +169,12 @@ def xlsx_bytes(rows: list[list], header: list[str] = COLUMNS) -> bytes:
 
 
 @dataclass
-class Store:
+class Shop:
     db: Path
     imports: Path
 
     def import_(self, data: bytes, name: str = "tianjin.csv"):
-        return ingest.import_file(data, name, db_path=self.db, imports_dir=self.imports)
+        return Store(self.db, imports_dir=self.imports).import_file(data, name)
 
     def batches(self) -> list[batches.Batch]:
         return batches.list_batches(self.imports)
@@ -209,12 +208,12 @@ class Store:
 def pristine_db(tmp_path_factory) -> Path:
     """The curated data built once; every test copies it."""
     db = tmp_path_factory.mktemp("pristine") / "metrics.duckdb"
-    store.build(db, data_dir=DATA_DIR, sources_dir=paths.sources_dir(), imports_dir=db.parent / "none")
+    Store(db, data_dir=DATA_DIR, sources_dir=paths.sources_dir(), imports_dir=db.parent / "none").build()
     return db
 
 
 @pytest.fixture
-def shop(tmp_path: Path, pristine_db: Path, monkeypatch) -> Store:
+def shop(tmp_path: Path, pristine_db: Path, monkeypatch) -> Shop:
     """A private store in tmp, also set as METRICS_DB / METRICS_IMPORTS_DIR for the CLI."""
     db = tmp_path / "db" / "metrics.duckdb"
     db.parent.mkdir()
@@ -223,11 +222,18 @@ def shop(tmp_path: Path, pristine_db: Path, monkeypatch) -> Store:
     imports.mkdir()
     monkeypatch.setenv("METRICS_DB", str(db))
     monkeypatch.setenv("METRICS_IMPORTS_DIR", str(imports))
-    return Store(db, imports)
+    return Shop(db, imports)
+
+
+def fresh_store(folder: Path, pristine: Path) -> Shop:
+    (folder / "db").mkdir(parents=True)
+    (folder / "imports").mkdir()
+    shutil.copyfile(pristine, folder / "db" / "metrics.duckdb")
+    return Shop(folder / "db" / "metrics.duckdb", folder / "imports")
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory, pristine_db: Path) -> Store:
+def seeded(tmp_path_factory, pristine_db: Path) -> Shop:
     """A store holding one imported batch (内蒙古, from another report); tests copy it."""
     folder = tmp_path_factory.mktemp("seeded")
     seeded = fresh_store(folder, pristine_db)
@@ -237,11 +243,11 @@ def seeded(tmp_path_factory, pristine_db: Path) -> Store:
 
 
 @pytest.fixture
-def shop1(seeded: Store, tmp_path: Path, monkeypatch) -> Store:
+def shop1(seeded: Shop, tmp_path: Path, monkeypatch) -> Shop:
     """A private copy of ``seeded``, also set as METRICS_DB / METRICS_IMPORTS_DIR."""
     shutil.copytree(seeded.db.parent, tmp_path / "db")
     shutil.copytree(seeded.imports, tmp_path / "imports")
-    copy = Store(tmp_path / "db" / seeded.db.name, tmp_path / "imports")
+    copy = Shop(tmp_path / "db" / seeded.db.name, tmp_path / "imports")
     monkeypatch.setenv("METRICS_DB", str(copy.db))
     monkeypatch.setenv("METRICS_IMPORTS_DIR", str(copy.imports))
     return copy
@@ -339,7 +345,7 @@ def test_filled_xlsx_template_imports(shop):
 # --- 2. a good import -----------------------------------------------------------------------------
 
 
-def assert_tianjin_imported(shop: Store) -> None:
+def assert_tianjin_imported(shop: Shop) -> None:
     closure = closure_of(shop.query("closures"), "tianjin_public_requests_closure")
     assert (closure["total"], closure["closed"], closure["as_of"]) == (870, 780, "2019-10")
     assert round(closure["closure_rate"] * 100, 1) == 89.7
@@ -838,7 +844,7 @@ def test_any_cells_or_bytes_give_problems_or_unreadable_never_a_crash(shop, cell
     data = csv_bytes([row(value=value, as_of=as_of, body=body)])
     for blob, name in ((data, "t.csv"), (garbage, "g.csv"), (garbage, "g.xlsx")):
         try:
-            checked = ingest.check(blob, name, imports_dir=shop.imports)
+            checked = Store(shop.db, imports_dir=shop.imports).check(blob, name)
         except ingest.UnreadableFile:
             continue
         assert checked.problems or blob is data
@@ -904,142 +910,6 @@ def test_new_measure_is_created_once_and_queried(shop):
     assert (closure["total"], closure["closed"], closure["as_of"]) == (1300, 1250, "2019-12")
 
 
-# --- 7. a real kill during an import ------------------------------------------------------------
-
-BIG_MEASURES = [
-    ("天津", "tianjin_inaction_cases", "起"),
-    ("内蒙古", "inner_mongolia_problems_found", "个"),
-    ("上海", "shanghai_problem_list", "项"),
-    ("民政部", "mca_problems_collected", "个"),
-]
-
-
-def big_csv(path: Path, n: int) -> None:
-    """``n`` valid count figures for four bodies, each at its own day from 2020-01-01 on."""
-    import datetime
-
-    start = datetime.date(2020, 1, 1)
-    rows = []
-    for i in range(n):
-        body, measure_id, counter = BIG_MEASURES[i % len(BIG_MEASURES)]
-        value = 1000 + i
-        rows.append(
-            {
-                "body": body,
-                "measure_id": measure_id,
-                "role": "value",
-                "value": str(value),
-                "counter": counter,
-                "as_written": f"{value}{counter}",
-                "as_of": (start + datetime.timedelta(days=i // len(BIG_MEASURES))).isoformat(),
-                "evidence": f"累计{value}{counter}",
-                **OTHER_SOURCE,
-            }
-        )
-    path.write_bytes(csv_bytes(rows))
-
-
-def fresh_store(folder: Path, pristine: Path) -> Store:
-    (folder / "db").mkdir(parents=True)
-    (folder / "imports").mkdir()
-    shutil.copyfile(pristine, folder / "db" / "metrics.duckdb")
-    return Store(folder / "db" / "metrics.duckdb", folder / "imports")
-
-
-def state_after_kill(shop: Store, n: int) -> str:
-    """Assert the store is exactly before or exactly after the import; name which."""
-    visible = sorted(p.name for p in shop.imports.iterdir() if not p.name.startswith("."))
-    hidden = sorted(p.name for p in shop.imports.iterdir() if p.name.startswith("."))
-    assert all(name.startswith(".tmp-") for name in hidden), hidden
-    assert len(visible) <= 1, visible
-    if visible:
-        folder = shop.imports / visible[0]
-        assert {p.name for p in folder.iterdir()} == BATCH_FILES
-        [batch] = shop.batches()
-        assert batch.rows == n
-        assert sum(1 for _ in (folder / "figures.csv").open(encoding="utf-8")) == n + 1
-    count = shop.count()  # opens read-only: the file is a whole database
-    assert count in (CURATED_FIGURES, CURATED_FIGURES + n)
-    if not visible:
-        assert count == CURATED_FIGURES
-        return "before (no batch, old database)" + (f", leftovers {hidden}" if hidden else "")
-    if count == CURATED_FIGURES + n:
-        return "after (batch stored, new database)"
-    # the batch was committed, the database not yet swapped: a plain build completes it
-    rebuilt = shop.db.parent / "rebuilt.duckdb"
-    store.build(rebuilt, data_dir=DATA_DIR, imports_dir=shop.imports)
-    with duckdb.connect(str(rebuilt), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM figures").fetchone()[0] == CURATED_FIGURES + n
-    rebuilt.unlink()
-    return "batch stored, old database (a plain build yields the new one)"
-
-
-def test_kill_during_import_leaves_the_store_before_or_after(tmp_path, pristine_db):
-    big = tmp_path / "big.csv"
-
-    def start(shop: Store) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "metrics", "import", str(big)],
-            cwd=ROOT,
-            env=subprocess_env(shop.db, shop.imports),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-
-    # an uninterrupted run first: how long an import takes (at least 2 s: more rows on a fast
-    # machine), and the "killed after it finished" case
-    n, duration = 2400 // 2, 0.0
-    for attempt in range(4):
-        n *= 2
-        big_csv(big, n)
-        shop = fresh_store(tmp_path / f"finished-{attempt}", pristine_db)
-        began = time.monotonic()
-        process = start(shop)
-        _, err = process.communicate(timeout=300)
-        duration = time.monotonic() - began
-        assert process.returncode == 0, err.decode()
-        if duration >= 2:
-            break
-    process.send_signal(signal.SIGKILL)  # too late: nothing happens
-    assert duration >= 2, f"the import of {n} rows took only {duration:.2f} s"
-    results = {"after finishing": state_after_kill(shop, n)}
-    assert results["after finishing"].startswith("after")
-
-    def appeared(shop: Store, hidden: bool) -> bool:
-        return any(p.name.startswith(".tmp-") == hidden for p in shop.imports.iterdir())
-
-    # fixed delays, then kills triggered by what the import writes: the moment its hidden batch
-    # folder appears (mid-write) and the moment the batch is renamed into place (its commit point)
-    triggers = [*(("delay", d) for d in (0.2, 0.5, 1.0, 2.0, duration - 0.5, duration - 0.15))]
-    triggers += [("hidden batch folder appears", True), ("batch folder appears", False)]
-    for kind, arg in triggers:
-        label = f"SIGKILL at {arg:.2f} s" if kind == "delay" else f"SIGKILL when the {kind}"
-        shop = fresh_store(tmp_path / f"kill-{len(results)}", pristine_db)
-        process = start(shop)
-        began = time.monotonic()
-        if kind == "delay":
-            time.sleep(arg)
-        else:
-            while not appeared(shop, arg) and process.poll() is None and time.monotonic() - began < 60:
-                time.sleep(0.002)
-        process.send_signal(signal.SIGKILL)
-        process.communicate(timeout=60)
-        state = state_after_kill(shop, n)
-        finished = " - it had already finished" if process.returncode == 0 else ""
-        results[f"{label} (after {time.monotonic() - began:.3f} s, exit {process.returncode}{finished})"] = (
-            state
-        )
-        # and the store takes the next import
-        with_batch = bool(shop.batches())
-        checked, batch = shop.import_(TIANJIN_CSV.encode("utf-8"))
-        assert checked.problems == [] and batch is not None
-        assert shop.count() == (CURATED_FIGURES + n if with_batch else CURATED_FIGURES) + 2
-    print(f"\nimport of {n} rows took {duration:.2f} s uninterrupted")
-    for what, state in results.items():
-        print(f"  {what}: {state}")
-    assert any(state.startswith("before") for state in results.values())
-
-
 # --- 8. an import while a reader is open ----------------------------------------------------------
 
 
@@ -1081,13 +951,13 @@ def test_import_while_a_reader_holds_the_old_file(shop, tmp_path, monkeypatch):
 
 
 def test_a_new_connection_in_the_same_process_sees_the_new_figures(shop, tmp_path):
-    reader = store.connect(shop.db)
+    reader = Store(shop.db).connect()
     try:
         path = tmp_path / "tianjin.csv"
         path.write_text(TIANJIN_CSV, encoding="utf-8")
         done = run_module("import", str(path), env=subprocess_env(shop.db, shop.imports))
         assert done.returncode == 0, done.stderr.decode()
-        with store.connect(shop.db) as fresh:
+        with Store(shop.db).connect() as fresh:
             assert fresh.execute("SELECT count(*) FROM figures").fetchone()[0] == CURATED_FIGURES + 2
     finally:
         reader.close()

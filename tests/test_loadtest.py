@@ -2,7 +2,7 @@
 
 import pytest
 
-from metrics import store
+from metrics.store import Store
 from metrics.ui import loadtest
 from tests.test_browser import chromium  # noqa: F401 (fixture: skips locally, fails in CI without it)
 
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 def test_a_short_load_serves_every_click(tmp_path, chromium):  # noqa: F811
     db = tmp_path / "load.duckdb"
-    store.build(db)
+    Store(db).build()
     report = loadtest.run(sessions=2, seconds=8, db=db)
     assert report["errors"] == 0
     assert report["clicks_served"] >= 2

@@ -22,8 +22,9 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest, app_test
 
-from metrics import charts, export, labels, queries, store
+from metrics import charts, export, labels, queries
 from metrics.i18n import t
+from metrics.store import Store
 
 BOM = b"\xef\xbb\xbf"
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -484,7 +485,7 @@ def test_xlsx_bytes_sheets_and_headers():
 
 @pytest.fixture
 def closure_charts(dashboard_db):
-    con = store.connect(dashboard_db)
+    con = Store(dashboard_db).connect()
     try:
         frame = labels.closures(queries.closures(con), "zh")
     finally:

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from metrics import paths, schema, store
+from metrics.store import Store
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -26,7 +27,7 @@ def digest(path: Path) -> str:
 def files_beside(db: Path) -> tuple[list[str], list[str]]:
     """Names in the database's folder and in its builds folder (suffixes of files, names of
     folders): no temp or WAL file may remain, only builds and the staging cache."""
-    builds = store.builds_dir(db)
+    builds = Store(db).builds
     inside = sorted(p.name if p.is_dir() else p.suffix for p in builds.iterdir())
     return sorted(p.name for p in db.parent.iterdir()), inside
 
@@ -39,7 +40,7 @@ def figure_count(db: Path) -> int:
 @pytest.fixture
 def previous_db(tmp_path) -> Path:
     db = tmp_path / "out" / "metrics.duckdb"
-    store.build(db, data_dir=DATA_DIR, sources_dir=paths.sources_dir())
+    Store(db, data_dir=DATA_DIR, sources_dir=paths.sources_dir()).build()
     return db
 
 
@@ -59,7 +60,7 @@ def test_failed_build_leaves_the_previous_database_untouched(
     line = csv_edit.set_cell(table, key, column, value)
 
     with pytest.raises(store.DataError) as info:
-        store.build(previous_db, data_dir=data_copy, sources_dir=paths.sources_dir())
+        Store(previous_db, data_dir=data_copy, sources_dir=paths.sources_dir()).build()
 
     located = [str(p) for p in info.value.problems if str(p).startswith(f"{table}.csv:{line}:{column}: ")]
     assert located, "\n".join(map(str, info.value.problems))
@@ -68,7 +69,7 @@ def test_failed_build_leaves_the_previous_database_untouched(
     assert figure_count(previous_db) == count
     assert files_beside(previous_db) == (
         [".metrics.duckdb.builds", "metrics.duckdb"],
-        [".duckdb", "staging-cache"],
+        [".duckdb", ".lock", "staging-cache"],
     )
 
 
@@ -81,30 +82,35 @@ def test_crash_while_writing_leaves_the_previous_database_and_no_temp_files(prev
 
     monkeypatch.setattr(schema, "create", broken_create)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        store.build(previous_db, data_dir=DATA_DIR, sources_dir=paths.sources_dir())
+        Store(previous_db, data_dir=DATA_DIR, sources_dir=paths.sources_dir()).build()
     assert digest(previous_db) == before
     assert files_beside(previous_db) == (
         [".metrics.duckdb.builds", "metrics.duckdb"],
-        [".duckdb", "staging-cache"],
+        [".duckdb", ".lock", "staging-cache"],
     )
 
 
 def test_rebuild_replaces_the_database(previous_db, csv_edit, data_copy):
     csv_edit.append("figures", csv_edit.record("figures", "f036") | {"figure_id": "f999", "as_of": "2019-11"})
-    store.build(previous_db, data_dir=data_copy, sources_dir=paths.sources_dir())
+    Store(previous_db, data_dir=data_copy, sources_dir=paths.sources_dir()).build()
     assert figure_count(previous_db) == csv_record_count("figures") + 1
     # the new build and the previous one (kept for readers that resolved the link just before)
     assert files_beside(previous_db) == (
         [".metrics.duckdb.builds", "metrics.duckdb"],
-        [".duckdb", ".duckdb", "staging-cache"],
+        [".duckdb", ".duckdb", ".lock", "staging-cache"],
     )
-    store.build(previous_db, data_dir=data_copy, sources_dir=paths.sources_dir())
-    assert files_beside(previous_db)[1] == [".duckdb", ".duckdb", "staging-cache"]  # older builds deleted
+    Store(previous_db, data_dir=data_copy, sources_dir=paths.sources_dir()).build()
+    assert files_beside(previous_db)[1] == [
+        ".duckdb",
+        ".duckdb",
+        ".lock",
+        "staging-cache",
+    ]  # older builds deleted
 
 
 def test_build_into_a_new_folder(tmp_path):
     db = tmp_path / "new" / "deeper" / "fresh.duckdb"
-    counts = store.build(db, data_dir=DATA_DIR, sources_dir=paths.sources_dir())
+    counts = Store(db, data_dir=DATA_DIR, sources_dir=paths.sources_dir()).build()
     assert db.is_file()
     tables = ["sources", "body_kinds", "bodies", "themes", "indicators", "measures", "figures", "left_out"]
     assert {t: counts[t] for t in tables} == {t: csv_record_count(t) for t in tables}
@@ -118,12 +124,12 @@ def test_build_into_a_new_folder(tmp_path):
 def test_build_uses_metrics_db_when_no_path_is_given(tmp_path, monkeypatch):
     db = tmp_path / "from_env.duckdb"
     monkeypatch.setenv("METRICS_DB", str(db))
-    store.build(data_dir=DATA_DIR, sources_dir=paths.sources_dir())
+    Store(data_dir=DATA_DIR, sources_dir=paths.sources_dir()).build()
     assert figure_count(db) == csv_record_count("figures")
 
 
 def test_read_only_connection_cannot_write(built_db):
-    with store.connect(built_db) as connection:
+    with Store(built_db).connect() as connection:
         with pytest.raises(duckdb.Error):
             connection.execute("DELETE FROM figures")
         with pytest.raises(duckdb.Error):
@@ -133,7 +139,7 @@ def test_read_only_connection_cannot_write(built_db):
 
 def test_connect_to_a_missing_database_says_how_to_build(tmp_path):
     with pytest.raises(FileNotFoundError, match="python -m metrics build"):
-        store.connect(tmp_path / "nothing.duckdb")
+        Store(tmp_path / "nothing.duckdb").connect()
 
 
 def test_schema_rejects_what_validation_rejects(built_db, tmp_path):

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from metrics import cli, curated, ingest, store, synth
+from metrics import cli, curated, ingest, synth
 from metrics.numbers import parse_quantity
+from metrics.store import Store
 from metrics.validate import DIRECTION_WORD, DOWN_WORDS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,11 +182,13 @@ def test_figures_progress_over_the_rounds(figures, kind_of):
 def test_the_folder_builds(generated, kind_of, tmp_path):
     out, counts = generated
     db = tmp_path / "db" / "metrics.duckdb"
-    built = store.build(db, data_dir=out, sources_dir=out, require_texts=False, imports_dir=tmp_path / "none")
+    built = Store(
+        db, data_dir=out, sources_dir=out, require_texts=False, imports_dir=tmp_path / "none"
+    ).build()
     for table in ("bodies", "measures", "sources", "figures"):
         assert built[table] == counts[table]
     kinds = list(kind_of.values())
-    with store.connect(db) as con:
+    with Store(db).connect() as con:
         assert con.execute("SELECT count(*) FROM closures").fetchone()[0] == kinds.count("closure")
         assert con.execute("SELECT count(*) FROM changes").fetchone()[0] == kinds.count("change")
         assert con.execute("SELECT max(closure_rate) <= 1 FROM closure_history").fetchone()[0]
@@ -201,8 +204,8 @@ def test_the_first_import_chunk_passes_the_import_check(generated, tmp_path):
         shutil.copyfile(path, reference / path.name)
     (reference / "figures.csv").write_text(",".join(synth.FIGURE_COLUMNS) + "\n", encoding="utf-8")
     chunk = out / "import" / "part-0001.csv"
-    checked = ingest.check(
-        chunk.read_bytes(), chunk.name, data_dir=reference, imports_dir=tmp_path / "imports"
+    checked = Store(tmp_path / "db" / "m.duckdb", reference, None, tmp_path / "imports").check(
+        chunk.read_bytes(), chunk.name
     )
     assert checked.ok, checked.problems[:5]
     assert checked.rows == len(checked.tables["figures"]) == counts["figures"]

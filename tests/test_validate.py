@@ -10,20 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from metrics import paths, store
+from metrics import database, paths
 from metrics.validate import Problem
 
 
 def load_checked(data_dir: Path, sources_dir: Path, require_texts: bool):
     """The checked figures table and the source texts."""
-    with store.checked(data_dir, sources_dir, require_texts) as (staged, texts):
+    with database.checked(data_dir, sources_dir, require_texts, data_dir / "imports") as (staged, texts):
         return staged.frame("figures"), texts
 
 
 def problems_of(
     data_dir: Path, sources_dir: Path | None = None, require_texts: bool = False
 ) -> list[Problem]:
-    with pytest.raises(store.DataError) as info:
+    with pytest.raises(database.DataError) as info:
         load_checked(data_dir, sources_dir or paths.sources_dir(), require_texts)
     return info.value.problems
 
@@ -74,12 +74,29 @@ CELL_CASES = [
     pytest.param("figures", "f003", "role", "valeu", "did you mean 'value'", id="role-typo"),
     pytest.param("figures", "f003", "as_of", "2019/08", "not a date", id="as-of-slashes"),
     pytest.param("figures", "f003", "as_of", "2019-13", "not a date", id="as-of-month-13"),
+    pytest.param(
+        "figures", "f003", "as_of", "2019-02-30", "not a date: 2019-02 has 28 days", id="as-of-feb-30"
+    ),
+    pytest.param(
+        "figures",
+        "f003",
+        "value",
+        "99999999999999999999999999",
+        "too large: the store keeps numbers below 10^15",
+        id="value-beyond-a-double",
+    ),
+    pytest.param(
+        "figures", "f003", "value", "166.0000000000000001", "has 19 significant digits", id="value-digits"
+    ),
     pytest.param("figures", "f003", "counter", "", "required value is empty", id="required-empty"),
     pytest.param("figures", "f003", "counter", " 起", "leading or trailing spaces", id="spaces"),
     pytest.param(
         "sources", "symposium_2019", "sha256", "ABC", "not a lowercase hex SHA-256", id="sha256-format"
     ),
     pytest.param("sources", "symposium_2019", "published", "2019/01", "not a date", id="published"),
+    pytest.param(
+        "sources", "symposium_2019", "published", "2019-04-31", "2019-04 has 30 days", id="published-april-31"
+    ),
 ]
 
 

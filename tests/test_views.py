@@ -11,8 +11,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from metrics import paths, queries, store
+from metrics import paths, queries
 from metrics.queries import Filters
+from metrics.store import Store
 
 
 def only(frame: pd.DataFrame, **where) -> pd.Series:
@@ -202,7 +203,7 @@ def progress_db(csv_edit, data_copy, tmp_path):
     assert later["as_written"] in later["evidence"]
     csv_edit.append("figures", later)
     db = tmp_path / "progress.duckdb"
-    store.build(db, data_dir=data_copy, sources_dir=paths.sources_dir())
+    Store(db, data_dir=data_copy, sources_dir=paths.sources_dir()).build()
     connection = duckdb.connect(str(db), read_only=True)
     yield connection
     connection.close()
@@ -225,7 +226,7 @@ def test_a_later_report_of_only_the_closed_part_keeps_the_earlier_total(data_cop
     """141 closed reported again as of 2019-11 without a total: the rate is 141/171, not 141/141."""
     csv_edit.append("figures", csv_edit.record("figures", "f036") | {"figure_id": "f999", "as_of": "2019-11"})
     db = tmp_path / "carried.duckdb"
-    store.build(db, data_dir=data_copy, sources_dir=paths.sources_dir())
+    Store(db, data_dir=data_copy, sources_dir=paths.sources_dir()).build()
     with duckdb.connect(str(db), read_only=True) as con:
         row = only(queries.closures(con), measure_id="inner_mongolia_inspection_closure")
     assert (row.as_of, row.total, row.closed) == ("2019-11", 171, 141)
@@ -386,7 +387,7 @@ def synth_con(tmp_path_factory):
     folder = tmp_path_factory.mktemp("synth_groups")
     synth.generate(folder / "data", 150, 2, 3)
     db = folder / "synth.duckdb"
-    store.build(db, data_dir=folder / "data", sources_dir=folder / "data", require_texts=False)
+    Store(db, data_dir=folder / "data", sources_dir=folder / "data", require_texts=False).build()
     connection = duckdb.connect(str(db), read_only=True)
     yield connection
     connection.close()

@@ -24,8 +24,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from metrics import ingest, paths, queries, store
+from metrics import paths, queries
 from metrics.queries import Filters
+from metrics.store import Store
 
 # synth --bodies 3500 --rounds 52 writes 4,969,685 figures: about 27.3 per body and week.
 FIGURES_PER_BODY_WEEK = 27.3
@@ -184,14 +185,15 @@ def prepare(figures: int | None, workdir: Path) -> tuple[Path, dict]:
         held_out = synth.hold_out_last_round(data_dir)
         info["synth_s"] = time.perf_counter() - start
     sources = data_dir if figures else None
+    the_store = Store(db, data_dir, sources, imports)
     start = time.perf_counter()
-    store.build(db, data_dir=data_dir, sources_dir=sources, imports_dir=imports)
+    the_store.build()
     info["build_s"] = time.perf_counter() - start
     info["build_peak_rss_mb"] = _peak_rss_mb()
     info["imports"] = []
     for i, data in enumerate(held_out, start=1):
         start = time.perf_counter()
-        checked, stored = ingest.import_file(data, f"last-round-{i}.csv", db, data_dir, sources, imports)
+        checked, stored = the_store.import_file(data, f"last-round-{i}.csv")
         if stored is None:
             problems = "; ".join(map(str, checked.problems[:3]))
             raise RuntimeError(f"the synthetic batch did not import: {problems}")
@@ -210,7 +212,7 @@ def run(rounds: int = 3, out: Path | None = None, figures: int | None = None) ->
     with tempfile.TemporaryDirectory(prefix="metrics-bench-") as tmp:
         db, report = prepare(figures, Path(tmp))
         report["pages"] = {}
-        with _environment(db), store.connect(db) as con:
+        with _environment(db), Store(db).connect() as con:
             sets = filter_sets(con)
             for page in PAGES:
                 report["pages"][page] = {

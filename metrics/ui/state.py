@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from metrics import charts, labels, paths, queries, store
+from metrics import charts, labels, paths, queries
 from metrics.i18n import LANG_NAMES, LANGS, t
 from metrics.queries import Filters
+from metrics.store import Store
 
 
 def db_stamp() -> tuple[str, int, int]:
@@ -26,7 +27,7 @@ def db_stamp() -> tuple[str, int, int]:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _connection(stamp: tuple[str, int, int]):
-    return store.connect(Path(stamp[0]))
+    return Store(Path(stamp[0])).connect()
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import hmac
 import html
+import math
 import os
 from dataclasses import asdict
 from functools import partial
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from metrics import batches, charts, export, extract, ingest, labels, paths, textio
+from metrics import charts, export, extract, ingest, labels, signin, tablefile, textio
 from metrics.i18n import DEFINITIONS, definition, role_name, t
 from metrics.numbers import format_number, format_percent
+from metrics.store import Store, StoreError
 from metrics.ui import state
 from metrics.ui.downloads import SOURCE_COLUMNS, downloads
 from metrics.validate import ROLES_BY_KIND
@@ -421,9 +423,10 @@ def profile() -> None:
         ["measure_id", "as_of", "figure_id"]
     )
     figures["role_label"] = [role_name(r, lang) for r in figures.role]
-    st.subheader(names[body])
+    # Names, labels and quotes come from the data: shown as written (labels.plain), never as Markdown.
+    st.subheader(labels.plain(names[body]))
     kind = figures.body_kind_label.iloc[0] if len(figures) else ""
-    st.caption(f"{kind} · {t('n_figures', lang, n=len(figures))}")
+    st.caption(f"{labels.plain(kind)} · {t('n_figures', lang, n=len(figures))}")
     history = state.query("closure_history", one)
     chart = None
     if history.groupby("measure_id").as_of.nunique().max() > 1:
@@ -433,14 +436,16 @@ def profile() -> None:
     # The list shows each measure's latest report; earlier ones are in the trend and the download.
     latest = figures[figures.as_of == figures.groupby("measure_id").as_of.transform("max")]
     for theme, group in latest.groupby("theme_label", sort=False):
+        theme = labels.plain(theme)
         with st.expander(
             f"{theme}（{len(group)}）" if lang == "zh" else f"{theme} ({len(group)})", expanded=True
         ):
             for r in group.itertuples():
-                role = "" if r.role == "value" else f" · {r.role_label}"
-                period = f" · {r.period}" if pd.notna(r.period) and r.period else ""
+                role = "" if r.role == "value" else f" · {labels.plain(r.role_label)}"
+                period = f" · {labels.plain(r.period)}" if pd.notna(r.period) and r.period else ""
                 st.markdown(
-                    f"**{r.measure_label}**{role}: **{r.value_label}** · {r.as_of}{period}\n\n> {r.evidence}"
+                    f"**{labels.plain(r.measure_label)}**{role}: **{labels.plain(r.value_label)}** · "
+                    f"{labels.plain(r.as_of)}{period}\n\n> {labels.plain(r.evidence)}"
                 )
     downloads(figures, FIGURE_COLUMNS, [chart] if chart else [], t("page_profile", lang), lang, "profile")
 
@@ -503,20 +508,40 @@ def editor(lang: str) -> bool:
     """Whether this session may write: the editor password (``METRICS_EDITOR_PASSWORD``) was given.
 
     Without the variable the page says how to enable editing and offers nothing that writes.
+    Wrong passwords make the next attempt wait (``metrics.signin``); each submitted password is
+    one attempt, checked once, and the box is emptied after it.
     """
-    password = os.environ.get("METRICS_EDITOR_PASSWORD", "")
-    if not password:
+    if not os.environ.get("METRICS_EDITOR_PASSWORD", ""):
         st.info(t("import_disabled", lang), icon=":material/lock:")
         return False
     if st.session_state.get("editor"):
         return True
-    entered = st.text_input(t("password", lang), type="password", key="editor_password")
-    if entered and hmac.compare_digest(entered.encode(), password.encode()):
-        st.session_state["editor"] = True
-        st.rerun()
-    elif entered:
-        st.error(t("wrong_password", lang))
+    st.text_input(t("password", lang), type="password", key="editor_password", on_change=_sign_in)
+    attempt = st.session_state.get("signin_attempt")
+    if attempt is not None:
+        st.error(t("wrong_password" if attempt.checked else "signin_not_checked", lang))
+        wait = signin.THROTTLE.wait(_session_id())
+        if wait > 0:
+            st.warning(t("signin_wait", lang, seconds=math.ceil(wait)), icon=":material/timer:")
     return False
+
+
+def _session_id() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
+def _sign_in() -> None:
+    """Password box callback: one throttled attempt per submitted password; the box is emptied,
+    so that the password does not stay in the session and the same one can be tried again."""
+    entered = st.session_state.get("editor_password", "")
+    st.session_state["editor_password"] = ""
+    if not entered:
+        return
+    password = os.environ.get("METRICS_EDITOR_PASSWORD", "")
+    attempt = signin.THROTTLE.attempt(_session_id(), entered, password)
+    st.session_state["editor"] = attempt.accepted
+    st.session_state["signin_attempt"] = None if attempt.accepted else attempt
 
 
 def importer() -> None:
@@ -547,13 +572,13 @@ def importer() -> None:
 
 
 def _check_upload(data: bytes, name: str, lang: str) -> None:
-    if len(data) > ingest.MAX_BYTES:
-        st.error(t("too_big", lang, size=len(data) / 2**20, limit=ingest.MAX_BYTES / 2**20))
+    if len(data) > tablefile.MAX_BYTES:
+        st.error(t("too_big", lang, size=len(data) / 2**20, limit=tablefile.MAX_BYTES / 2**20))
         return
     try:
-        checked = ingest.check(data, name)
-    except ingest.UnreadableFile as error:
-        st.error(t("unreadable", lang, reason=error))
+        checked = Store().check(data, name)
+    except tablefile.UnreadableFile as error:
+        st.error(t("unreadable", lang, reason=labels.plain(error)))
         return
     if checked.duplicate_of:
         st.info(t("already_imported", lang, batch=checked.duplicate_of))
@@ -572,14 +597,18 @@ def _check_upload(data: bytes, name: str, lang: str) -> None:
     if st.button(t("confirm_import", lang), type="primary", key="confirm_import"):
         bar = st.progress(0.0)
         try:
-            checked, batch = ingest.import_file(data, name, progress=bar.progress)
-        except ingest.StoreError as error:
-            st.error(str(error))
+            checked, batch = Store().import_file(
+                data, name, progress=bar.progress, on_wait=lambda message: st.info(labels.plain(message))
+            )
+        except StoreError as error:
+            st.error(labels.plain(error))
             return
         if batch is None:  # the store changed since the check
             st.error(t("problems_found", lang, n=len(checked.problems)))
             return
-        st.session_state["import_message"] = t("imported", lang, n=batch.rows, batch=batch.batch_id)
+        st.session_state["import_message"] = t(
+            "imported", lang, n=batch.rows, batch=batch.batch_id
+        )
         st.session_state.pop("upload", None)
         st.rerun()
 
@@ -588,7 +617,7 @@ def _batches(lang: str) -> None:
     if message := st.session_state.pop("import_message", None):
         st.success(message)
     st.subheader(t("batches", lang))
-    stored = batches.list_batches(paths.imports_dir())
+    stored = Store().batches()
     if not stored:
         st.caption(t("no_batches", lang))
         return
@@ -606,11 +635,13 @@ def _batches(lang: str) -> None:
         sure = st.checkbox(t("rollback_confirm", lang), key="rollback_sure")
         if st.form_submit_button(t("rollback", lang)) and sure:
             try:
-                batch = ingest.rollback(choice)
-            except ingest.StoreError as error:
-                st.error(str(error))
+                batch = Store().rollback(choice, on_wait=lambda message: st.info(labels.plain(message)))
+            except StoreError as error:
+                st.error(labels.plain(error))
                 return
-            st.session_state["import_message"] = t("rolled_back", lang, batch=batch.batch_id, n=batch.rows)
+            st.session_state["import_message"] = t(
+                "rolled_back", lang, batch=batch.batch_id, n=batch.rows
+            )
             st.rerun()
 
 
@@ -691,7 +722,7 @@ def extractor() -> None:
         try:
             text = textio.decode(upload.getvalue())
         except ValueError as error:
-            st.error(t("unreadable", lang, reason=error))
+            st.error(t("unreadable", lang, reason=labels.plain(error)))
             return
     if not text.strip():
         return

@@ -27,6 +27,7 @@ from pathlib import Path
 from metrics import paths, queries
 from metrics.queries import Filters
 from metrics.store import Store
+from metrics.ui import writebench
 
 # synth --bodies 3500 --rounds 52 writes 4,969,685 figures: about 27.3 per body and week.
 FIGURES_PER_BODY_WEEK = 27.3
@@ -219,6 +220,7 @@ def run(rounds: int = 3, out: Path | None = None, figures: int | None = None) ->
                     **measure_queries(con, page, sets, rounds),
                     **measure_page(page, con, sets, rounds),
                 }
+        report["write_path"] = writebench.measure(Path(tmp))
         report["peak_rss_mb"] = _peak_rss_mb()
     _print(report, rounds, len(sets))
     if out:
@@ -235,6 +237,7 @@ def _print(report: dict, rounds: int, n_sets: int) -> None:
         f"{report['build_peak_rss_mb']:.0f} MB); db {report['db_bytes'] / 2**20:.1f} MB; "
         f"peak memory {report['peak_rss_mb']:.0f} MB; {rounds} rounds x {n_sets} filter sets per page"
     )
+    print(writebench.describe(report["write_path"]))
     for i, done in enumerate(report["imports"], start=1):
         print(
             f"import {i} (the last round, on top of the build): {done['rows']} figures, "

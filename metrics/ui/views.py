@@ -606,9 +606,7 @@ def _check_upload(data: bytes, name: str, lang: str) -> None:
         if batch is None:  # the store changed since the check
             st.error(t("problems_found", lang, n=len(checked.problems)))
             return
-        st.session_state["import_message"] = t(
-            "imported", lang, n=batch.rows, batch=batch.batch_id
-        )
+        st.session_state["import_message"] = t("imported", lang, n=batch.rows, batch=batch.batch_id)
         st.session_state.pop("upload", None)
         st.rerun()
 
@@ -639,9 +637,7 @@ def _batches(lang: str) -> None:
             except StoreError as error:
                 st.error(labels.plain(error))
                 return
-            st.session_state["import_message"] = t(
-                "rolled_back", lang, batch=batch.batch_id, n=batch.rows
-            )
+            st.session_state["import_message"] = t("rolled_back", lang, batch=batch.batch_id, n=batch.rows)
             st.rerun()
 
 

@@ -16,6 +16,30 @@ FONT = "Noto Sans CJK SC"
 FONT_STACK = f"{FONT}, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 GOOD, BAD, NEUTRAL = "#1a9850", "#d73027", "#9e9e9e"
 PART_COLOURS = ["#2166ac", "#67a9cf", "#fdb863", "#e0e0e0"]
+# A theme's colour: its place among all themes (by id), so it is the same on every chart, page
+# and language whatever the filters (Tableau 20).
+THEME_COLOURS = [
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+    "#a0cbe8",
+    "#ffbe7d",
+    "#ff9d9a",
+    "#86bcb6",
+    "#8cd17d",
+    "#f1ce63",
+    "#d4a6c8",
+    "#fabfd2",
+    "#d7b5a6",
+    "#79706e",
+]
 BAR_STEP = 30
 # Row labels take at most a third of a phone screen and 260 px elsewhere. Naming the `width`
 # signal makes Vega re-evaluate the limit when the container is resized.
@@ -71,6 +95,23 @@ def _quote(lang: str) -> alt.Tooltip:
     return alt.Tooltip("evidence:N", title=t("col_evidence", lang))
 
 
+def _rank(lang: str) -> alt.Tooltip:
+    return alt.Tooltip("rank_label:N", title=t("col_rank", lang))
+
+
+def titled(title: str, subtitle: list[str] | tuple = ()) -> str | alt.TitleParams:
+    """A chart title with subtitle lines (a comparable group's definition and caveats), which
+    every export of the chart carries."""
+    return alt.TitleParams(text=title, subtitle=list(subtitle)) if subtitle else title
+
+
+def theme_colour(df: pd.DataFrame) -> alt.Color:
+    """Colour by theme, each theme its fixed colour; the legend lists only the themes shown."""
+    used = df.drop_duplicates("theme_label").sort_values("theme_order")
+    colours = [THEME_COLOURS[int(o) % len(THEME_COLOURS)] for o in used.theme_order]
+    return alt.Color("theme_label:N", scale=alt.Scale(domain=used.theme_label.tolist(), range=colours))
+
+
 def _rows(order: list[str], field: str = "row_label") -> alt.Y:
     """The y axis of every bar chart: one row per 'body · measure' (or per ``field``), in order."""
     return alt.Y(f"{field}:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
@@ -81,17 +122,30 @@ def _only(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return df[columns].reset_index(drop=True)
 
 
-def closure_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart:
+def closure_chart(
+    df: pd.DataFrame, lang: str, title: str = "", subtitle: tuple[str, ...] = ()
+) -> alt.LayerChart:
     """Stacked share-of-total bars per closure measure, sorted by rate, labelled 'rate · closed/total'.
 
-    ``df`` comes from ``labels.closures`` and holds comparable measures only.
+    ``df`` comes from ``labels.closures`` and holds one comparable group only.
     """
-    keep = ["body_id", "row_label", "body_name", "measure_label", "closure_label", "closure_rate", "evidence"]
+    keep = [
+        "body_id",
+        "row_label",
+        "body_name",
+        "measure_label",
+        "closure_label",
+        "closure_rate",
+        "rank_label",
+        "evidence",
+    ]
     who = [
         alt.Tooltip("body_name:N", title=t("col_body", lang)),
         alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
     ]
-    return _closure_bars(df, lang, title, "row_label", keep, (who, [_quote(lang)]), pick())
+    return _closure_bars(
+        df, lang, titled(title, subtitle), "row_label", keep, (who, [_rank(lang), _quote(lang)]), pick()
+    )
 
 
 def _closure_bars(
@@ -148,8 +202,11 @@ def _closure_bars(
     ).properties(title=title, height=alt.Step(BAR_STEP))
 
 
-def value_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart:
-    """Horizontal bars of single-valued figures of one indicator (e.g. cases), sorted by value."""
+def value_chart(
+    df: pd.DataFrame, lang: str, title: str = "", subtitle: tuple[str, ...] = ()
+) -> alt.LayerChart:
+    """Horizontal bars of single-valued figures of one comparable group (e.g. cases), sorted by
+    value, coloured by theme."""
     y = _rows(df.sort_values("value", ascending=False)["row_label"].tolist())
     selection = pick()
     bars = (
@@ -158,13 +215,14 @@ def value_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart:
         .encode(
             x=alt.X("value:Q", title=t("col_value", lang)),
             y=y,
-            color=alt.Color("theme_label:N", title=t("col_theme", lang)),
+            color=theme_colour(df).title(t("col_theme", lang)),
             opacity=alt.condition(selection, alt.value(1), alt.value(0.45)),
             tooltip=[
                 alt.Tooltip("body_name:N", title=t("col_body", lang)),
                 alt.Tooltip("theme_label:N", title=t("col_theme", lang)),
                 alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
                 alt.Tooltip("value_label:N", title=t("col_value", lang)),
+                _rank(lang),
                 _quote(lang),
             ],
         )
@@ -178,15 +236,19 @@ def value_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart:
         "measure_label",
         "value",
         "value_label",
+        "rank_label",
         "evidence",
     ]
     return alt.layer(
         bars, _bar_labels("value", "value_label").encode(y=y), data=_only(df, columns)
-    ).properties(title=title, height=alt.Step(BAR_STEP))
+    ).properties(title=titled(title, subtitle), height=alt.Step(BAR_STEP))
 
 
-def change_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart:
-    """Diverging bars of percent change, green when the change goes the good way."""
+def change_chart(
+    df: pd.DataFrame, lang: str, title: str = "", subtitle: tuple[str, ...] = ()
+) -> alt.LayerChart:
+    """Diverging bars of percent change of one comparable group, green when the change goes the
+    good way; the tooltip gives the percent and before → after together."""
     y = _rows(df.sort_values("change_pct")["row_label"].tolist())
     selection = pick()
     domain = [t("good", lang), t("bad", lang), t("neutral", lang)]
@@ -206,6 +268,7 @@ def change_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart
                 alt.Tooltip("change_label:N", title=t("change_pct", lang)),
                 alt.Tooltip("before_label:N", title=t("before", lang)),
                 alt.Tooltip("after_label:N", title=t("after", lang)),
+                _rank(lang),
                 _quote(lang),
             ],
         )
@@ -222,11 +285,12 @@ def change_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart
         "before_label",
         "after_label",
         "direction_label",
+        "rank_label",
         "evidence",
     ]
     return alt.layer(
         bars, zero, _bar_labels("change_pct", "change_label").encode(y=y), data=_only(df, columns)
-    ).properties(title=title, height=alt.Step(BAR_STEP))
+    ).properties(title=titled(title, subtitle), height=alt.Step(BAR_STEP))
 
 
 def dumbbell_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart:
@@ -315,14 +379,20 @@ def _group_counts(lang: str, by: str) -> list[alt.Tooltip]:
     ]
 
 
-def closure_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "kind") -> alt.LayerChart:
+def closure_group_chart(
+    df: pd.DataFrame, lang: str, title: str = "", by: str = "kind", subtitle: tuple[str, ...] = ()
+) -> alt.LayerChart:
     """Stacked share-of-total bars per group of bodies (one indicator), sorted by the group's rate,
     labelled 'rate · closed/total'. ``df`` comes from ``labels.closure_groups``."""
     keep = ["group_id", "group_label", "closure_label", "closure_rate", "bodies", "measures"]
-    return _closure_bars(df, lang, title, "group_label", keep, (_group_counts(lang, by), []), _group_pick(by))
+    return _closure_bars(
+        df, lang, titled(title, subtitle), "group_label", keep, (_group_counts(lang, by), []), _group_pick(by)
+    )
 
 
-def value_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "kind") -> alt.LayerChart:
+def value_group_chart(
+    df: pd.DataFrame, lang: str, title: str = "", by: str = "kind", subtitle: tuple[str, ...] = ()
+) -> alt.LayerChart:
     """Bars of the summed counts of one indicator and counter per group of bodies, sorted by value.
     ``df`` comes from ``labels.value_groups``."""
     y = _rows(df.sort_values("value", ascending=False)["group_label"].tolist(), "group_label")
@@ -334,20 +404,22 @@ def value_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "k
             y=y,
             tooltip=[
                 *_group_counts(lang, by),
-                alt.Tooltip("indicator_label:N", title=t("col_indicator", lang)),
+                alt.Tooltip("comparable_label:N", title=t("col_group", lang)),
                 alt.Tooltip("value_label:N", title=t("col_value", lang)),
             ],
         )
     )
-    columns = ["group_id", "group_label", "indicator_label", "value", "value_label", "bodies", "measures"]
+    columns = ["group_id", "group_label", "comparable_label", "value", "value_label", "bodies", "measures"]
     return alt.layer(
         _selectable(bars, _group_pick(by)),
         _bar_labels("value", "value_label").encode(y=y),
         data=_only(df, columns),
-    ).properties(title=title, height=alt.Step(BAR_STEP))
+    ).properties(title=titled(title, subtitle), height=alt.Step(BAR_STEP))
 
 
-def change_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "kind") -> alt.LayerChart:
+def change_group_chart(
+    df: pd.DataFrame, lang: str, title: str = "", by: str = "kind", subtitle: tuple[str, ...] = ()
+) -> alt.LayerChart:
     """Median percent change per group of bodies (one indicator) as a diverging bar, green when it
     goes the good way, with a thin line from the group's lowest to its highest change.
     ``df`` comes from ``labels.change_groups``; groups without a percent change are left out."""
@@ -356,7 +428,7 @@ def change_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "
     domain = [t("good", lang), t("bad", lang), t("neutral", lang)]
     tooltip = [
         *_group_counts(lang, by),
-        alt.Tooltip("indicator_label:N", title=t("col_indicator", lang)),
+        alt.Tooltip("comparable_label:N", title=t("col_group", lang)),
         alt.Tooltip("median_label:N", title=t("median_change", lang)),
         alt.Tooltip("range_label:N", title=t("change_range", lang)),
         alt.Tooltip("before_label:N", title=t("col_before_sum", lang)),
@@ -383,7 +455,7 @@ def change_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "
     columns = [
         "group_id",
         "group_label",
-        "indicator_label",
+        "comparable_label",
         "change_pct_median",
         "change_pct_min",
         "change_pct_max",
@@ -401,4 +473,4 @@ def change_group_chart(df: pd.DataFrame, lang: str, title: str = "", by: str = "
         zero,
         _bar_labels("change_pct_median", "median_label").encode(y=y),
         data=_only(df, columns),
-    ).properties(title=title, height=alt.Step(BAR_STEP))
+    ).properties(title=titled(title, subtitle), height=alt.Step(BAR_STEP))

@@ -22,6 +22,8 @@ TABLES = (
     "body_kinds",
     "bodies",
     "themes",
+    "comparable_groups",
+    "counters",
     "indicators",
     "measures",
     "figures",

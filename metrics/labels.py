@@ -21,7 +21,11 @@ NAME_COLUMNS = {
     "theme_label": ("theme_zh", "theme_en"),
     "indicator_label": ("indicator_zh", "indicator_en"),
     "measure_label": ("measure_zh", "measure_en"),
+    "comparable_label": ("comparable_group_zh", "comparable_group_en"),
+    "definition_label": ("definition_zh", "definition_en"),
+    "caveat_label": ("caveat_zh", "caveat_en"),
 }
+CAVEAT_MARK = "※"  # after the row label of a measure that joins its group with a caveat
 
 
 # Every ASCII punctuation character: CommonMark lets each be escaped with a backslash, and
@@ -61,7 +65,57 @@ def names(df: pd.DataFrame, lang: str) -> pd.DataFrame:
             out[label] = out[en if lang == "en" else zh]
     if "measure_label" in out.columns:
         out["row_label"] = out["body_label"] + " · " + out["measure_label"]
+        if "comparability" in out.columns:
+            marked = out["comparability"].eq("caveat")
+            out.loc[marked, "row_label"] = out.loc[marked, "row_label"] + " " + CAVEAT_MARK
+    if "direction" in out.columns:
+        out["direction_text"] = [t(f"direction_{d}", lang) if isinstance(d, str) else "" for d in out.direction]
+    if "group_rank" in out.columns:  # only groups two or more bodies report are ranked
+        out["rank_label"] = [
+            t("rank_of", lang, rank=int(r), size=int(n)) if pd.notna(r) and b > 1 else ""
+            for r, n, b in zip(out["group_rank"], out["group_size"], out["group_bodies"], strict=True)
+        ]
     return out
+
+
+def panel_title(group: pd.DataFrame, lang: str) -> tuple[str, list[str]]:
+    """The title of a comparable group's chart ('群众诉求办结 · 完成率') and its subtitle lines: the
+    group's definition, then every caveat of its members, marked as their bars are."""
+    metric = group["group_key"].iloc[0].split("/")[1]
+    title = f"{group['comparable_label'].iloc[0]} · {t(f'metric_{metric}', lang)}"
+    lines = wrap(group["definition_label"].iloc[0], lang)
+    caveats = group[group["comparability"].eq("caveat")]
+    for caveat, rows in caveats.groupby("caveat_label", sort=True):
+        who = (
+            "、".join(dict.fromkeys(rows["body_label"]))
+            if lang != "en"
+            else ", ".join(dict.fromkeys(rows["body_label"]))
+        )
+        lines += wrap(f"{CAVEAT_MARK} {who}: {caveat}", lang)
+    return title, lines
+
+
+def group_panel_title(group: pd.DataFrame, lang: str) -> tuple[str, list[str]]:
+    """``panel_title`` for rows summed per group of bodies: the caveat is named, not each member's."""
+    metric = group["group_key"].iloc[0].split("/")[1]
+    title = f"{group['comparable_label'].iloc[0]} · {t(f'metric_{metric}', lang)}"
+    lines = wrap(group["definition_label"].iloc[0], lang)
+    if group["with_caveat"].any():
+        lines += wrap(f"{CAVEAT_MARK} {t('group_with_caveat', lang)}", lang)
+    return title, lines
+
+
+def wrap(text: str, lang: str, width: int | None = None) -> list[str]:
+    """``text`` cut into lines a chart can show (charts do not wrap titles): about 44 characters
+    in Chinese, 90 in English, breaking English at spaces."""
+    if not text:
+        return []
+    if lang == "en":
+        import textwrap
+
+        return textwrap.wrap(text, width or 90)
+    width = width or 44
+    return [text[i : i + width] for i in range(0, len(text), width)]
 
 
 def quantity_text(value, counter: str, qualifier: str, as_written: str, lang: str) -> str:
@@ -77,11 +131,24 @@ def quantity_text(value, counter: str, qualifier: str, as_written: str, lang: st
     return f"{prefix} {text}".strip() if prefix else text
 
 
+def signed(value, lang: str, counter: str) -> str:
+    """A change with its sign, the same in every place and language: -31.8%, +64%, +2个百分点."""
+    text = format_number(value, lang, counter)
+    return f"+{text}" if pd.notna(value) and value > 0 else text
+
+
 def values(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Single-valued figures with ``value_label``."""
+    """Figures with ``value_label``: as written in Chinese, formatted in English; a change
+    (``change_pct``, ``change_pp``) always signed, so a reduction reads −31.8% everywhere."""
     out = names(df, lang)
     cells = _columns(out, "value", "counter", "qualifier", "as_written")
     out["value_label"] = [quantity_text(*r, lang) for r in zip(*cells, strict=True)]
+    if "role" in out.columns:
+        change = out["role"].isin(["change_pct", "change_pp"])
+        out.loc[change, "value_label"] = [
+            signed(v, lang, c)
+            for v, c in zip(out.loc[change, "value"], out.loc[change, "counter"], strict=True)
+        ]
     return out
 
 
@@ -112,9 +179,9 @@ def _closure_text(rate, closed, total, approximate, total_derived, lang: str) ->
 def _change_text(change_pct, derived, change_pp, lang: str) -> str:
     """-77.6% as reported; a percent derived from before/after is shown to one decimal."""
     if pd.notna(change_pct):
-        return format_number(round(change_pct, 1) if derived else change_pct, lang, "%")
+        return signed(round(change_pct, 1) if derived else change_pct, lang, "%")
     if pd.notna(change_pp):
-        return format_number(change_pp, lang, "个百分点")
+        return signed(change_pp, lang, "个百分点")
     return format_number(None)
 
 
@@ -125,6 +192,8 @@ def changes(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     out["change_label"] = [_change_text(*r, lang) for r in zip(*cells, strict=True)]
     out["before_label"] = [format_number(v, lang, c or "") for v, c in zip(out.before, out.counter)]
     out["after_label"] = [format_number(v, lang, c or "") for v, c in zip(out.after, out.counter)]
+    only_after = out.change_pct.isna() & out.change_pp.isna() & out.after.notna()
+    out.loc[only_after, "change_label"] = "→" + out.loc[only_after, "after_label"]  # 增加到25种
     out["direction_label"] = [
         t("neutral", lang) if pd.isna(g) else t("good", lang) if g else t("bad", lang) for g in out.is_good
     ]

@@ -87,9 +87,32 @@ def notes(con) -> pd.DataFrame:
     return con.execute("SELECT * FROM figure_facts WHERE coalesce(note, '') <> '' ORDER BY figure_id").df()
 
 
+# The one rule of comparison: rows are ranked, summed or averaged only within their ``group_key``
+# (comparable group + kind of figure + counter family, see metrics/schema.py). Each ranked view
+# says, per row, how many bodies and measures its group holds under the filters in force, and
+# the row's rank within it ("第 n / N"), best first: the good direction where the catalogue
+# names one, else the largest first.
+def _ranked(con, view: str, filters: Filters, value: str, order: str) -> pd.DataFrame:
+    best = f"CASE WHEN direction = 'down' THEN {value} ELSE -{value} END"
+    sql = f"""
+        SELECT *,
+               count(DISTINCT body_id) OVER (PARTITION BY group_key) AS group_bodies,
+               count(*) OVER (PARTITION BY group_key) AS group_size,
+               CASE WHEN {value} IS NOT NULL THEN
+                   rank() OVER (PARTITION BY group_key, {value} IS NULL ORDER BY {best})
+               END AS group_rank
+        FROM {view} WHERE {FILTER_SQL}
+        ORDER BY {order}
+    """
+    return con.execute(sql, filters.params()).df()
+
+
 def closures(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """Latest closure per measure: total, every graded part and the closure rate."""
-    return _select(con, "closures", filters, "indicator_id, closure_rate DESC, measure_id")
+    """Latest closure per measure: total, every graded part and the closure rate, ranked within
+    its comparable group."""
+    return _ranked(
+        con, "closures", filters, "closure_rate", "group_key, closure_rate DESC NULLS LAST, measure_id"
+    )
 
 
 def closure_history(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
@@ -98,32 +121,35 @@ def closure_history(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
 
 
 def changes(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """Latest before/after and change per change measure."""
-    return _select(con, "changes", filters, "change_pct NULLS LAST, change_pp, measure_id")
+    """Latest before/after and change per change measure, ranked within its comparable group
+    (percent changes with percent changes, points with points, after-only levels apart)."""
+    value = "coalesce(change_pct, change_pp, after)"
+    return _ranked(con, "changes", filters, value, "group_key, change_pct NULLS LAST, change_pp, measure_id")
 
 
 def cases(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """Case, people and clue counts (latest as-of)."""
-    return _select(con, "cases", filters, "family, indicator_id, value DESC, measure_id")
+    """Case, people and clue counts (latest as-of), ranked within their comparable group."""
+    return _ranked(con, "cases", filters, "value", "family, group_key, value DESC, measure_id")
 
 
 def value_figures(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """Every single-valued figure (counts, shares, amounts, durations), latest as-of."""
-    return _select(con, "value_figures", filters, "figure_id")
+    """Every single-valued figure (counts, shares, amounts, durations), latest as-of, ranked
+    within its comparable group."""
+    return _ranked(con, "value_figures", filters, "value", "group_key, value DESC, figure_id")
 
 
 def kpis(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """One row of headline numbers: bodies and figures covered, cases and people held
-    accountable (sums of the latest counts of exactly those indicators), closure-rate range."""
+    """One row of headline numbers that need no caveat, because none adds figures of different
+    things: bodies reporting, figures, sources cited, comparable groups, the latest as-of date and
+    the share of figures whose quote is checked against a held source text."""
     sql = f"""
-        SELECT
-            (SELECT count(DISTINCT body_id) FROM figure_facts WHERE {FILTER_SQL}) AS bodies,
-            (SELECT count(*) FROM figure_facts WHERE {FILTER_SQL}) AS figures,
-            (SELECT sum(value) FROM cases WHERE indicator_id = 'cases' AND {FILTER_SQL}) AS cases,
-            (SELECT sum(value) FROM cases WHERE indicator_id = 'people_held_accountable' AND {FILTER_SQL})
-                AS people,
-            (SELECT min(closure_rate) FROM closures WHERE {FILTER_SQL}) AS closure_rate_min,
-            (SELECT max(closure_rate) FROM closures WHERE {FILTER_SQL}) AS closure_rate_max
+        SELECT count(DISTINCT body_id) AS bodies,
+               count(*) AS figures,
+               count(DISTINCT source_id) AS sources,
+               count(DISTINCT comparable_group) AS groups,
+               max(as_of) AS latest_as_of,
+               avg(quote_verified::INTEGER) AS verified_share
+        FROM figure_facts WHERE {FILTER_SQL}
     """
     return con.execute(sql, filters.params()).df()
 
@@ -212,21 +238,23 @@ def _grouped_rows(table: str, by: str) -> tuple[str, str]:
 
 
 def closure_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.DataFrame:
-    """Latest closures summed per comparable group (indicator) and group of bodies (``by``: body,
-    kind or region).
+    """Latest closures summed per comparable group, counter family and group of bodies (``by``:
+    body, kind or region).
 
     The rate of a group is the sum of closed over the sum of totals of the measures that have a
     rate (a total above zero and a closed part); the parts are summed over the same measures, so
     they add up to the total. ``measures`` counts every measure of the group, ``rated_measures``
-    those with a rate. Totals of different counters of one indicator (项 and 个) are summed, as
-    the measure-level rates of one indicator are ranked together: ``counters`` lists them.
+    those with a rate. Totals are summed only within one counter family (项 and 个 are both items;
+    件 and 件次 are not): ``counters`` lists the counters summed.
     """
     rows, group = _grouped_rows("closures", by)
     rated = "FILTER (WHERE c.closure_rate IS NOT NULL)"
     sql = f"""
         WITH sums AS (
-            SELECT c.indicator_id, any_value(c.indicator_zh) AS indicator_zh,
-                   any_value(c.indicator_en) AS indicator_en, {group},
+            SELECT c.group_key, c.counter_family, any_value(c.comparable_group_zh) AS comparable_group_zh,
+                   any_value(c.comparable_group_en) AS comparable_group_en,
+                   any_value(c.definition_zh) AS definition_zh, any_value(c.definition_en) AS definition_en,
+                   bool_or(c.comparability = 'caveat') AS with_caveat, {group},
                    count(DISTINCT c.measure_id) AS measures,
                    count(DISTINCT c.measure_id) {rated} AS rated_measures,
                    count(DISTINCT c.body_id) AS bodies,
@@ -239,37 +267,41 @@ def closure_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.D
                    coalesce(bool_or(c.total_derived) {rated}, false) AS total_derived,
                    string_agg(DISTINCT c.counter, '、' ORDER BY c.counter) AS counters
             FROM {rows}
-            GROUP BY c.indicator_id, group_id
+            GROUP BY c.group_key, c.counter_family, group_id
         )
         SELECT *, closed / nullif(total, 0) AS closure_rate FROM sums
-        ORDER BY indicator_id, closure_rate DESC NULLS LAST, total DESC, group_id
+        ORDER BY group_key, counter_family, closure_rate DESC NULLS LAST, total DESC, group_id
     """
     return con.execute(sql, filters.params()).df()
 
 
 def case_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.DataFrame:
-    """Latest case, people and clue counts summed per indicator, counter and group of bodies.
+    """Latest case, people and clue counts summed per comparable group (with its counter family)
+    and group of bodies.
 
-    Only counts of the same indicator and the same counter are summed (起 and 件 stay apart), over
-    every theme. ``approximate`` says that a summed figure was written as 多/余/近…
+    Only counts of one ``group_key`` are summed (人 and 名 together, 人 and 件 never), over every
+    theme. ``approximate`` says that a summed figure was written as 多/余/近…
     """
     rows, group = _grouped_rows("cases", by)
     sql = f"""
-        SELECT c.family, c.indicator_id, any_value(c.indicator_zh) AS indicator_zh,
-               any_value(c.indicator_en) AS indicator_en, c.counter, {group},
+        SELECT c.family, c.group_key, any_value(c.comparable_group_zh) AS comparable_group_zh,
+               any_value(c.comparable_group_en) AS comparable_group_en,
+                   any_value(c.definition_zh) AS definition_zh, any_value(c.definition_en) AS definition_en,
+               bool_or(c.comparability = 'caveat') AS with_caveat,
+               string_agg(DISTINCT c.counter, '、' ORDER BY c.counter) AS counter, {group},
                sum(c.value) AS value,
                count(DISTINCT c.measure_id) AS measures,
                count(DISTINCT c.body_id) AS bodies,
                bool_or(c.qualifier <> 'exact') AS approximate
         FROM {rows}
-        GROUP BY c.family, c.indicator_id, c.counter, group_id
-        ORDER BY c.family, c.indicator_id, c.counter, value DESC, group_id
+        GROUP BY c.family, c.group_key, group_id
+        ORDER BY c.family, c.group_key, value DESC, group_id
     """
     return con.execute(sql, filters.params()).df()
 
 
 def change_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.DataFrame:
-    """Latest changes per indicator and group of bodies: the median, lowest and highest percent
+    """Latest changes per comparable group (``group_key``) and group of bodies: the median, lowest and highest percent
     change (percentages are never summed), and the sums of before and after where every measure
     of the group that reports both uses one counter (NULL otherwise).
 
@@ -280,8 +312,10 @@ def change_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.Da
     pair = "FILTER (WHERE c.before IS NOT NULL AND c.after IS NOT NULL)"
     sql = f"""
         WITH stats AS (
-            SELECT c.indicator_id, any_value(c.indicator_zh) AS indicator_zh,
-                   any_value(c.indicator_en) AS indicator_en, {group},
+            SELECT c.group_key, any_value(c.comparable_group_zh) AS comparable_group_zh,
+                   any_value(c.comparable_group_en) AS comparable_group_en,
+                   any_value(c.definition_zh) AS definition_zh, any_value(c.definition_en) AS definition_en,
+                   bool_or(c.comparability = 'caveat') AS with_caveat, {group},
                    count(DISTINCT c.measure_id) AS measures,
                    count(DISTINCT c.measure_id) FILTER (WHERE c.change_pct IS NOT NULL) AS pct_measures,
                    count(DISTINCT c.body_id) AS bodies,
@@ -298,7 +332,7 @@ def change_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.Da
                    any_value(c.counter) {pair} AS pair_counter,
                    coalesce(bool_or(c.approximate), false) AS approximate
             FROM {rows}
-            GROUP BY c.indicator_id, group_id
+            GROUP BY c.group_key, group_id
         ), same_counter AS (
             SELECT * EXCLUDE (before_sum, after_sum, pair_counter, pair_counters),
                    CASE WHEN pair_counters = 1 THEN before_sum END AS before,
@@ -313,6 +347,6 @@ def change_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.Da
                    WHEN direction = 'up' THEN change_pct_median > 0
                END AS is_good
         FROM same_counter
-        ORDER BY indicator_id, change_pct_median NULLS LAST, group_id
+        ORDER BY group_key, change_pct_median NULLS LAST, group_id
     """
     return con.execute(sql, filters.params()).df()

@@ -12,7 +12,17 @@ from metrics.curated import TABLES, Column
 
 SQL_TYPES = {"text": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE"}
 # Tables whose first column is the key. left_out and number_words are plain lists.
-KEYED = {"sources", "body_kinds", "bodies", "themes", "indicators", "measures", "figures"}
+KEYED = {
+    "sources",
+    "body_kinds",
+    "bodies",
+    "themes",
+    "comparable_groups",
+    "counters",
+    "indicators",
+    "measures",
+    "figures",
+}
 # Tables that grow to millions of rows get no index: their keys and references are checked
 # set-wise before loading (metrics.validate), and an index (a PRIMARY KEY, or the lookups of a
 # REFERENCES) costs a third of the build at 5 million figures. NOT NULL and CHECKs stay.
@@ -39,26 +49,36 @@ def table_ddl(table: str, columns: list[Column]) -> str:
 
 
 VIEWS = """
+-- Every measure with its body, theme and its entry in the indicator catalogue: the direction
+-- that is good, the comparable group (with its definition) and the caveat, if the indicator
+-- joins its group only with one.
 CREATE VIEW measure_facts AS
 SELECT m.measure_id, m.kind AS measure_kind, m.label_zh AS measure_zh, m.label_en AS measure_en,
-       m.direction, m.note AS measure_note,
+       i.direction, m.note AS measure_note,
        m.body_id, b.name_zh AS body_zh, b.short_zh AS body_short_zh,
        b.name_en AS body_en, b.short_en AS body_short_en,
        b.body_kind, k.name_zh AS body_kind_zh, k.name_en AS body_kind_en, k.sort_order AS body_kind_order,
-       m.theme_id, t.name_zh AS theme_zh, t.name_en AS theme_en,
-       m.indicator_id, i.name_zh AS indicator_zh, i.name_en AS indicator_en, i.family
+       m.theme_id, t.name_zh AS theme_zh, t.name_en AS theme_en, t.theme_order,
+       m.indicator_id, i.name_zh AS indicator_zh, i.name_en AS indicator_en, i.family,
+       i.comparable_group, g.name_zh AS comparable_group_zh, g.name_en AS comparable_group_en,
+       g.definition_zh AS definition_zh, g.definition_en AS definition_en,
+       i.comparability, i.caveat_zh, i.caveat_en
 FROM measures m
 JOIN bodies b ON b.body_id = m.body_id
 JOIN body_kinds k ON k.body_kind = b.body_kind
-JOIN themes t ON t.theme_id = m.theme_id
-JOIN indicators i ON i.indicator_id = m.indicator_id;
+JOIN (SELECT *, row_number() OVER (ORDER BY theme_id) - 1 AS theme_order FROM themes) t
+    ON t.theme_id = m.theme_id
+JOIN indicators i ON i.indicator_id = m.indicator_id
+JOIN comparable_groups g ON g.group_id = i.comparable_group;
 
 CREATE VIEW figure_facts AS
-SELECT f.figure_id, f.role, f.value, f.counter, f.qualifier, f.as_written, f.as_of, f.period,
-       f.source_id, s.title AS source_title, f.evidence, f.note, mf.*
+SELECT f.figure_id, f.role, f.value, f.counter, coalesce(cf.counter_family, f.counter) AS counter_family,
+       f.qualifier, f.as_written, f.as_of, f.period,
+       f.source_id, s.title AS source_title, s.file_name IS NOT NULL AS quote_verified, f.evidence, f.note, mf.*
 FROM figures f
 JOIN measure_facts mf ON mf.measure_id = f.measure_id
-JOIN sources s ON s.source_id = f.source_id;
+JOIN sources s ON s.source_id = f.source_id
+LEFT JOIN counters cf ON cf.counter = f.counter;
 
 -- One row per measure of kind ``measure_kind`` and as-of date: its figures' distinct quotes
 -- joined in text order (the order of their first figures), sources and periods. Nearly every
@@ -89,6 +109,12 @@ SELECT d.measure_id, d.as_of,
        CASE WHEN d.several THEN j.period ELSE d.period END AS period
 FROM dated d LEFT JOIN joined j USING (measure_id, as_of);
 
+-- group_key, on closure_history, change_history and value_figures, is the one rule of comparison:
+-- the comparable group (indicators.comparable_group), the kind of figure and, for counts and
+-- levels, the counter family (counters.csv; 人 = 名). Rows are ranked, summed or averaged only
+-- within one key. Rates and percent changes have no counter: their key is group + kind alone.
+-- (Closure totals are summed only within one counter family too: metrics.queries.closure_groups.)
+
 -- Closure measures: every reported part kept. The total is the one reported at that date,
 -- else the latest reported before it (total_carried), else the sum of the parts (total_derived).
 CREATE VIEW closure_history AS
@@ -117,17 +143,19 @@ WITH parts AS (
 ), totals AS (
     SELECT *, coalesce(total_known, parts_sum) AS total FROM known
 )
-SELECT mf.*, t.as_of, t.total, t.total_reported,
+SELECT mf.*, mf.comparable_group || '/closure_rate' AS group_key, t.as_of, t.total, t.total_reported,
        t.total_known IS NULL AS total_derived,
        t.total_reported IS NULL AND t.total_known IS NOT NULL AS total_carried,
        t.closed, t.partly_closed, t.in_progress,
        t.total - t.parts_sum AS status_not_reported,
        t.closed / nullif(t.total, 0) AS closure_rate,
-       coalesce(t.counter_known, t.closed_counter) AS counter, t.approximate,
+       coalesce(t.counter_known, t.closed_counter) AS counter,
+       coalesce(cf.counter_family, t.counter_known, t.closed_counter) AS counter_family, t.approximate,
        e.evidence, e.source_id, e.period
 FROM totals t
 JOIN measure_facts mf USING (measure_id)
-JOIN measure_evidence('closure') e USING (measure_id, as_of);
+JOIN measure_evidence('closure') e USING (measure_id, as_of)
+LEFT JOIN counters cf ON cf.counter = coalesce(t.counter_known, t.closed_counter);
 
 CREATE VIEW closures AS
 SELECT * FROM closure_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
@@ -150,7 +178,13 @@ WITH parts AS (
            CASE WHEN before <> 0 THEN (after - before) / before * 100 END AS change_pct_derived
     FROM parts
 )
-SELECT mf.*, c.as_of, c.before, c.after,
+SELECT mf.*,
+       mf.comparable_group || CASE
+           WHEN coalesce(c.change_pct_reported, c.change_pct_derived) IS NOT NULL THEN '/change_pct'
+           WHEN c.change_pp IS NOT NULL THEN '/change_pp'
+           ELSE '/level/' || coalesce(cf.counter_family, c.counter)
+       END AS group_key,
+       c.as_of, c.before, c.after,
        coalesce(c.change_pct_reported, c.change_pct_derived) AS change_pct,
        c.change_pct_reported IS NULL AND c.change_pct_derived IS NOT NULL AS change_pct_derived,
        c.change_pp, c.counter, c.approximate,
@@ -163,14 +197,16 @@ SELECT mf.*, c.as_of, c.before, c.after,
        e.evidence, e.source_id, e.period
 FROM changes c
 JOIN measure_facts mf USING (measure_id)
-JOIN measure_evidence('change') e USING (measure_id, as_of);
+JOIN measure_evidence('change') e USING (measure_id, as_of)
+LEFT JOIN counters cf ON cf.counter = c.counter;
 
 CREATE VIEW changes AS
 SELECT * FROM change_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
 
 -- Single-valued measures (counts, shares, amounts, durations), latest as-of.
 CREATE VIEW value_figures AS
-SELECT ff.* FROM figure_facts ff
+SELECT ff.*, ff.comparable_group || '/' || ff.measure_kind || '/' || ff.counter_family AS group_key
+FROM figure_facts ff
 JOIN (SELECT measure_id, max(as_of) AS as_of FROM figures WHERE role = 'value' GROUP BY measure_id)
     USING (measure_id, as_of)
 WHERE ff.role = 'value';

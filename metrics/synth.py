@@ -1847,7 +1847,14 @@ def generate(
     chunk_dir.mkdir(exist_ok=True)
     for stale in chunk_dir.glob("part-*.csv"):
         stale.unlink()
-    for name in ("dictionary.csv", "body_kinds.csv", "themes.csv", "indicators.csv"):
+    for name in (
+        "dictionary.csv",
+        "body_kinds.csv",
+        "themes.csv",
+        "comparable_groups.csv",
+        "counters.csv",
+        "indicators.csv",
+    ):
         shutil.copyfile(paths.DATA_DIR / name, out / name)
     for table in ("left_out", "number_words"):
         _writer(out / f"{table}.csv", [c.name for c in columns[table]])[0].close()

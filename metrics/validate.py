@@ -609,6 +609,23 @@ def _quotes_not_once(db: Frames, table: str, texts: dict[str, SourceText]) -> li
     return _judged(db, f"{table}__new", ["source_id", "evidence"], not_once, where)
 
 
+def check_catalogue(db: Frames) -> None:
+    """An indicator that joins its group with a caveat states it in both languages; a measure's
+    own direction, where given, is its indicator's (the catalogue decides)."""
+    for language in ("zh", "en"):
+        sql = f"SELECT _pos FROM indicators__new WHERE comparability = 'caveat' AND caveat_{language} = ''"
+        for (pos,) in db.rows(sql):
+            db.add("indicators", pos, f"caveat_{language}", "required when comparability is 'caveat'")
+    sql = """
+        SELECT m._pos, m.direction, i.direction, i.indicator_id
+        FROM measures__new m JOIN indicators i USING (indicator_id)
+        WHERE m.direction <> '' AND i.direction <> '' AND m.direction <> i.direction
+    """
+    for pos, own, catalogue, indicator in db.rows(sql):
+        reason = f"direction {own!r} differs from the catalogue's {catalogue!r} for indicator {indicator!r}"
+        db.add("measures", pos, "direction", reason + " (leave it empty)")
+
+
 def source_files(staged) -> pd.DataFrame:
     """source_id and file_name of the staged sources that name a text file."""
     return staged.con.execute("SELECT source_id, file_name FROM sources WHERE file_name <> ''").df()
@@ -622,6 +639,7 @@ def validate(staged, texts: dict[str, SourceText], require_texts: bool = False) 
     db = Frames(staged)
     check_cells(db, staged.columns)
     check_references(db, staged.columns)
+    check_catalogue(db)
     check_figures(db)
     check_sources(db, texts, require_texts)
     for table in ("figures", "left_out"):

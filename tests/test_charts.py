@@ -55,7 +55,9 @@ def built(builder, frame, lang):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_closure_chart_ranks_within_a_group_and_labels_rate_and_counts(frames, lang):
     df = labels.closures(frames["closures"], lang)
-    group = df[df.indicator_id == "public_requests_closure"]
+    # 天津's public requests and 内蒙古's suggestions (with its caveat) share one comparable group
+    group = df[df.group_key == "public_requests_closure/closure_rate"]
+    assert set(group.body_id) == {"tianjin", "inner_mongolia"}
     spec = built("closure_chart", group, lang)
     data = layer_data(spec)
     tianjin = data[data.body_id == "tianjin"]
@@ -67,9 +69,12 @@ def test_closure_chart_ranks_within_a_group_and_labels_rate_and_counts(frames, l
     assert bars["encoding"]["x"]["stack"] == "normalize"
     # sorted by rate: 天津 71.4% above 内蒙古 61.4%
     order = bars["encoding"]["y"]["sort"]
-    assert order.index(tianjin.row_label.iloc[0]) < order.index(
-        data[data.body_id == "inner_mongolia"].row_label.iloc[0]
-    )
+    inner_mongolia = data[data.body_id == "inner_mongolia"].row_label.iloc[0]
+    assert order.index(tianjin.row_label.iloc[0]) < order.index(inner_mongolia)
+    assert inner_mongolia.endswith(" ※")  # the caveat member is marked
+    ranks = {"zh": ("第 1 / 2", "第 2 / 2"), "en": ("1 of 2", "2 of 2")}[lang]
+    assert (tianjin.rank_label.iloc[0], data[data.body_id == "inner_mongolia"].rank_label.iloc[0]) == ranks
+    assert "rank_label" in tooltip_fields(spec)
     assert "evidence" in tooltip_fields(spec)
     assert spec["params"][0]["name"] == charts.SELECTION
 
@@ -108,15 +113,35 @@ def test_dumbbell_has_before_and_after(frames):
     assert set(data.when_label) == {"Before", "After"}
 
 
+def spec_fields(spec: dict) -> set[str]:
+    """Every field a spec draws, shows in a tooltip or selects on."""
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("field"), str):
+                found.add(node["field"])
+            found.update(node.get("fields", []) if isinstance(node.get("fields"), list) else [])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({key: value for key, value in spec.items() if key != "datasets"})
+    return found
+
+
 def test_value_chart_ships_only_what_it_draws(frames):
     df = labels.values(frames["cases"], "zh")
-    cases = df[df.indicator_id == "cases"]
+    cases = df[df.group_key == "cases/count/item"]
     spec = built("value_chart", cases, "zh")
     data = layer_data(spec)
-    assert len(data.columns) <= 8
-    assert data.set_index("row_label").value.max() == 2018
-    assert "166起" in set(data.value_label)
-    assert {"evidence", "value_label"} <= tooltip_fields(spec)
+    assert len(data.columns) <= 9 and set(data.columns) <= spec_fields(spec)
+    # 天津's four discipline cases; 水利部's 2018件 law-enforcement cases are another group
+    assert sorted(data.value) == [80, 91, 125, 166]
+    assert "166起" in set(data.value_label) and "2018件" not in set(data.value_label)
+    assert {"evidence", "value_label", "rank_label"} <= tooltip_fields(spec)
 
 
 def test_trend_chart_spec_is_valid(frames):
@@ -154,7 +179,9 @@ GROUP_BUILDERS = [
 @pytest.mark.parametrize(("query", "builder", "label"), GROUP_BUILDERS)
 def test_group_charts_are_valid_and_label_their_groups(group_frames, query, builder, label, by, lang):
     df = label(group_frames[(query, by)], by, lang)
-    one = df[df.indicator_id == df.indicator_id.iloc[-1]]
+    keys = ["group_key", "counter_family"] if query == "closure_groups" else ["group_key"]
+    last = df[keys].iloc[-1]
+    one = df[(df[keys] == last).all(axis=1)]  # one comparable group (and counter family)
     spec = getattr(charts, builder)(one, lang, "title", by=by).to_dict()  # validates the spec
     data = layer_data(spec)
     assert set(data.group_label) <= set(one.group_label) and len(data)
@@ -168,7 +195,7 @@ def test_group_charts_are_valid_and_label_their_groups(group_frames, query, buil
 
 def test_closure_group_chart_stacks_the_summed_parts(group_frames):
     df = labels.closure_groups(group_frames[("closure_groups", "region")], "region", "en")
-    one = df[df.indicator_id == "inspection_feedback_closure"]
+    one = df[df.group_key == "inspection_feedback_closure/closure_rate"]
     data = layer_data(charts.closure_group_chart(one, "en", "title", by="region").to_dict())
     parts = data[data.group_label == "National / central"].set_index("part")["count"].to_dict()
     assert parts == {"closed": 14, "partly_closed": 26, "in_progress": 39}  # 民政部

@@ -237,16 +237,19 @@ def test_a_later_report_of_only_the_closed_part_keeps_the_earlier_total(data_cop
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
-        # 天津 166+91+80+125 cases, 216+108+101 people; 水利部 2018件; 农发行 92名; 98 curated figures
-        (Filters(), (11, 98, 2480, 517, 14 / 79, 141 / 171)),
-        (Filters(bodies=("tianjin",)), (1, 18, 462, 425, 621 / 870, 621 / 870)),
+        # 98 curated figures of 11 bodies from one source, 60 comparable groups, all quotes checked
+        (Filters(), (11, 98, 1, 60, "2019", 1.0)),
+        # 天津's 17 measures fall into 11 groups (cases ×4, people ×3, rectification areas ×2 …)
+        (Filters(bodies=("tianjin",)), (1, 18, 1, 11, "2019", 1.0)),
     ],
 )
-def test_kpis_sum_only_like_indicators(con, filters, expected):
+def test_kpis_add_nothing_across_groups(con, filters, expected):
+    """The headline tiles count bodies, figures, sources and groups: no tile sums figures, so none
+    can add 水利部's law-enforcement cases to 天津's discipline cases (the old 查处问题 2480)."""
     row = queries.kpis(con, filters).iloc[0]
-    bodies, figures, cases, people, low, high = expected
-    assert (row.bodies, row.figures, row.cases, row.people) == (bodies, figures, cases, people)
-    assert row.closure_rate_min == pytest.approx(low) and row.closure_rate_max == pytest.approx(high)
+    got = (row.bodies, row.figures, row.sources, row.groups, row.latest_as_of, row.verified_share)
+    assert got == expected
+    assert not {"cases", "people", "closure_rate_min", "closure_rate_max"} & set(row.index)
 
 
 def test_search_figures_matches_names_and_quotes_and_limits_rows(con):
@@ -274,75 +277,108 @@ def grouped(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
     return frame.set_index(list(keys)).sort_index()
 
 
-def test_closure_groups_by_kind_sum_the_reported_parts(con):
-    got = grouped(queries.closure_groups(con, Filters(), "kind"), "indicator_id", "group_id")
-    # 天津 621 of 870 and 内蒙古 7461 of 12156 public requests: 8082 of 13026.
-    row = got.loc[("public_requests_closure", "province")]
-    assert (row.total, row.closed, row.measures, row.bodies) == (870 + 12156, 621 + 7461, 2, 2)
-    assert row.closure_rate == pytest.approx((621 + 7461) / (870 + 12156))
+PUBLIC = "public_requests_closure/closure_rate"
+INSPECTION = "inspection_feedback_closure/closure_rate"
+
+
+def test_closure_groups_by_kind_never_pool_different_counters(con):
+    """The trap: 天津 closed 621 of 870 problems (件, items) and 内蒙古 acted on 7461 of 12156
+    suggestions (件次, occurrences). They share a comparable group (with 内蒙古's caveat), but their
+    totals count different things, so provinces are not summed into one 8082 of 13026."""
+    got = grouped(queries.closure_groups(con, Filters(), "kind"), "group_key", "counter_family", "group_id")
+    row = got.loc[(PUBLIC, "item", "province")]
+    assert (row.total, row.closed, row.measures, row.bodies, bool(row.with_caveat)) == (870, 621, 1, 1, False)
+    row = got.loc[(PUBLIC, "件次", "province")]
+    assert (row.total, row.closed, row.measures, row.bodies, bool(row.with_caveat)) == (
+        12156,
+        7461,
+        1,
+        1,
+        True,
+    )
     assert (row.group_zh, row.group_en) == ("省区市", "Province-level Party committee")
     # 民政部 alone among central departments: 14 closed, 26 mostly closed, 39 in progress of 79.
-    row = got.loc[("inspection_feedback_closure", "central_department")]
+    row = got.loc[(INSPECTION, "item", "central_department")]
     assert (row.total, row.closed, row.partly_closed, row.in_progress) == (79, 14, 26, 39)
     assert row.closure_rate == pytest.approx(14 / 79)
     assert set(got.index) == {
-        ("public_requests_closure", "province"),
-        ("inspection_feedback_closure", "province"),
-        ("inspection_feedback_closure", "central_department"),
+        (PUBLIC, "item", "province"),
+        (PUBLIC, "件次", "province"),
+        (INSPECTION, "item", "province"),
+        (INSPECTION, "item", "central_department"),
     }
 
 
 def test_closure_groups_by_region_match_the_closure_rows(con):
-    """Each region's row is the sum of that region's closure rows; national bodies are one group ''."""
-    got = grouped(queries.closure_groups(con, Filters(), "region"), "indicator_id", "group_id")
-    # 内蒙古's inspection problems (141 of 171) and environment problems (9 closed, 17 in progress
-    # of 26, total derived from its parts) add up to 150 of 197.
-    row = got.loc[("inspection_feedback_closure", "内蒙古")]
+    """Each region's row is the sum of that region's closure rows of one group and counter family;
+    national bodies are one group ''."""
+    got = grouped(queries.closure_groups(con, Filters(), "region"), "group_key", "counter_family", "group_id")
+    # 内蒙古's inspection problems (141 of 171, 项) and environment problems (9 closed, 17 in progress
+    # of 26 个, total derived from its parts): 项 and 个 are both items, so 150 of 197.
+    row = got.loc[(INSPECTION, "item", "内蒙古")]
     assert (row.total, row.closed, row.in_progress, row.status_not_reported) == (171 + 26, 141 + 9, 17, 30)
     assert bool(row.total_derived) is True
     assert set(row.counters.split("、")) == {"项", "个"}
-    assert got.loc[("inspection_feedback_closure", ""), "closed"] == 14  # 民政部, a national body
+    assert got.loc[(INSPECTION, "item", ""), "closed"] == 14  # 民政部, a national body
     rows = con.execute("SELECT * FROM closures").df()
     regions = dict(con.execute("SELECT body_id, coalesce(region, '') FROM bodies").fetchall())
     rows["region"] = rows.body_id.map(regions)
-    for (indicator, region), part in rows.groupby(["indicator_id", "region"]):
-        row = got.loc[(indicator, region)]
+    keys = ["group_key", "counter_family", "region"]
+    for key, part in rows.groupby(keys):
+        row = got.loc[key]
         assert (row.total, row.closed, row.measures) == (part.total.sum(), part.closed.sum(), len(part))
         assert row.closure_rate == pytest.approx(part.closed.sum() / part.total.sum())
-    assert len(got) == rows.groupby(["indicator_id", "region"]).ngroups
+    assert len(got) == rows.groupby(keys).ngroups
 
 
-def test_case_groups_sum_only_one_counter(con):
-    got = grouped(queries.case_groups(con, Filters(), "kind"), "indicator_id", "counter", "group_id")
-    # 天津: 166起 and 80起, 91件 and 125件 cases; 水利部 2018件; 天津 216, 108 and 101 people held
-    # accountable (人) and 农发行 92 (名): 起 and 件, 人 and 名 are never added together.
-    assert got.loc[("cases", "起", "province"), "value"] == 166 + 80
-    assert got.loc[("cases", "件", "province"), "value"] == 91 + 125
-    assert got.loc[("cases", "件", "central_department"), "value"] == 2018
-    assert got.loc[("people_held_accountable", "人", "province"), "value"] == 216 + 108 + 101
-    assert got.loc[("people_held_accountable", "名", "financial_institution"), "value"] == 92
-    row = got.loc[("cases", "起", "province")]
-    assert (row.measures, row.bodies, bool(row.approximate)) == (2, 1, False)
+CASES = "cases/count/item"
+PEOPLE = "people_held_accountable/count/person"
+
+
+def test_case_groups_sum_only_within_one_group_and_counter_family(con):
+    got = grouped(queries.case_groups(con, Filters(), "kind"), "group_key", "group_id")
+    # 天津: 166起, 80起, 91件 and 125件 discipline cases (起 and 件 are both items in counters.csv).
+    assert got.loc[(CASES, "province"), "value"] == 166 + 80 + 91 + 125
+    # The trap: 水利部's 2018件 are administrative law-enforcement cases, never added to them.
+    assert (CASES, "central_department") not in got.index
+    assert got.loc[("law_enforcement_cases/count/item", "central_department"), "value"] == 2018
+    # 天津 216, 108 and 101 people held accountable (人) and 农发行's 92 staff punished (名): 人 = 名,
+    # one group, shown side by side with 农发行's caveat.
+    assert got.loc[(PEOPLE, "province"), "value"] == 216 + 108 + 101
+    row = got.loc[(PEOPLE, "financial_institution")]
+    assert (row.value, row.counter, bool(row.with_caveat)) == (92, "名", True)
+    row = got.loc[(CASES, "province")]
+    assert (row.measures, row.bodies, bool(row.approximate)) == (4, 1, False)
     rows = con.execute("SELECT * FROM cases").df()
-    for (indicator, counter, kind), part in rows.groupby(["indicator_id", "counter", "body_kind"]):
-        assert got.loc[(indicator, counter, kind), "value"] == part.value.sum()
-    assert len(got) == rows.groupby(["indicator_id", "counter", "body_kind"]).ngroups
+    for key, part in rows.groupby(["group_key", "body_kind"]):
+        assert got.loc[key, "value"] == part.value.sum()
+    assert len(got) == rows.groupby(["group_key", "body_kind"]).ngroups
 
 
 def test_change_groups_keep_percentages_apart(con):
-    got = grouped(queries.change_groups(con, Filters(), "region"), "indicator_id", "group_id")
+    got = grouped(queries.change_groups(con, Filters(), "region"), "group_key", "group_id")
     # 上海: 277 inspections before, 76 after.
-    row = got.loc[("inspections_reduction", "上海")]
+    row = got.loc[("inspections_reduction/change_pct", "上海")]
     assert (row.before, row.after, row.counter, row.pairs) == (277, 76, "项", 1)
     assert row.change_pct_median == pytest.approx((76 - 277) / 277 * 100)
     assert row.change_pct_of_sums == pytest.approx((76 - 277) / 277 * 100)
     assert bool(row.is_good) is True
-    row = got.loc[("meetings", "天津")]
+    row = got.loc[("meetings/change_pct", "天津")]
     assert (row.change_pct_median, row.change_pct_min, row.change_pct_max) == (-77.6, -77.6, -77.6)
     assert missing(row.before) and row.pairs == 0
-    row = got.loc[("loan_growth", "")]  # 农发行, national: loans grew 64%, up is good
+    row = got.loc[("loan_growth/change_pct", "")]  # 农发行, national: loans grew 64%, up is good
     assert (row.change_pct_median, bool(row.is_good)) == (64, True)
-    assert missing(got.loc[("low_carbon_capacity_share", ""), "change_pct_median"])  # percentage points
+    # percentage points and after-only levels are keys of their own, never medians of percents
+    assert missing(got.loc[("low_carbon_capacity_share/change_pp", ""), "change_pct_median"])
+    assert missing(got.loc[("disease_types/level/种", ""), "change_pct_median"])
+
+
+def test_every_change_is_its_own_group_at_seed_scale(con):
+    """Meetings −77.6%, documents −31.8%, inspections merged −72.6%, disaster deaths −24% and loans
+    +64% measure different things: no two share a key, so nothing ranks them on one axis."""
+    rows = queries.changes(con)
+    assert rows.group_key.is_unique and (rows.group_bodies == 1).all() and (rows.group_rank == 1).all()
+    assert len(rows) == 7
 
 
 def test_group_queries_follow_the_filters(con):
@@ -350,9 +386,9 @@ def test_group_queries_follow_the_filters(con):
     assert set(frame.group_id) == {"天津", "内蒙古"}
     # 天津 under the eight-point rules: 91件 cases and 108 people.
     frame = queries.case_groups(con, Filters(bodies=("tianjin",), themes=("eight_point_rules",)), "kind")
-    assert sorted(zip(frame.indicator_id, frame.counter, frame.value)) == [
-        ("cases", "件", 91),
-        ("people_held_accountable", "人", 108),
+    assert sorted(zip(frame.group_key, frame.counter, frame.value)) == [
+        (CASES, "件", 91),
+        (PEOPLE, "人", 108),
     ]
     assert queries.change_groups(con, Filters(bodies=("no_such_body",)), "kind").empty
 
@@ -408,11 +444,12 @@ def close(a, b) -> bool:
 @pytest.mark.parametrize("by", ["kind", "region", "body"])
 def test_synthetic_closure_groups_recomputed(synth_con, by):
     rows = rows_by(synth_con, "closures", by)
-    got = grouped(queries.closure_groups(synth_con, Filters(), by), "indicator_id", "group_id")
-    assert len(got) == rows.groupby(["indicator_id", "key"]).ngroups
+    keys = ["group_key", "counter_family", "key"]
+    got = grouped(queries.closure_groups(synth_con, Filters(), by), "group_key", "counter_family", "group_id")
+    assert len(got) == rows.groupby(keys).ngroups
     assert got.bodies.max() > 1 or by == "body"
-    for (indicator, key), part in rows.groupby(["indicator_id", "key"]):
-        row = got.loc[(indicator, key)]
+    for key, part in rows.groupby(keys):
+        row = got.loc[key]
         rated = part[part.closure_rate.notna()]
         assert (row.measures, row.rated_measures, row.bodies) == (
             len(part),
@@ -428,8 +465,8 @@ def test_synthetic_closure_groups_recomputed(synth_con, by):
 @pytest.mark.parametrize("by", ["kind", "region"])
 def test_synthetic_case_groups_recomputed(synth_con, by):
     rows = rows_by(synth_con, "cases", by)
-    got = grouped(queries.case_groups(synth_con, Filters(), by), "indicator_id", "counter", "group_id")
-    keys = ["indicator_id", "counter", "key"]
+    got = grouped(queries.case_groups(synth_con, Filters(), by), "group_key", "group_id")
+    keys = ["group_key", "key"]
     assert len(got) == rows.groupby(keys).ngroups
     for key, part in rows.groupby(keys):
         row = got.loc[key]
@@ -441,11 +478,11 @@ def test_synthetic_case_groups_recomputed(synth_con, by):
 @pytest.mark.parametrize("by", ["kind", "region"])
 def test_synthetic_change_groups_recomputed(synth_con, by):
     rows = rows_by(synth_con, "changes", by)
-    got = grouped(queries.change_groups(synth_con, Filters(), by), "indicator_id", "group_id")
-    assert len(got) == rows.groupby(["indicator_id", "key"]).ngroups
+    got = grouped(queries.change_groups(synth_con, Filters(), by), "group_key", "group_id")
+    assert len(got) == rows.groupby(["group_key", "key"]).ngroups
     assert (got.pairs > 1).any()
-    for (indicator, key), part in rows.groupby(["indicator_id", "key"]):
-        row = got.loc[(indicator, key)]
+    for key, part in rows.groupby(["group_key", "key"]):
+        row = got.loc[key]
         pct = part.change_pct.dropna()
         assert row.measures == len(part) and row.pct_measures == len(pct)
         for column, expected in [

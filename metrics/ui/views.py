@@ -43,6 +43,8 @@ FIGURE_COLUMNS = {
 }
 CLOSURE_COLUMNS = {
     "body_label": "col_body",
+    "comparable_label": "col_group",
+    "rank_label": "col_rank",
     "indicator_label": "col_indicator",
     "measure_label": "col_measure",
     "total": "col_total",
@@ -54,10 +56,13 @@ CLOSURE_COLUMNS = {
     "total_derived": "col_total_derived",
     "counter": "col_counter",
     "as_of": "col_as_of",
+    "caveat_label": "col_caveat",
     "evidence": "col_evidence",
 }
 VALUE_COLUMNS = {
     "body_label": "col_body",
+    "comparable_label": "col_group",
+    "rank_label": "col_rank",
     "theme_label": "col_theme",
     "indicator_label": "col_indicator",
     "measure_label": "col_measure",
@@ -66,10 +71,13 @@ VALUE_COLUMNS = {
     "qualifier": "col_qualifier",
     "as_written": "col_as_written",
     "as_of": "col_as_of",
+    "caveat_label": "col_caveat",
     "evidence": "col_evidence",
 }
 CHANGE_COLUMNS = {
     "body_label": "col_body",
+    "comparable_label": "col_group",
+    "rank_label": "col_rank",
     "theme_label": "col_theme",
     "measure_label": "col_measure",
     "before": "col_before",
@@ -77,9 +85,25 @@ CHANGE_COLUMNS = {
     "change_pct": "col_change_pct",
     "change_pp": "col_change_pp",
     "counter": "col_counter",
-    "direction": "col_direction",
+    "direction_text": "col_direction",
     "is_good": "col_is_good",
     "as_of": "col_as_of",
+    "caveat_label": "col_caveat",
+    "evidence": "col_evidence",
+}
+
+
+OVERVIEW_COLUMNS = {
+    "body_label": "col_body",
+    "comparable_label": "col_group",
+    "rank_label": "col_rank",
+    "measure_label": "col_measure",
+    "closure_rate": "col_closure_rate",
+    "change_pct": "col_change_pct",
+    "value": "col_value",
+    "counter": "col_counter",
+    "as_of": "col_as_of",
+    "caveat_label": "col_caveat",
     "evidence": "col_evidence",
 }
 
@@ -123,16 +147,27 @@ TABLE_ROWS = 2000
 
 
 def table(frame: pd.DataFrame, columns: dict[str, str], lang: str, **options) -> None:
-    """A data table with readable headers; empty text cells blank, rates as percentages. At
-    most TABLE_ROWS rows are sent to the browser (the downloads hold every row)."""
+    """A data table with readable headers; yes/no columns as 是/否 (Yes/No), missing values
+    blank (never "None"), rates as percentages. At most TABLE_ROWS rows are sent to the browser
+    (the downloads hold every row)."""
     if len(frame) > TABLE_ROWS:
         st.caption(t("table_rows_shown", lang, shown=TABLE_ROWS, total=len(frame)))
         frame = frame.head(TABLE_ROWS)
     data = labels.table(frame, columns, lang)
+    for c in [c for c in data.columns if _yes_no(data[c])]:
+        data[c] = ["" if pd.isna(v) else t("yes" if v else "no", lang) for v in data[c]]
     text = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
     data[text] = data[text].astype(object).where(data[text].notna(), "")
     config = {t(k, lang): st.column_config.NumberColumn(format=f) for k, f in COLUMN_FORMATS.items()}
-    st.dataframe(data, hide_index=True, width="stretch", column_config=config, **options)
+    st.dataframe(data, hide_index=True, width="stretch", column_config=config, placeholder="", **options)
+
+
+def _yes_no(column: pd.Series) -> bool:
+    """Whether a column holds flags: booleans, some perhaps missing."""
+    if pd.api.types.is_bool_dtype(column):
+        return True
+    present = column.dropna()
+    return column.dtype == object and len(present) > 0 and all(pd.api.types.is_bool(v) for v in present)
 
 
 def header(page: str, intro: str | None = None) -> str:
@@ -176,17 +211,53 @@ def readable(group: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
     return pd.concat([ordered.head(half), ordered.tail(half)])
 
 
-def closure_charts(df: pd.DataFrame, lang: str, key: str) -> list:
-    """One chart per comparable group (indicator), so only like is ranked with like."""
+# --- comparable groups: one chart per group that two or more bodies report -----------------------
+
+# What a page draws and how it reads each group's rows: the chart builder, the labelling, the
+# column a chart ranks by and the column the list of single-body groups shows.
+PANELS = {
+    "closures": ("closure_chart", labels.closures, "closure_rate", "closure_label"),
+    "cases": ("value_chart", labels.values, "value", "value_label"),
+    "value_figures": ("value_chart", labels.values, "value", "value_label"),
+    "changes": ("change_chart", labels.changes, "change_pct", "change_label"),
+}
+SINGLE_COLUMNS = {
+    "body_label": "col_body",
+    "comparable_label": "col_group",
+    "measure_label": "col_measure",
+    "shown": "col_value",
+    "as_of": "col_as_of",
+    "evidence": "col_evidence",
+}
+
+
+def comparable_panels(df: pd.DataFrame, kind: str, lang: str, key: str) -> list:
+    """One ranked chart per comparable group (``group_key``) that two or more bodies report,
+    titled with the group and kind of figure, its definition and its members' caveats under the
+    title; the groups one body reports are listed beneath with their quotes, never drawn as
+    one-bar rankings. Returns the charts' specs (for the image downloads)."""
+    builder, label, rank_by, shown = PANELS[kind]
     built = []
-    for indicator_id, group in df.groupby("indicator_id", sort=True):
-        title = t("closure_group", lang) + group.indicator_label.iloc[0]
-        group = labels.closures(readable(group, "closure_rate", lang), lang)
-        chart = show("closure_chart", group, title, f"{key}_{indicator_id}")
-        if group.total_derived.any():
+    shared = df[df.group_bodies >= 2]
+    for group_key, group in shared.groupby("group_key", sort=True):
+        group = label(readable(group, rank_by, lang), lang)
+        title, subtitle = labels.panel_title(group, lang)
+        built.append(show(builder, group, title, f"{key}_{group_key}", subtitle=tuple(subtitle)))
+        if "total_derived" in group and group.total_derived.any():
             st.caption("\\* " + t("total_derived_note", lang))
-        built.append(chart)
+    singles(df[df.group_bodies < 2], label, shown, lang)
     return built
+
+
+def singles(df: pd.DataFrame, label, shown: str, lang: str) -> None:
+    """The groups one body reports: body, group, measure, value and quote, one line each."""
+    if df.empty:
+        return
+    rows = label(df, lang)
+    rows["shown"] = rows[shown]
+    with st.expander(f"{t('single_groups', lang)} · {len(rows)}"):
+        st.caption(t("single_groups_intro", lang))
+        table(rows, SINGLE_COLUMNS, lang)
 
 
 def overview() -> None:
@@ -196,41 +267,31 @@ def overview() -> None:
     if kpi.figures == 0:
         empty(pd.DataFrame(), lang)
         return
-    closures = state.labeled("closures", f)
-    cols = st.columns(5)
-    for col, key, value in zip(
-        cols,
-        ["kpi_bodies", "kpi_figures", "kpi_cases", "kpi_people"],
-        [kpi.bodies, kpi.figures, kpi.cases, kpi.people],
-    ):
-        col.metric(
-            t(key, lang),
-            format_number(value, lang),
-            help=t("kpi_cases_help", lang) if key in ("kpi_cases", "kpi_people") else None,
-        )
-    cols[4].metric(
-        t("kpi_closure", lang),
-        f"{format_percent(kpi.closure_rate_min, lang)[:-1]}–{format_percent(kpi.closure_rate_max, lang)}"
-        if pd.notna(kpi.closure_rate_min)
-        else "–",
-    )
+    tiles = [
+        ("kpi_bodies", format_number(kpi.bodies, lang), None),
+        ("kpi_figures", format_number(kpi.figures, lang), None),
+        ("kpi_sources", format_number(kpi.sources, lang), None),
+        ("kpi_groups", format_number(kpi.groups, lang), None),
+        ("kpi_latest", str(kpi.latest_as_of), None),
+        ("kpi_verified", format_percent(kpi.verified_share, lang), t("kpi_verified_help", lang)),
+    ]
+    for col, (key, value, help_text) in zip(st.columns(len(tiles)), tiles, strict=True):
+        col.metric(t(key, lang), value, help=help_text)
+    st.subheader(t("headline_groups", lang))
+    frames = {kind: state.labeled(kind, f) for kind in ("closures", "value_figures", "changes")}
     built = []
-    if not closures.empty:
-        st.subheader(t("headline_closure", lang))
-        built += closure_charts(closures, lang, "overview_closure")
-    changes = state.labeled("changes", f)
-    changes = changes[changes.change_pct.notna()]
-    if not changes.empty:
-        st.subheader(t("headline_reductions", lang))
-        chart = show(
-            "change_chart",
-            labels.changes(readable(changes, "change_pct", lang), lang),
-            "",
-            "overview_changes",
-        )
-        built.append(chart)
+    for kind, df in frames.items():
+        built += comparable_panels(df[df.group_bodies >= 2], kind, lang, f"overview_{kind}")
+    alone = [
+        PANELS[kind][1](df[df.group_bodies < 2], lang).assign(shown=lambda d, c=PANELS[kind][3]: d[c])
+        for kind, df in frames.items()
+        if (df.group_bodies < 2).any()
+    ]
+    if alone:
+        singles(pd.concat(alone), lambda d, lang: d, "shown", lang)
     st.caption(t("click_hint", lang))
-    downloads(closures, CLOSURE_COLUMNS, built, t("page_overview", lang), lang, "overview")
+    everything = pd.concat(frames.values(), ignore_index=True)
+    downloads(everything, OVERVIEW_COLUMNS, built, t("page_overview", lang), lang, "overview")
 
 
 def closure() -> None:
@@ -241,7 +302,7 @@ def closure() -> None:
     df = state.labeled("closures", state.filters())
     if empty(df, lang):
         return
-    built = closure_charts(df, lang, "closure")
+    built = comparable_panels(df, "closures", lang, "closure")
     st.caption(t("click_hint", lang))
     table(df, CLOSURE_COLUMNS, lang)
     downloads(df, CLOSURE_COLUMNS, built, t("page_closure", lang), lang, "closure")
@@ -255,11 +316,7 @@ def cases() -> None:
     df = state.labeled("cases", state.filters())
     if empty(df, lang):
         return
-    built = []
-    for indicator_id, group in df.groupby("indicator_id", sort=False):
-        group = labels.values(readable(group, "value", lang), lang)
-        chart = show("value_chart", group, group.indicator_label.iloc[0], f"cases_{indicator_id}")
-        built.append(chart)
+    built = comparable_panels(df, "cases", lang, "cases")
     st.caption(t("click_hint", lang))
     table(df, VALUE_COLUMNS, lang)
     downloads(df, VALUE_COLUMNS, built, t("page_cases", lang), lang, "cases")
@@ -273,21 +330,12 @@ def reductions() -> None:
     df = state.labeled("changes", state.filters())
     if empty(df, lang):
         return
-    built = []
-    pct = df[df.change_pct.notna()]
-    if not pct.empty:
-        chart = show(
-            "change_chart",
-            labels.changes(readable(pct, "change_pct", lang), lang),
-            t("change_pct", lang),
-            "reductions_pct",
-        )
-        built.append(chart)
-    pairs = df.dropna(subset=["before", "after"])
-    if not pairs.empty:
-        pairs = labels.changes(readable(pairs, "change_pct", lang), lang)
-        chart = show("dumbbell_chart", pairs, t("before_after", lang), "reductions_pairs", clickable=False)
-        built.append(chart)
+    built = comparable_panels(df, "changes", lang, "reductions")
+    pairs = df[df.group_bodies >= 2].dropna(subset=["before", "after"])
+    for group_key, group in pairs.groupby("group_key", sort=True):  # before → after, one group each
+        group = labels.changes(readable(group, "change_pct", lang), lang)
+        title = f"{labels.panel_title(group, lang)[0]} · {t('before_after', lang)}"
+        built.append(show("dumbbell_chart", group, title, f"reductions_pairs_{group_key}", clickable=False))
     st.caption(t("click_hint", lang))
     table(df, CHANGE_COLUMNS, lang)
     downloads(df, CHANGE_COLUMNS, built, t("page_reductions", lang), lang, "reductions")
@@ -337,13 +385,15 @@ CHANGE_GROUP_COLUMNS = {
 
 
 def group_columns(by: str, columns: dict[str, str]) -> dict[str, str]:
-    """Table columns of a grouped view: the indicator, the group, then ``columns``."""
-    return {"indicator_label": "col_indicator", "group_label": GROUP_COLUMN[by], **columns}
+    """Table columns of a grouped view: the comparable group, the group of bodies, then ``columns``."""
+    return {"comparable_label": "col_group", "group_label": GROUP_COLUMN[by], **columns}
 
 
-def show_group(builder: str, df: pd.DataFrame, title: str, key: str, by: str) -> dict:
+def show_group(builder: str, df: pd.DataFrame, title: str, key: str, by: str, subtitle: list[str]) -> dict:
     """A grouped chart: clickable (to filter to a kind of body) only when grouped by kind."""
-    return show(builder, df, title, key, clickable=by == "kind", pick=state.pick_kind, by=by)
+    return show(
+        builder, df, title, key, clickable=by == "kind", pick=state.pick_kind, by=by, subtitle=tuple(subtitle)
+    )
 
 
 def group_footer(
@@ -358,50 +408,53 @@ def group_footer(
 
 
 def closure_groups(by: str, lang: str) -> None:
-    """Closure rates summed per group of bodies, one chart per comparable group (indicator)."""
+    """Closure rates summed per group of bodies: one chart per comparable group and counter family
+    (totals of different counters are never added)."""
     df = state.grouped("closure_groups", state.filters(), by)
     if empty(df, lang):
         return
     df = labels.closure_groups(df, by, lang)
     built = []
-    for indicator_id, group in df.groupby("indicator_id", sort=True):
+    for (group_key, family), group in df.groupby(["group_key", "counter_family"], sort=True):
         rated = group[group.closure_rate.notna()]
         if rated.empty:
             continue
-        title = t("closure_group", lang) + group.indicator_label.iloc[0]
-        built.append(show_group("closure_group_chart", rated, title, f"closure_{by}_{indicator_id}", by))
+        title, subtitle = labels.group_panel_title(rated, lang)
+        title += t("counted_in", lang, counters=rated.counters.iloc[0])
+        key = f"closure_{by}_{group_key}_{family}"
+        built.append(show_group("closure_group_chart", rated, title, key, by, subtitle))
         if rated.total_derived.any():
             st.caption("\\* " + t("total_derived_note", lang))
     group_footer(df, CLOSURE_GROUP_COLUMNS, built, "page_closure", by, lang, "closure")
 
 
 def case_groups(by: str, lang: str) -> None:
-    """Counts summed per group of bodies, one chart per indicator and counter."""
+    """Counts summed per group of bodies, one chart per comparable group (with its counter family)."""
     df = state.grouped("case_groups", state.filters(), by)
     if empty(df, lang):
         return
     df = labels.value_groups(df, by, lang)
     built = []
-    for (indicator_id, counter), group in df.groupby(["indicator_id", "counter"], sort=False):
-        title = t("counter_title", lang, indicator=group.indicator_label.iloc[0], counter=counter)
-        built.append(
-            show_group("value_group_chart", group, title, f"cases_{by}_{indicator_id}_{counter}", by)
-        )
+    for group_key, group in df.groupby("group_key", sort=False):
+        title, subtitle = labels.group_panel_title(group, lang)
+        built.append(show_group("value_group_chart", group, title, f"cases_{by}_{group_key}", by, subtitle))
     group_footer(df, CASE_GROUP_COLUMNS, built, "page_cases", by, lang, "cases")
 
 
 def change_groups(by: str, lang: str) -> None:
-    """Median percent change per group of bodies, one chart per indicator."""
+    """Median percent change per group of bodies, one chart per comparable group."""
     df = state.grouped("change_groups", state.filters(), by)
     if empty(df, lang):
         return
     df = labels.change_groups(df, by, lang)
     built = []
-    for indicator_id, group in df.groupby("indicator_id", sort=True):
+    for group_key, group in df.groupby("group_key", sort=True):
         if group.change_pct_median.isna().all():
             continue
-        title = group.indicator_label.iloc[0]
-        built.append(show_group("change_group_chart", group, title, f"reductions_{by}_{indicator_id}", by))
+        title, subtitle = labels.group_panel_title(group, lang)
+        built.append(
+            show_group("change_group_chart", group, title, f"reductions_{by}_{group_key}", by, subtitle)
+        )
     group_footer(df, CHANGE_GROUP_COLUMNS, built, "page_reductions", by, lang, "reductions")
 
 

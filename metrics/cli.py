@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import pandas as pd
 
-from metrics import database, export, ingest, paths, queries, tablefile
+from metrics import batches, database, export, ingest, paths, queries, tablefile
 from metrics.database import DataError
 from metrics.store import RollbackRefused, Store, StoreError
 
@@ -266,8 +266,21 @@ def _rollback(the_store: Store, batch_id: str) -> int:
         return 2
     except RollbackRefused as error:
         print(error, file=sys.stderr)
-        return 1
+        return _problems(error.problems)
     print(f"rolled back {batch.batch_id} ({batch.rows} figures from {batch.file_name})", file=sys.stderr)
+    return 0
+
+
+def _template(fmt: str, out: Path | None) -> int:
+    data = ingest.template(fmt)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        return 0
+    try:
+        out.write_bytes(data)
+    except OSError as error:
+        print(f"{out}: cannot write: {error.strerror or error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -291,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in EXTRACT_COMMANDS:
         return _run_extract_command(args)
     try:
+        if getattr(args, "data", None) and not (args.data / "dictionary.csv").is_file():
+            print(f"{args.data}: cannot read: not a data folder (no dictionary.csv)", file=sys.stderr)
+            return 2
         if args.command == "check":
             with database.checked(
                 args.data, paths.sources_dir(), database.require_source_texts(), paths.imports_dir(args.data)
@@ -298,19 +314,15 @@ def main(argv: list[str] | None = None) -> int:
                 print("data OK", file=sys.stderr)
             return 0
         if args.command == "template":
-            data = ingest.template(args.format)
-            if args.out:
-                args.out.write_bytes(data)
-            else:
-                sys.stdout.buffer.write(data)
-            return 0
+            return _template(args.format, args.out)
         if args.command == "synth":
             return _synth(args.out, args.bodies, args.rounds, args.seed)
         the_store = Store(args.db, getattr(args, "data", None))
         if args.command == "import":
             return _import(args.file, the_store, args.dry_run)
         if args.command == "batches":
-            listing = pd.DataFrame([asdict(b) for b in the_store.batches()])
+            columns = [f.name for f in fields(batches.Batch)]
+            listing = pd.DataFrame([asdict(b) for b in the_store.batches()], columns=columns)
             sys.stdout.buffer.write(export.csv_bytes(listing, bom=False))
             return 0
         if args.command == "rollback":

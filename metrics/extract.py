@@ -988,8 +988,12 @@ def read_text(path: str | Path) -> str:
     Raises ``OSError`` when the file cannot be read and ``ValueError`` when it is
     neither valid UTF-8 nor valid GB18030.
     """
+    from metrics.tablefile import UnreadableFile, read_file
+
     try:
-        return decode(Path(path).read_bytes())
+        return decode(read_file(path))
+    except UnreadableFile as error:
+        raise OSError(f"{path}: {error}") from error
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from error
 

@@ -61,7 +61,12 @@ class StoreBusy(StoreError):
 
 
 class RollbackRefused(StoreError):
-    """A batch cannot be rolled back alone: later data relies on it; nothing was changed."""
+    """A batch cannot be rolled back alone: later data relies on it (``problems`` say where);
+    nothing was changed."""
+
+    def __init__(self, message: str, problems: list):
+        super().__init__(message)
+        self.problems = problems
 
 
 def _reached(step: str) -> None:
@@ -188,8 +193,8 @@ class Store:
             except DataError as error:
                 raise RollbackRefused(
                     f"batch {batch_id} cannot be rolled back alone: later data relies on it "
-                    "(roll those batches back first); nothing was written: "
-                    + "; ".join(map(str, error.problems[:5]))
+                    "(roll those batches back first):",
+                    error.problems,
                 ) from error
             return stored[batch_id]
 

@@ -318,7 +318,6 @@ CASES = [
         "unreadable data folder",
         ("--data", "{missing}"),
         2,
-        discrepancy="check --data MISSING: FileNotFoundError traceback, exit 1 (not 2)",
     ),
     # import
     Case("import", "success", ("{good}",), 0, "built", stderr=r"imported 2 figures", batches_after=1),
@@ -362,7 +361,7 @@ CASES = [
         ("{batch_a}",),
         1,
         "two batches",
-        stderr=r"later data relies on it.*nothing was written: imports/b\S+/figures\.csv:\d+:source_id: ",
+        stderr=r"later data relies on it.*\n^imports/b\S+/figures\.csv:\d+:source_id: .*\n^1 problem\(s\); nothing was written",
         unchanged=True,
         batches_after=2,
     ),
@@ -375,7 +374,6 @@ CASES = [
         "output cannot be written",
         ("--out", "{regular}/template.csv"),
         2,
-        discrepancy="template --out REGULAR_FILE/x.csv: NotADirectoryError traceback, exit 1 (not 2)",
     ),
     # synth
     Case("synth", "success", ("--bodies", "3", "--rounds", "2", "--out", "{out}"), 0, stderr="^wrote "),
@@ -415,7 +413,6 @@ CASES = [
         2,
         timeout=20,
         memory=3 << 30,
-        discrepancy=f"extract /dev/zero: {HANGS} (MemoryError traceback, exit 1, under a 3 GB limit)",
     ),
     *(
         Case(
@@ -424,7 +421,6 @@ CASES = [
             (*option, "{fifo}"),
             2,
             timeout=10,
-            discrepancy=f"{command} {' '.join(option)} FIFO: {HANGS} (still running after 10 s)",
         )
         for command, option in [
             ("extract", ()),

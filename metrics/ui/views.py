@@ -688,7 +688,8 @@ def _batches(lang: str) -> None:
             try:
                 batch = Store().rollback(choice, on_wait=lambda message: st.info(labels.plain(message)))
             except StoreError as error:
-                st.error(labels.plain(error))
+                why = "; ".join(map(str, getattr(error, "problems", [])[:5]))
+                st.error(labels.plain(f"{error} {why}"))
                 return
             st.session_state["import_message"] = t("rolled_back", lang, batch=batch.batch_id, n=batch.rows)
             st.rerun()

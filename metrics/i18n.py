@@ -79,6 +79,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "本组含口径相近但不完全相同的指标，见各单位的可比性说明。",
         "This group holds indicators that are close but not identical: see each body's caveat.",
     ),
+    "more_groups": (
+        "另有 {n} 个可比指标组未在总览作图（见各专页）：{names}",
+        "{n} more comparable groups are charted on their own pages: {names}",
+    ),
     "counted_in": ("（以{counters}计）", " (counted in {counters})"),
     "direction_up": ("越多越好", "more is better"),
     "direction_down": ("越少越好", "less is better"),
@@ -115,8 +119,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "headline_reductions": ("前后对比", "Reductions"),
     # closure
     "closure_intro": (
-        "每个条形是一项整改事项：已完成 / 基本完成 / 取得阶段性成效 / 未说明状态。只有同一指标内的事项才放在一起比较排序。",
-        "Each bar is one closure measure: closed / mostly closed / in progress / status not reported. Only measures of the same indicator are ranked together.",
+        "每个条形是一项整改事项：已完成 / 基本完成 / 取得阶段性成效 / 未说明状态。只有指标目录中同一可比指标组的事项才放在一起比较排序（※ 为口径相近、附说明的事项）。",
+        "Each bar is one closure measure: closed / mostly closed / in progress / status not reported. Only measures of one comparable group of the indicator catalogue are ranked together (※ marks a close measure shown with its caveat).",
     ),
     "closure_group": ("可比组：", "Comparable group: "),
     "total_derived_note": (
@@ -133,8 +137,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "count": ("数量", "Count"),
     # cases
     "cases_intro": (
-        "查处问题、处理人数与问题线索分开比较；同一指标的条形放在一起。",
-        "Cases, people and clues are compared separately; bars of the same indicator sit together.",
+        "查处问题、处理人数与问题线索分开比较；只有同一可比指标组、同一量词类别（如 人 与 名）的数字放在一起。",
+        "Cases, people and clues are compared separately; only figures of one comparable group and one counter family (such as 人 and 名) sit together.",
     ),
     # reductions
     "reductions_intro": (
@@ -257,16 +261,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "by_stem": ("按{by}", "by {by}"),
     "region_national": ("全国/中央", "National / central"),
     "closure_grouped_intro": (
-        "每个条形是一组单位（按{by}）的合计：完成率 = 已完成之和 ÷ 总数之和，只计有完成率的事项；只有同一指标内的组才放在一起比较。同一指标中量词不同的总数（如 项 与 个）一并相加，见表中“量词（合计）”。",
-        "Each bar sums a group of bodies (by {by}): closure rate = sum of closed ÷ sum of totals, over the measures that have a rate; only groups of the same indicator are ranked together. Totals of one indicator in different counters (such as 项 and 个) are summed: see Counters summed in the table.",
+        "每个条形是一组单位（按{by}）的合计：完成率 = 已完成之和 ÷ 总数之和，只计有完成率的事项；每张图只含一个可比指标组、一个量词类别（项 与 个 同类，件 与 件次 不同类，见标题）。",
+        "Each bar sums a group of bodies (by {by}): closure rate = sum of closed ÷ sum of totals, over the measures that have a rate; each chart holds one comparable group and one counter family (项 and 个 are one family, 件 and 件次 are not: see the title).",
     ),
     "cases_grouped_intro": (
-        "每个条形是一组单位（按{by}）报告的数字之和，包括所有主题；只有同一指标且量词相同的数字才相加（如 起 与 件 分开）。≈ 表示其中有约数。",
-        "Each bar sums what a group of bodies (by {by}) reported, over all themes; only figures of the same indicator and the same counter are summed (起 and 件 stay apart). ≈ means some of them are approximate.",
+        "每个条形是一组单位（按{by}）报告的数字之和，包括所有主题；只有同一可比指标组、同一量词类别的数字才相加（人 与 名 同类；件次 自成一类）。≈ 表示其中有约数。",
+        "Each bar sums what a group of bodies (by {by}) reported, over all themes; only figures of one comparable group and one counter family are summed (人 and 名 are one family; 件次 is its own). ≈ means some of them are approximate.",
     ),
     "reductions_grouped_intro": (
-        "每组（按{by}）的条形为变化百分比的中位数，细线从最低到最高；百分比不相加。只有同一指标内的组才放在一起比较。之前、之后的合计只在有前后数值的事项量词相同时给出（见表格）。",
-        "For each group (by {by}) the bar is the median percent change and the thin line runs from the lowest to the highest; percentages are never summed. Only groups of the same indicator are compared. Sums of before and after are given only where every measure reporting both uses one counter (see the table).",
+        "每组（按{by}）的条形为变化百分比的中位数，细线从最低到最高；百分比不相加。只有同一可比指标组才放在一起比较。之前、之后的合计只在有前后数值的事项量词相同时给出（见表格）。",
+        "For each group (by {by}) the bar is the median percent change and the thin line runs from the lowest to the highest; percentages are never summed. Only groups of one comparable group are compared. Sums of before and after are given only where every measure reporting both uses one counter (see the table).",
     ),
     "click_kind_hint": (
         "点击图中某个单位类别即可只看该类别。",

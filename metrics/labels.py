@@ -69,7 +69,9 @@ def names(df: pd.DataFrame, lang: str) -> pd.DataFrame:
             marked = out["comparability"].eq("caveat")
             out.loc[marked, "row_label"] = out.loc[marked, "row_label"] + " " + CAVEAT_MARK
     if "direction" in out.columns:
-        out["direction_text"] = [t(f"direction_{d}", lang) if isinstance(d, str) else "" for d in out.direction]
+        out["direction_text"] = [
+            t(f"direction_{d}", lang) if isinstance(d, str) else "" for d in out.direction
+        ]
     if "group_rank" in out.columns:  # only groups two or more bodies report are ranked
         out["rank_label"] = [
             t("rank_of", lang, rank=int(r), size=int(n)) if pd.notna(r) and b > 1 else ""
@@ -106,15 +108,15 @@ def group_panel_title(group: pd.DataFrame, lang: str) -> tuple[str, list[str]]:
 
 
 def wrap(text: str, lang: str, width: int | None = None) -> list[str]:
-    """``text`` cut into lines a chart can show (charts do not wrap titles): about 44 characters
-    in Chinese, 90 in English, breaking English at spaces."""
+    """``text`` cut into lines a chart can show on a phone too (charts do not wrap titles): 24
+    characters in Chinese, 50 in English, breaking English at spaces."""
     if not text:
         return []
     if lang == "en":
         import textwrap
 
-        return textwrap.wrap(text, width or 90)
-    width = width or 44
+        return textwrap.wrap(text, width or 50)
+    width = width or 24  # a chart on a phone is ~360 px wide: longer lines would be cut off
     return [text[i : i + width] for i in range(0, len(text), width)]
 
 

@@ -3,7 +3,9 @@ the language switch, a CSV download and screenshots (saved to test-artifacts/scr
 
 Needs Debian's chromium and fonts-noto-cjk; without chromium the tests are skipped, or fail in CI.
 Charts are read from the Vega marks' aria-labels ("...; row_label: 天津 · ...; ..."), which name
-every bar drawn.
+every bar drawn, and from their titles. A page draws one chart per comparable group that two or
+more bodies report; the groups one body reports are listed in an expander (read from the data
+grid's accessible table), never drawn.
 """
 
 from __future__ import annotations
@@ -42,21 +44,56 @@ CHART = '[data-testid="stVegaLiteChart"]'
 MARKS = f"{CHART} svg.marks, {CHART} canvas"
 BOM = b"\xef\xbb\xbf"
 
+EXPANDER = '[data-testid="stExpander"]'
+SUMMARY_TEXT = '[data-testid="stMarkdownContainer"]'  # an expander's label, without its icon
+CJK = re.compile(r"[\u3400-\u9fff]")
+# The pages that draw rankings at seed scale: every change of 前后对比 is a comparable group of its
+# own (one body each), so that page lists them and draws no chart.
+RANKED_PAGES = ("overview", "closure", "cases")
+SINGLES_ZH = "仅一个单位报告的指标（不作排名）"
+SINGLES_EN = "Reported by one body only (not ranked)"
+TIANJIN_AND_INNER_MONGOLIA = "body=%E5%A4%A9%E6%B4%A5&body=%E5%86%85%E8%92%99%E5%8F%A4"  # 天津, 内蒙古
+
 # Closure bars by their row label ("body · measure"), written by hand from the curated measures.
 TIANJIN_ROW = "天津 · “民意直通车”群众反映的具体问题办结"
-OPINIONS_ROW = "内蒙古 · 收集意见建议及立行立改"
+OPINIONS_ROW = "内蒙古 · 收集意见建议及立行立改 ※"  # joins 群众诉求办结 with a caveat
 IM_INSPECTION_ROW = "内蒙古 · 自治区党委第五轮巡视移交问题整改"
 IM_ENVIRONMENT_ROW = "内蒙古 · 中央环保督察反馈问题整改"
 MCA_ROW = "民政部 · 部党组确定的巡视整改任务完成情况"
 ALL_CLOSURE_ROWS = {TIANJIN_ROW, OPINIONS_ROW, IM_INSPECTION_ROW, IM_ENVIRONMENT_ROW, MCA_ROW}
+PUBLIC_ROWS = {TIANJIN_ROW, OPINIONS_ROW}
 TIANJIN_ROW_EN = 'Tianjin · Specific problems raised by the public via the "public opinion express", resolved'
-OPINIONS_ROW_EN = "Inner Mongolia · Opinions and suggestions collected and acted on at once"
+OPINIONS_ROW_EN = "Inner Mongolia · Opinions and suggestions collected and acted on at once ※"
+PUBLIC_ROWS_EN = {TIANJIN_ROW_EN, OPINIONS_ROW_EN}
 ALL_CLOSURE_ROWS_EN = {
     TIANJIN_ROW_EN,
     OPINIONS_ROW_EN,
     "Inner Mongolia · Problems handed over by the region's 5th inspection round, rectified",
     "Inner Mongolia · Central environmental-inspection feedback problems rectified",
     "Civil Affairs · Inspection rectification tasks set by the ministry's leadership: completion",
+}
+# The two closure charts, by their titles: comparable group · kind of figure.
+PUBLIC_TITLE = "群众诉求办结 · 完成率"
+INSPECTION_TITLE = "巡视督察反馈问题整改 · 完成率"
+# 内蒙古's caveat, written under the public-requests chart's title (data/indicators.csv).
+OPINIONS_CAVEAT = "※ 内蒙古: 统计收集的意见建议（常以件次计）及立行立改的个数"
+# The seven changes of 前后对比 (body, measure, value as shown), none comparable with another.
+CHANGES = {
+    ("天津", "市级层面召开的会议较一季度减少", "-77.6%"),
+    ("天津", "市级层面印发的文件较一季度减少", "-31.8%"),
+    ("上海", "市级部门督查检查考核归并", "-72.6%"),
+    ("水利部", "因灾死亡失踪人数较近5年同期均值变化", "-24%"),
+    ("农发行", "产业扶贫贷款上半年增长", "+64%"),
+    ("华能", "低碳清洁能源装机比重同比变化", "+2个百分点"),
+    ("国家卫健委", "贫困人口大病救治病种增加到", "→25种"),
+}
+CHANGE_BODIES_EN = {
+    "Tianjin",
+    "Shanghai",
+    "Water Resources",
+    "ADBC",
+    "Huaneng",
+    "Health Commission",
 }
 
 
@@ -212,6 +249,54 @@ def click_bar(page: Page, row: str) -> None:
     page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2)
 
 
+def chart_titles(page: Page) -> list[str]:
+    """The title of every chart on the page, top to bottom."""
+    return page.locator(f"{CHART} .role-title-text text").all_text_contents()
+
+
+def chart_subtitles(page: Page) -> list[str]:
+    """The subtitle of every chart that has one (its lines joined)."""
+    return page.locator(f"{CHART} .role-title-subtitle text").all_text_contents()
+
+
+def chart_count(page: Page) -> int:
+    return page.locator(CHART).count()
+
+
+def chart_labels(page: Page) -> dict[str, list[str]]:
+    """Every chart's marks' aria-labels, by the chart's title."""
+    found = {}
+    for one in page.locator(CHART).all():
+        title = one.locator(".role-title-text text").all_text_contents()
+        found[" ".join(title)] = one.locator(".mark-rect [aria-label], .mark-text [aria-label]").evaluate_all(
+            "marks => marks.map(m => m.getAttribute('aria-label'))"
+        )
+    return found
+
+
+def singles_label(page: Page) -> list[str]:
+    """The labels of the page's expanders ("仅一个单位报告的指标（不作排名） · 7")."""
+    return [s.strip() for s in page.locator(f"{EXPANDER} summary {SUMMARY_TEXT}").all_text_contents()]
+
+
+def singles_rows(page: Page, title: str) -> list[list[str]]:
+    """Open the list of groups one body reports (the expander ``title`` · n) and read its rows
+    (body, group, measure, value, date, quote) from the data grid's accessible table."""
+    box = page.locator(EXPANDER).filter(has=page.locator("summary", has_text=title))
+    assert box.count() == 1, singles_label(page)
+    label = box.locator(f"summary {SUMMARY_TEXT}").inner_text().strip()
+    assert label.startswith(f"{title} · "), label
+    if box.locator("details").get_attribute("open") is None:
+        box.locator("summary").click()
+    box.locator('[role="gridcell"]').first.wait_for(state="attached")  # visually hidden
+    rows = box.locator('[role="rowgroup"] [role="row"]:has([role="gridcell"])').evaluate_all(
+        "rows => rows.map(r => [...r.querySelectorAll('[role=gridcell]')].map(c => c.textContent))"
+    )
+    assert len(rows) == int(label.rsplit(" · ", 1)[1]), (label, rows)
+    assert not any(c in {"None", "nan", "NaN", "<NA>", "True", "False"} for row in rows for c in row), rows
+    return rows
+
+
 def label_widths(page: Page) -> list[float]:
     """Drawn widths (px) of the row labels ('body · measure') on the charts' y axes."""
     return page.locator(f"{CHART} .role-axis-label text").evaluate_all(
@@ -247,49 +332,101 @@ def test_every_page_renders_in_chinese(page, app_url):
     for name, (title, _) in PAGE_TITLES.items():
         open_page(page, app_url, "/" if name == "overview" else f"/{name}", title)
         assert page.locator('[data-testid="stException"]').count() == 0, name
-        if name in CHART_PAGES:
+        if name in RANKED_PAGES:
             page.locator(MARKS).first.wait_for()
             assert drawn_rows(page), f"{name}: no chart marks drawn"
+            assert all(" · " in t for t in chart_titles(page)), chart_titles(page)  # "group · kind"
+        if name == "reductions":  # seven changes, no two comparable: listed, never ranked
+            assert chart_count(page) == 0
+            rows = singles_rows(page, SINGLES_ZH)
+            assert {(r[0], r[2], r[3]) for r in rows} == CHANGES
+            assert all(CJK.search(r[-1]) for r in rows)  # each with its quote
         screenshot(page, f"{name}_zh")
+
+
+def test_chart_pages_render_in_english(page, app_url):
+    for name in CHART_PAGES:
+        _, title = PAGE_TITLES[name]
+        open_page(page, app_url, f"{'/' if name == 'overview' else f'/{name}'}?lang=English", title)
+        assert page.locator('[data-testid="stException"]').count() == 0, name
+        if name in RANKED_PAGES:
+            page.locator(MARKS).first.wait_for()
+            rows = drawn_rows(page)
+            assert rows and not [r for r in rows if CJK.search(r)], rows
+            assert chart_titles(page) and not [t for t in chart_titles(page) if CJK.search(t)]
+        else:
+            assert chart_count(page) == 0
+            rows = singles_rows(page, SINGLES_EN)
+            assert len(rows) == 7 and {r[0] for r in rows} == CHANGE_BODIES_EN
+        screenshot(page, f"{name}_en")
 
 
 def test_closure_filters_clicks_language_and_csv(page, app_url):
     open_page(page, app_url, "/closure", "整改完成率")
     page.locator(MARKS).first.wait_for()
     assert wait_until(page, lambda: drawn_rows(page), ALL_CLOSURE_ROWS) == ALL_CLOSURE_ROWS
+    # one chart per comparable group, 内蒙古's suggestions with the public requests under a caveat
+    assert sorted(chart_titles(page)) == sorted([PUBLIC_TITLE, INSPECTION_TITLE])
+    assert [s for s in chart_subtitles(page) if OPINIONS_CAVEAT in s]
     assert page.get_by_text("71.4% · 621/870", exact=True).count() == 1
+    assert page.get_by_text("61.4% · 7461/12156", exact=True).count() == 1
+    assert singles_label(page) == []  # every closure has a partner
 
-    # The body filter through the sidebar widget: the URL and the chart follow.
+    # The body filter through the sidebar widget: the URL and the charts follow. 天津 alone has
+    # nothing to be ranked against: no chart, its closure listed; with 内蒙古 one chart of two bars.
     choose(page, "单位", "天津")
-    assert wait_until(page, lambda: drawn_rows(page), {TIANJIN_ROW}) == {TIANJIN_ROW}
+    assert wait_until(page, lambda: chart_count(page), 0) == 0
     assert query(page) == {"body": ["天津"]}
+    assert [(r[0], r[2], r[3]) for r in singles_rows(page, SINGLES_ZH)] == [
+        ("天津", "“民意直通车”群众反映的具体问题办结", "71.4% · 621/870")
+    ]
+    choose(page, "单位", "内蒙古")
+    assert wait_until(page, lambda: drawn_rows(page), PUBLIC_ROWS) == PUBLIC_ROWS
+    assert chart_titles(page) == [PUBLIC_TITLE]
+    assert query(page) == {"body": ["天津", "内蒙古"]}
+    # 内蒙古's two inspection closures have no partner among the chosen bodies: listed
+    assert sorted(r[2] for r in singles_rows(page, SINGLES_ZH)) == sorted(
+        ["自治区党委第五轮巡视移交问题整改", "中央环保督察反馈问题整改"]
+    )
 
-    # A click on a bar filters to its body (from an unfiltered view).
+    # A click on a bar filters to its body (from an unfiltered view): 内蒙古 alone, its three
+    # closures listed and none drawn.
     open_page(page, app_url, "/closure", "整改完成率")
     assert wait_until(page, lambda: drawn_rows(page), ALL_CLOSURE_ROWS) == ALL_CLOSURE_ROWS
     click_bar(page, OPINIONS_ROW)
-    inner_mongolia = {OPINIONS_ROW, IM_INSPECTION_ROW, IM_ENVIRONMENT_ROW}
-    assert wait_until(page, lambda: drawn_rows(page), inner_mongolia) == inner_mongolia
     assert wait_until(page, lambda: query(page), {"body": ["内蒙古"]}) == {"body": ["内蒙古"]}
+    assert wait_until(page, lambda: chart_count(page), 0) == 0
     assert sidebar_multiselect(page, "单位").get_by_text("内蒙古", exact=True).count() == 1
+    rows = singles_rows(page, SINGLES_ZH)
+    assert {r[0] for r in rows} == {"内蒙古"} and len(rows) == 3
 
     # A shared link, then the language switch.
-    open_page(page, app_url, "/closure?body=%E5%A4%A9%E6%B4%A5", "整改完成率")
-    assert wait_until(page, lambda: drawn_rows(page), {TIANJIN_ROW}) == {TIANJIN_ROW}
+    open_page(page, app_url, f"/closure?{TIANJIN_AND_INNER_MONGOLIA}", "整改完成率")
+    assert wait_until(page, lambda: drawn_rows(page), PUBLIC_ROWS) == PUBLIC_ROWS
     switch_language(page, "English")
     page.locator("h1", has_text="Closure rates").wait_for()
-    assert wait_until(page, lambda: drawn_rows(page), {TIANJIN_ROW_EN}) == {TIANJIN_ROW_EN}
+    assert wait_until(page, lambda: drawn_rows(page), PUBLIC_ROWS_EN) == PUBLIC_ROWS_EN
     assert query(page)["lang"] == ["English"]
+    assert query(page)["body"] == ["Tianjin", "Inner Mongolia"]
+    assert chart_titles(page) == ["Public requests resolved · closure rate"]
     assert page.get_by_text("71.4% · 621 of 870", exact=True).count() == 1
-    screenshot(page, "closure_en")
+    assert page.get_by_text("61.4% · 7,461 of 12,156", exact=True).count() == 1
+    screenshot(page, "closure_en_tianjin_inner_mongolia")
 
-    # The CSV download holds what is shown, readable by Excel (BOM) and by the csv module.
+    # The CSV download holds what is shown (the two ranked closures and 内蒙古's two listed ones),
+    # readable by Excel (BOM) and by the csv module.
     with page.expect_download() as download:
         page.locator('[data-testid="stDownloadButton"] button', has_text="Data CSV").click()
     data = Path(download.value.path()).read_bytes()
     assert data.startswith(BOM)
     rows = list(csv.DictReader(io.StringIO(data[len(BOM) :].decode("utf-8"))))
-    assert [(r["Body"], r["Total"], r["Closed"]) for r in rows] == [("Tianjin", "870", "621")]
+    public = [
+        (r["Body"], r["Rank in group"], r["Total"], r["Closed"])
+        for r in rows
+        if r["Comparable group"] == "Public requests resolved"
+    ]
+    assert public == [("Tianjin", "1 of 2", "870", "621"), ("Inner Mongolia", "2 of 2", "12156", "7461")]
+    assert len(rows) == 4 and {r["Body"] for r in rows} == {"Tianjin", "Inner Mongolia"}
     assert download.value.suggested_filename.endswith(".csv")
 
 
@@ -307,9 +444,30 @@ def test_closure_on_a_phone(browser, app_url):
         context.close()
 
 
+def test_chart_pages_on_a_phone(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        phone = context.new_page()
+        for name in CHART_PAGES:
+            title, _ = PAGE_TITLES[name]
+            open_page(phone, app_url, "/" if name == "overview" else f"/{name}", title)
+            assert phone.locator('[data-testid="stException"]').count() == 0, name
+            if name in RANKED_PAGES:
+                phone.locator(MARKS).first.wait_for()
+                assert drawn_rows(phone), name
+                assert max(label_widths(phone)) <= 130, name
+            else:
+                assert chart_count(phone) == 0
+                assert singles_label(phone) == [f"{SINGLES_ZH} · 7"]
+            screenshot(phone, f"{name}_zh_390px")
+    finally:
+        context.close()
+
+
 def test_row_labels_shrink_when_the_window_narrows(page, app_url):
-    open_page(page, app_url, "/closure?body=%E5%A4%A9%E6%B4%A5", "整改完成率")
+    open_page(page, app_url, f"/closure?{TIANJIN_AND_INNER_MONGOLIA}", "整改完成率")
     page.locator(MARKS).first.wait_for()
+    assert wait_until(page, lambda: drawn_rows(page), PUBLIC_ROWS) == PUBLIC_ROWS
     assert max(label_widths(page)) > 200
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(1500)
@@ -324,20 +482,32 @@ def test_chinese_csv_download_of_the_unfiltered_view(page, app_url):
     data = Path(download.value.path()).read_bytes()
     assert data.startswith(BOM)
     rows = list(csv.DictReader(io.StringIO(data[len(BOM) :].decode("utf-8"))))
-    found = {(r["单位"], r["总数"], r["已完成"]) for r in rows}
-    assert {("天津", "870", "621"), ("内蒙古", "12156", "7461"), ("民政部", "79", "14")} <= found
+    found = {(r["单位"], r["可比指标组"], r["组内排名"], r["总数"], r["已完成"]) for r in rows}
+    assert {
+        ("天津", "群众诉求办结", "第 1 / 2", "870", "621"),
+        ("内蒙古", "群众诉求办结", "第 2 / 2", "12156", "7461"),
+        ("民政部", "巡视督察反馈问题整改", "第 3 / 3", "79", "14"),
+    } <= found
     assert len(rows) == 5
+    caveats = {r["单位"]: r["可比性说明"] for r in rows if r["可比性说明"]}
+    assert list(caveats) == ["内蒙古"] and caveats["内蒙古"].startswith("统计收集的意见建议")
 
 
 def test_body_filter_survives_the_language_switch(page, app_url):
-    open_page(page, app_url, "/closure?body=%E5%A4%A9%E6%B4%A5", "整改完成率")
-    assert wait_until(page, lambda: drawn_rows(page), {TIANJIN_ROW}) == {TIANJIN_ROW}
+    open_page(page, app_url, f"/closure?{TIANJIN_AND_INNER_MONGOLIA}", "整改完成率")
+    assert wait_until(page, lambda: drawn_rows(page), PUBLIC_ROWS) == PUBLIC_ROWS
+    assert singles_label(page) == [f"{SINGLES_ZH} · 2"]  # 内蒙古's inspection closures
     switch_language(page, "English")
     page.locator("h1", has_text="Closure rates").wait_for()
+    assert wait_until(page, lambda: singles_label(page), [f"{SINGLES_EN} · 2"]) == [f"{SINGLES_EN} · 2"]
     choose(page, "Indicator", "Public requests resolved")
-    page.wait_for_timeout(500)
-    assert wait_until(page, lambda: drawn_rows(page), {TIANJIN_ROW_EN}, seconds=8) == {TIANJIN_ROW_EN}
-    assert query(page).get("body") == ["Tianjin"]
+    assert wait_until(page, lambda: chart_count(page), 0) == 0  # 天津's alone: nothing to rank
+    assert singles_label(page) == [f"{SINGLES_EN} · 1"]
+    choose(page, "Indicator", "Suggestions acted on at once")
+    assert wait_until(page, lambda: drawn_rows(page), PUBLIC_ROWS_EN, seconds=8) == PUBLIC_ROWS_EN
+    assert singles_label(page) == []  # the inspection closures are filtered out
+    assert query(page).get("body") == ["Tianjin", "Inner Mongolia"]
+    assert query(page).get("indicator") == ["Public requests resolved", "Suggestions acted on at once"]
 
 
 def drawn_groups(page: Page) -> set[str]:
@@ -348,15 +518,38 @@ def drawn_groups(page: Page) -> set[str]:
     return {m.group(1) for label in labels if (m := re.search(r"group_label: (.*?)(?:; |$)", label))}
 
 
+def group_values(page: Page) -> dict[str, set[tuple[str, str]]]:
+    """(group, value label) of every bar, by chart title (cases grouped by kind)."""
+    return {
+        title: {
+            (m.group(1), m.group(2))
+            for label in labels
+            if (m := re.search(r"group_label: (.*?); value_label: (.*?)(?:; |$)", label))
+        }
+        for title, labels in chart_labels(page).items()
+    }
+
+
 def test_compare_by_kind_survives_language_pages_and_clicks(page, app_url):
     """?by=kind is read from a shared link, kept in the URL through the language switch and a page
     change (the browser drops unbound parameters on navigation; the app writes it back), and a
-    click on a kind's bar filters to that kind."""
+    click on a kind's bar filters to that kind. Closures of one group in different counter families
+    (天津's 件, 内蒙古's 件次) are drawn apart, never summed."""
     open_page(page, app_url, "/closure?by=kind", "整改完成率")
     page.locator(MARKS).first.wait_for()
     kinds = {"省区市", "中央部门"}
     assert wait_until(page, lambda: drawn_groups(page), kinds) == kinds
-    assert page.get_by_text("62.0% · 8082/13026", exact=True).count() == 1
+    assert sorted(chart_titles(page)) == sorted(
+        [
+            "巡视督察反馈问题整改 · 完成率（以个、项计）",
+            "群众诉求办结 · 完成率（以件计）",
+            "群众诉求办结 · 完成率（以件次计）",
+        ]
+    )
+    assert page.get_by_text("62.0% · 8082/13026", exact=True).count() == 0  # no longer summed
+    assert page.get_by_text("71.4% · 621/870", exact=True).count() == 1
+    assert page.get_by_text("61.4% · 7461/12156", exact=True).count() == 1
+    assert page.get_by_text("76.1% · 150/197 *", exact=True).count() == 1
     assert query(page) == {"by": ["kind"]}
     screenshot(page, "closure_by_kind_zh")
 
@@ -368,12 +561,20 @@ def test_compare_by_kind_survives_language_pages_and_clicks(page, app_url):
         "by": ["kind"],
         "lang": ["English"],
     }
+    titles = chart_titles(page)
+    assert "Public requests resolved · closure rate (counted in 件)" in titles
+    assert "Public requests resolved · closure rate (counted in 件次)" in titles
 
     page.locator('[data-testid="stSidebarNav"] a', has_text="Case counts").click()
     page.locator("h1", has_text="Case counts").wait_for()
     page.locator(MARKS).first.wait_for()
     assert wait_until(page, lambda: query(page).get("by"), ["kind"]) == ["kind"]
     assert "Province-level Party committee" in drawn_groups(page)
+    # 天津's cases in 起 and 件 are one family (462); 水利部's 2018 law-enforcement cases stand apart
+    values = group_values(page)
+    assert values["Cases investigated · count"] == {("Province-level Party committee", "462")}
+    assert values["Law-enforcement cases filed · count"] == {("Central department", "2,018")}
+    screenshot(page, "cases_by_kind_en")
 
     page.locator('[data-testid="stSidebarNav"] a', has_text="Closure rates").click()
     page.locator("h1", has_text="Closure rates").wait_for()
@@ -385,3 +586,5 @@ def test_compare_by_kind_survives_language_pages_and_clicks(page, app_url):
     expected = {"by": ["kind"], "lang": ["English"], "kind": ["Central department"]}
     assert wait_until(page, lambda: query(page), expected) == expected
     assert wait_until(page, lambda: drawn_groups(page), {"Central department"}) == {"Central department"}
+    # 民政部's tasks alone, in 项 (内蒙古's 个 are filtered out)
+    assert chart_titles(page) == ["Inspection feedback rectified · closure rate (counted in 项)"]

@@ -34,7 +34,7 @@ FIGURES_PER_BODY_WEEK = 27.3
 PAGES = ("overview", "closure", "cases", "reductions", "profile", "figures", "method")
 # The queries each page runs (see metrics/ui/views.py); ``one`` = the first filtered body only.
 PAGE_QUERIES = {
-    "overview": ("kpis", "closures", "changes"),
+    "overview": ("kpis", "closures", "value_figures", "changes"),
     "closure": ("closures",),
     "cases": ("cases",),
     "reductions": ("changes",),

@@ -198,16 +198,19 @@ def empty(df: pd.DataFrame, lang: str) -> bool:
 
 
 MAX_BARS = 30
+# The overview's charts are small: at most this many bars, for the groups most bodies report.
+OVERVIEW_BARS, OVERVIEW_PANELS = 10, 4
 
 
-def readable(group: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
-    """At most MAX_BARS rows of a chart: the highest and the lowest by ``by``, so a chart of
-    thousands of bodies stays readable; the caption says how many are shown."""
-    if len(group) <= MAX_BARS:
+def readable(group: pd.DataFrame, by: str, lang: str, bars: int = MAX_BARS) -> pd.DataFrame:
+    """At most ``bars`` rows of a chart: the highest and the lowest by ``by``, so a chart of
+    thousands of bodies stays readable; the caption says how many are shown (each bar's
+    tooltip gives its rank in the whole group)."""
+    if len(group) <= bars:
         return group
     ordered = group.sort_values(by, ascending=False)
-    half = MAX_BARS // 2
-    st.caption(t("top_and_bottom", lang, shown=MAX_BARS, total=len(group), half=half))
+    half = bars // 2
+    st.caption(t("top_and_bottom", lang, shown=bars, total=len(group), half=half))
     return pd.concat([ordered.head(half), ordered.tail(half)])
 
 
@@ -231,16 +234,28 @@ SINGLE_COLUMNS = {
 }
 
 
-def comparable_panels(df: pd.DataFrame, kind: str, lang: str, key: str) -> list:
+def comparable_panels(
+    df: pd.DataFrame, kind: str, lang: str, key: str, bars: int = MAX_BARS, panels: int | None = None
+) -> list:
     """One ranked chart per comparable group (``group_key``) that two or more bodies report,
     titled with the group and kind of figure, its definition and its members' caveats under the
     title; the groups one body reports are listed beneath with their quotes, never drawn as
-    one-bar rankings. Returns the charts' specs (for the image downloads)."""
+    one-bar rankings. At most ``bars`` bars per chart and, when ``panels`` is given, charts for
+    that many groups (those most bodies report; the caption names the rest). Returns the
+    charts' specs (for the image downloads)."""
     builder, label, rank_by, shown = PANELS[kind]
     built = []
     shared = df[df.group_bodies >= 2]
+    reach = shared.groupby("group_key").body_id.nunique().sort_values(ascending=False)
+    if panels is not None and len(reach) > panels:
+        rest = reach.index[panels:]
+        names = shared[shared.group_key.isin(rest)].drop_duplicates("group_key").comparable_label
+        st.caption(
+            t("more_groups", lang, n=len(rest), names="、".join(names) if lang != "en" else ", ".join(names))
+        )
+        shared = shared[shared.group_key.isin(reach.index[:panels])]
     for group_key, group in shared.groupby("group_key", sort=True):
-        group = label(readable(group, rank_by, lang), lang)
+        group = label(readable(group, rank_by, lang, bars), lang)
         title, subtitle = labels.panel_title(group, lang)
         built.append(show(builder, group, title, f"{key}_{group_key}", subtitle=tuple(subtitle)))
         if "total_derived" in group and group.total_derived.any():
@@ -253,7 +268,7 @@ def singles(df: pd.DataFrame, label, shown: str, lang: str) -> None:
     """The groups one body reports: body, group, measure, value and quote, one line each."""
     if df.empty:
         return
-    rows = label(df, lang)
+    rows = label(df.sort_values(["body_kind_order", "body_id", "group_key"]), lang)
     rows["shown"] = rows[shown]
     with st.expander(f"{t('single_groups', lang)} · {len(rows)}"):
         st.caption(t("single_groups_intro", lang))
@@ -281,7 +296,8 @@ def overview() -> None:
     frames = {kind: state.labeled(kind, f) for kind in ("closures", "value_figures", "changes")}
     built = []
     for kind, df in frames.items():
-        built += comparable_panels(df[df.group_bodies >= 2], kind, lang, f"overview_{kind}")
+        shared = df[df.group_bodies >= 2]
+        built += comparable_panels(shared, kind, lang, f"overview_{kind}", OVERVIEW_BARS, OVERVIEW_PANELS)
     alone = [
         PANELS[kind][1](df[df.group_bodies < 2], lang).assign(shown=lambda d, c=PANELS[kind][3]: d[c])
         for kind, df in frames.items()
@@ -289,7 +305,8 @@ def overview() -> None:
     ]
     if alone:
         singles(pd.concat(alone), lambda d, lang: d, "shown", lang)
-    st.caption(t("click_hint", lang))
+    if built:
+        st.caption(t("click_hint", lang))
     everything = pd.concat(frames.values(), ignore_index=True)
     downloads(everything, OVERVIEW_COLUMNS, built, t("page_overview", lang), lang, "overview")
 
@@ -303,7 +320,8 @@ def closure() -> None:
     if empty(df, lang):
         return
     built = comparable_panels(df, "closures", lang, "closure")
-    st.caption(t("click_hint", lang))
+    if built:
+        st.caption(t("click_hint", lang))
     table(df, CLOSURE_COLUMNS, lang)
     downloads(df, CLOSURE_COLUMNS, built, t("page_closure", lang), lang, "closure")
 
@@ -317,7 +335,8 @@ def cases() -> None:
     if empty(df, lang):
         return
     built = comparable_panels(df, "cases", lang, "cases")
-    st.caption(t("click_hint", lang))
+    if built:
+        st.caption(t("click_hint", lang))
     table(df, VALUE_COLUMNS, lang)
     downloads(df, VALUE_COLUMNS, built, t("page_cases", lang), lang, "cases")
 
@@ -336,7 +355,8 @@ def reductions() -> None:
         group = labels.changes(readable(group, "change_pct", lang), lang)
         title = f"{labels.panel_title(group, lang)[0]} · {t('before_after', lang)}"
         built.append(show("dumbbell_chart", group, title, f"reductions_pairs_{group_key}", clickable=False))
-    st.caption(t("click_hint", lang))
+    if built:
+        st.caption(t("click_hint", lang))
     table(df, CHANGE_COLUMNS, lang)
     downloads(df, CHANGE_COLUMNS, built, t("page_reductions", lang), lang, "reductions")
 

@@ -80,8 +80,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "This group holds indicators that are close but not identical: see each body's caveat.",
     ),
     "more_groups": (
-        "另有 {n} 个可比指标组未在总览作图（见各专页）：{names}",
-        "{n} more comparable groups are charted on their own pages: {names}",
+        "另有 {n} 个可比指标组未在总览作图（数字见数据明细与单位画像）：{names}",
+        "{n} more comparable groups are not charted here (their figures are under Figures and Body profile): {names}",
     ),
     "counted_in": ("（以{counters}计）", " (counted in {counters})"),
     "direction_up": ("越多越好", "more is better"),

@@ -200,6 +200,7 @@ def empty(df: pd.DataFrame, lang: str) -> bool:
 MAX_BARS = 30
 # The overview's charts are small: at most this many bars, for the groups most bodies report.
 OVERVIEW_BARS, OVERVIEW_PANELS = 10, 4
+HEADLINE_FAMILIES = ("cases", "people", "clues")
 
 
 def readable(group: pd.DataFrame, by: str, lang: str, bars: int = MAX_BARS) -> pd.DataFrame:
@@ -246,7 +247,14 @@ def comparable_panels(
     builder, label, rank_by, shown = PANELS[kind]
     built = []
     shared = df[df.group_bodies >= 2]
-    reach = shared.groupby("group_key").body_id.nunique().sort_values(ascending=False)
+    # Groups first by whether they count cases, people or clues (the headline comparisons), then
+    # by how many bodies report them.
+    reach = (
+        shared.assign(headline=shared.family.isin(HEADLINE_FAMILIES))
+        .groupby("group_key")
+        .agg(headline=("headline", "any"), bodies=("body_id", "nunique"))
+        .sort_values(["headline", "bodies"], ascending=False, kind="stable")
+    )
     if panels is not None and len(reach) > panels:
         rest = reach.index[panels:]
         names = shared[shared.group_key.isin(rest)].drop_duplicates("group_key").comparable_label

@@ -11,18 +11,8 @@ from __future__ import annotations
 from metrics.curated import TABLES, Column
 
 SQL_TYPES = {"text": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE"}
-# Tables whose first column is the key. left_out and number_words are plain lists.
-KEYED = {
-    "sources",
-    "body_kinds",
-    "bodies",
-    "themes",
-    "comparable_groups",
-    "counters",
-    "indicators",
-    "measures",
-    "figures",
-}
+# Tables whose first column is the key: all but the plain lists left_out and number_words.
+KEYED = set(TABLES) - {"left_out", "number_words"}
 # Tables that grow to millions of rows get no index: their keys and references are checked
 # set-wise before loading (metrics.validate), and an index (a PRIMARY KEY, or the lookups of a
 # REFERENCES) costs a third of the build at 5 million figures. NOT NULL and CHECKs stay.

@@ -1,10 +1,13 @@
 """Imported batches, stored beside the curated data and added to it at every build.
 
 A batch is a folder ``<imports>/<batch_id>/`` holding ``batch.json`` (file name, SHA-256 of
-the imported file, time, row count) and the rows it adds to ``sources.csv``, ``measures.csv``
-and ``figures.csv``, with the curated tables' columns. A batch is written aside first, in a
-hidden folder (``write_aside``), and appears by one ``rename`` (``commit``); it disappears by
-one rename too (``remove``). Hidden folders are never listed, and ``clean`` removes them: only
+the imported file, time, row count) and the rows it adds to the curated tables ``TABLES``
+(``sources.csv``, ``bodies.csv``, ``themes.csv``, ``comparable_groups.csv``, ``indicators.csv``,
+``measures.csv``, ``figures.csv``), with the curated tables' columns. Batches stored before
+bodies, themes and indicators could be imported hold only sources, measures and figures: a
+later table's file that a batch lacks is read as empty (``table_file``). A batch is written
+aside first, in a hidden folder (``write_aside``), and appears by one ``rename`` (``commit``);
+it disappears by one rename too (``remove``). Hidden folders are never listed, and ``clean`` removes them: only
 ``metrics.store.Store`` calls these, under its writer lock.
 """
 
@@ -19,7 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-TABLES = ("sources", "measures", "figures")
+# In load order (each references only tables before it, as in ``metrics.curated.TABLES``).
+TABLES = ("sources", "bodies", "themes", "comparable_groups", "indicators", "measures", "figures")
+FIRST_TABLES = ("sources", "measures", "figures")  # what every batch holds, old or new
 META = "batch.json"
 PENDING = ".pending-"  # a batch written aside, not yet in the store
 REMOVED = ".removed-"  # a batch taken out, being deleted
@@ -44,6 +49,14 @@ def list_batches(folder: Path, without: tuple[str, ...] = ()) -> list[Batch]:
             continue
         found.append(Batch(**json.loads(meta.read_text(encoding="utf-8"))))
     return found
+
+
+def table_file(folder: Path, batch_id: str, table: str) -> Path | None:
+    """The batch's file of ``table``, or None when the batch has none (a batch stored before the
+        table could be imported adds no rows to it). A batch always has the tables it had from the
+    start (``FIRST_TABLES``): a missing one of those is a damaged batch, and reading it says so."""
+    path = folder / batch_id / f"{table}.csv"
+    return path if table in FIRST_TABLES or path.exists() else None
 
 
 def _write_csv(path: Path, frame: pd.DataFrame) -> None:

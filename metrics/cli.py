@@ -255,6 +255,11 @@ def _import(file: Path, the_store: Store, dry_run: bool) -> int:
         print(f"{file}: {figures} figures OK (dry run; nothing written)", file=sys.stderr)
     else:
         print(f"imported {figures} figures from {file} as batch {batch.batch_id}", file=sys.stderr)
+    adds = "would add" if batch is None else "added"
+    for new in checked.added().itertuples():
+        detail = f", {new.detail}" if new.detail else ""
+        named = f" ({new.name_en})" if new.name_en else ""
+        print(f"{adds} {new.what} {new.name_zh}{named} as {new.id}{detail} (row {new.row})", file=sys.stderr)
     return 0
 
 

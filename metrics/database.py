@@ -80,7 +80,12 @@ def append(staged: staging.Staged, previous: Path, path: Path) -> None:
             con.execute(
                 schema.insert_from_text(table, staged.columns[table], f"{staging.STAGE}.{table}__text")
             )
-        schema.refresh(con, f"{staging.STAGE}.measures__text", f"{staging.STAGE}.figures__text")
+        schema.refresh(
+            con,
+            f"{staging.STAGE}.measures__text",
+            f"{staging.STAGE}.figures__text",
+            f"{staging.STAGE}.themes__text",
+        )
 
 
 def facts(

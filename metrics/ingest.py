@@ -3,9 +3,11 @@
 The import format is one row per figure (see ``IMPORT_COLUMNS`` and ``python -m metrics
 template``). Bodies, themes and indicators are given by id or by name (Chinese or English);
 a row either names an existing ``measure_id`` or describes its measure, which is then found
-or created. Every problem is reported as ``file:row:column: reason``. Nothing here writes:
-``metrics.store.Store`` stores a batch only if every row passes, together with the curated
-data and every batch stored before it.
+or created. A body, theme or indicator that is not known yet is added when a row describes
+it (``body_kind`` …, ``theme_name_en``, ``indicator_family`` …; see ``Additions``): once per
+import, in the batch, so that a rollback removes it with the batch. Every problem is reported
+as ``file:row:column: reason``. Nothing here writes: ``metrics.store.Store`` stores a batch
+only if every row passes, together with the curated data and every batch stored before it.
 """
 
 from __future__ import annotations
@@ -57,8 +59,70 @@ IMPORT_COLUMNS: dict[str, tuple[bool, str]] = {
     "source_published": (False, "新来源的日期：YYYY、YYYY-MM 或 YYYY-MM-DD"),
     "source_reference": (False, "新来源的出处（文号、网址等）"),
     "note": (False, "备注"),
+    # A body, theme or indicator not known yet: described in a row that names it (once is enough).
+    "body_kind": (
+        False,
+        "新增单位时必填：单位类别，编号或名称（province 省区市 / local 市县 / central_department 中央部门 / "
+        "financial_institution 金融机构 / central_enterprise 中央企业 / guidance_group 中央指导组）；"
+        "此时 body 列为新单位的简称",
+    ),
+    "body_name_zh": (False, "新单位的全称，如 中共杭州市委（留空则同 body）"),
+    "body_name_en": (False, "新单位的英文全称（可留空：英文页面显示中文名称）"),
+    "body_short_en": (False, "新单位的英文简称，用于图表（可留空：英文页面显示中文简称）"),
+    "body_region": (False, "新单位所在的省级地区，如 浙江（全国性单位留空）"),
+    "theme_name_en": (False, "新增主题时必填：新主题的英文名称（theme 列为其中文名称）"),
+    "indicator_name_en": (
+        False,
+        "新指标的英文名称（indicator 列为其中文名称；可留空：英文页面显示中文名称）",
+    ),
+    "indicator_family": (False, "新增指标时必填：指标大类，{families}"),
+    "indicator_direction": (False, "新指标哪个方向为好：up / down / none（留空则同 direction 列）"),
+    "indicator_definition_zh": (
+        False,
+        "新指标自成可比组时必填：该组统计什么（单位、含什么、不含什么），为图表副标题和导出中的定义",
+    ),
+    "indicator_definition_en": (False, "同上，英文（可留空：英文页面显示中文定义）"),
+    "comparable_group": (
+        False,
+        "新指标加入的已有可比组：编号或名称（只有同组的数字才相互比较）；留空则新指标自成一组，以其名称命名",
+    ),
+    "comparability": (False, "加入已有可比组时必填：same（口径相同）/ caveat（口径有差异，须填下两列）"),
+    "caveat_zh": (False, "comparability 为 caveat 时必填：与该组定义的差异（中文）"),
+    "caveat_en": (False, "comparability 为 caveat 时必填：与该组定义的差异（英文）"),
 }
-# Where a problem found in a stored table is shown in the import file.
+FAMILIES = next(c for c in curated.dictionary()["indicators"] if c.name == "family").choices
+IMPORT_COLUMNS["indicator_family"] = (
+    False,
+    IMPORT_COLUMNS["indicator_family"][1].format(families=" / ".join(FAMILIES)),
+)
+# The columns that describe a new body, theme or indicator; any of them filled in a row whose
+# body (theme, indicator) is unknown adds it.
+DESCRIBING = {
+    "body": ("body_kind", "body_name_zh", "body_name_en", "body_short_en", "body_region"),
+    "theme": ("theme_name_en",),
+    "indicator": (
+        "indicator_name_en",
+        "indicator_family",
+        "indicator_direction",
+        "indicator_definition_zh",
+        "indicator_definition_en",
+        "comparable_group",
+        "comparability",
+        "caveat_zh",
+        "caveat_en",
+    ),
+}
+HOW_TO_ADD = {
+    "body": "fill body_kind (and optionally body_name_zh, body_name_en, body_short_en, body_region) in this row",
+    "theme": "fill theme_name_en (its English name) in this row",
+    "indicator": (
+        "fill indicator_family and indicator_direction, and either comparable_group (a group to join) "
+        "or indicator_definition_zh (what a group of its own counts) in this row"
+    ),
+}
+# Where a problem found in a table row an import adds is shown in the import file, by table
+# (columns not listed have the import column's name). ``to_tables`` overrides a few per row,
+# where a cell was left empty and another one stands for it.
 IMPORT_COLUMN_OF = {
     "measures": {"body_id": "body", "theme_id": "theme", "indicator_id": "indicator", "kind": "measure_kind"},
     "sources": {
@@ -66,6 +130,30 @@ IMPORT_COLUMN_OF = {
         "publisher": "source_publisher",
         "published": "source_published",
         "reference": "source_reference",
+    },
+    "bodies": {
+        "body_id": "body",
+        "short_zh": "body",
+        "name_zh": "body_name_zh",
+        "name_en": "body_name_en",
+        "short_en": "body_short_en",
+        "region": "body_region",
+    },
+    "themes": {"theme_id": "theme", "name_zh": "theme", "name_en": "theme_name_en", "description": "theme"},
+    "comparable_groups": {
+        "group_id": "indicator",
+        "name_zh": "indicator",
+        "name_en": "indicator_name_en",
+        "definition_zh": "indicator_definition_zh",
+        "definition_en": "indicator_definition_en",
+    },
+    "indicators": {
+        "indicator_id": "indicator",
+        "name_zh": "indicator",
+        "name_en": "indicator_name_en",
+        "family": "indicator_family",
+        "description": "indicator_definition_en",
+        "direction": "indicator_direction",
     },
 }
 REQUIRED = [name for name, (required, _) in IMPORT_COLUMNS.items() if required]
@@ -83,10 +171,30 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     duplicate_of: str | None = None  # a stored batch with the same bytes
+    # (table, line) -> {table column: import column} where a row's cell stands for another's
+    columns: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def added(self) -> pd.DataFrame:
+        """The bodies, themes, comparable groups and indicators the import adds, one row each:
+        ``what`` (body, theme, comparable_group, indicator), ``id``, ``name_zh``, ``name_en``
+        ('' when not given), ``detail`` (a body's kind, an indicator's family and group) and the
+        import ``row`` that describes it."""
+        found = []
+        for what, table, key in NEW_TABLES:
+            frame = self.tables.get(table)
+            if frame is None:
+                continue
+            for (_, line), record in zip(frame.index, frame.to_dict("records"), strict=True):
+                detail = {
+                    "body": record.get("body_kind", ""),
+                    "indicator": f"{record.get('family', '')}, {record.get('comparable_group', '')}",
+                }.get(what, "")
+                found.append((what, record[key], record["name_zh"], record["name_en"], detail, line))
+        return pd.DataFrame(found, columns=["what", "id", "name_zh", "name_en", "detail", "row"])
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -162,32 +270,329 @@ def _header_problems(
 
 # --- resolving names -------------------------------------------------------------------------------
 
+# Which known name an unknown one is suggested for ("did you mean"), chosen on realistic misses
+# (tests/test_new_entities.py): difflib's ratio of at least 0.75 (天津市 → 天津市委, 内蒙古党委 →
+# 内蒙古自治区党委, 国家卫健委党组 → 国家卫生健康委党组, Tianjn → Tianjin), but never a name whose
+# numbers differ (中央第二指导组 is not 中央第二十五指导组) or where two or more characters stand
+# for two or more others (CPC Hangzhou Municipal Committee is not CPC Shanghai Municipal
+# Committee): those are other bodies. A name of another place with the same ending (杭州市委 for
+# 上海市委, 交通运输部党组 for 水利部党组) stays below the ratio. A bracketed part (查处问题（起/件）)
+# and letter case need not match.
+CUTOFF = 0.75
+NUMERALS = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿]+")
+BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
+
+
+def _plain(name: str) -> str:
+    return BRACKETED.sub("", name).casefold().strip()
+
+
+def _alike(typed: str, known: str) -> bool:
+    """Whether ``known`` may be what ``typed`` misspells: the same numbers, and no stretch of
+    two or more characters replaced by two or more others."""
+    if NUMERALS.findall(typed) != NUMERALS.findall(known):
+        return False
+    opcodes = difflib.SequenceMatcher(None, typed, known, autojunk=False).get_opcodes()
+    return not any(op == "replace" and i2 - i1 >= 2 and j2 - j1 >= 2 for op, i1, i2, j1, j2 in opcodes)
+
+
+def close_name(value: str, names) -> str | None:
+    """The name of ``names`` that ``value`` most likely misspells, or None when none is close
+    (see CUTOFF)."""
+    by_plain: dict[str, str] = {}
+    for name in names:
+        by_plain.setdefault(_plain(name), name)
+    typed = _plain(value)
+    if not typed:
+        return None
+    for plain in difflib.get_close_matches(typed, list(by_plain), n=5, cutoff=CUTOFF):
+        if _alike(typed, plain):
+            return by_plain[plain]
+    return None
+
 
 def _lookup(frame: pd.DataFrame, id_column: str, name_columns: list[str]) -> dict[str, str]:
-    """Every id and name (any language) -> id."""
+    """Every name (any language) and id -> id; names first (suggestions prefer them), ids win."""
     found = {}
-    for column in [id_column, *name_columns]:
+    for column in [*name_columns, id_column]:
         found.update({str(k): i for k, i in zip(frame[column], frame[id_column], strict=True) if k})
     return found
 
 
 class Resolver:
-    """Turns names in import rows into ids, with a 'did you mean' for near misses."""
+    """Turns names in import rows into ids, with a 'did you mean' for near misses and, for a name
+    close to none, how to add it."""
 
     def __init__(self, tables: dict[str, pd.DataFrame]):
         self.ids = {
             "body": _lookup(tables["bodies"], "body_id", ["name_zh", "short_zh", "name_en", "short_en"]),
             "theme": _lookup(tables["themes"], "theme_id", ["name_zh", "name_en"]),
             "indicator": _lookup(tables["indicators"], "indicator_id", ["name_zh", "name_en"]),
+            "body_kind": _lookup(tables["body_kinds"], "body_kind", ["name_zh", "name_en"]),
+            "comparable_group": _lookup(tables["comparable_groups"], "group_id", ["name_zh", "name_en"]),
         }
+        self._reasons: dict[tuple[str, str], str] = {}  # an unknown name is often on many rows
 
     def __call__(self, kind: str, value: str) -> tuple[str | None, str | None]:
         """(id, None) or (None, reason)."""
-        if value in self.ids[kind]:
-            return self.ids[kind][value], None
-        close = difflib.get_close_matches(value, list(self.ids[kind]), n=1, cutoff=0.5)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return None, f"unknown {kind} {value!r}{hint}"
+        found = self.ids[kind].get(value)
+        if found is not None:
+            return found, None
+        if (kind, value) not in self._reasons:
+            self._reasons[(kind, value)] = self._unknown(kind, value)
+        return None, self._reasons[(kind, value)]
+
+    def _unknown(self, kind: str, value: str) -> str:
+        close, add = close_name(value, self.ids[kind]), HOW_TO_ADD.get(kind)
+        if close is not None:
+            reason = f"unknown {kind} {value!r} (did you mean {close!r}?)"
+            return f"{reason}; if it is a new {kind}, {add}" if add else reason
+        return f"unknown {kind} {value!r}: to add it, {add}" if add else f"unknown {kind} {value!r}"
+
+    def add(self, kind: str, id_: str, names) -> None:
+        """Names of a body (theme, indicator, group) the import adds: later rows may use them."""
+        for name in names:
+            if name:
+                self.ids[kind].setdefault(name, id_)
+        self._reasons = {key: reason for key, reason in self._reasons.items() if key[0] != kind}
+
+
+# What an import may add, with its table and id column, in load order.
+NEW_TABLES = (
+    ("body", "bodies", "body_id"),
+    ("theme", "themes", "theme_id"),
+    ("comparable_group", "comparable_groups", "group_id"),
+    ("indicator", "indicators", "indicator_id"),
+)
+# Description columns of the import -> the column of the table they describe.
+BODY_FIELDS = {
+    "body_name_zh": "name_zh",
+    "body_name_en": "name_en",
+    "body_short_en": "short_en",
+    "body_region": "region",
+}
+INDICATOR_FIELDS = {
+    "indicator_name_en": "name_en",
+    "indicator_family": "family",
+    "indicator_direction": "direction",
+    "comparability": "comparability",
+    "caveat_zh": "caveat_zh",
+    "caveat_en": "caveat_en",
+    "indicator_definition_zh": "definition_zh",  # the definition of the indicator's group
+    "indicator_definition_en": "definition_en",
+}
+
+
+class Additions:
+    """The bodies, themes, comparable groups and indicators an import adds (one row each, at the
+    first import row that describes it), and the check that every other row describing one
+    agrees with it, or with the stored one it names. Each method takes an import row ``r``, its
+    ``line``, the id its name resolved to (None: unknown) and ``problem(column, reason)``, and
+    returns the id, or None after reporting why not."""
+
+    def __init__(self, existing: dict[str, pd.DataFrame], resolve: Resolver):
+        self.existing, self.resolve = existing, resolve
+        self.rows: dict[str, dict[str, tuple[int, dict]]] = {table: {} for _, table, _ in NEW_TABLES}
+        self.described: dict[tuple[str, str], tuple[int, dict]] = {}  # (what, id) -> (line, fields)
+        self.columns: dict[tuple[str, int], dict[str, str]] = {}  # see Checked.columns
+        self._stored: dict[str, dict[str, dict]] = {}
+
+    # --- the four kinds ---------------------------------------------------------------------------
+
+    def body(self, r, line: int, known: str | None, problem) -> str | None:
+        given = {c: (stored, getattr(r, c)) for c, stored in BODY_FIELDS.items() if getattr(r, c)}
+        if r.body_kind:
+            kind, _ = self.resolve("body_kind", r.body_kind)
+            if kind is None:
+                problem("body_kind", f"unknown kind of body {r.body_kind!r}: use one of {self._kinds()}")
+                return None
+            given["body_kind"] = ("body_kind", kind)
+        if known is not None:
+            return known if self._agrees("body", known, r.body, given, line, problem) else None
+        if "body_kind" not in given:
+            problem("body_kind", f"required for a new body: one of {self._kinds()}")
+            return None
+        name_zh = r.body_name_zh or r.body
+        if not self._unused(
+            "body",
+            {"body_name_zh": name_zh, "body_name_en": r.body_name_en, "body_short_en": r.body_short_en},
+            problem,
+        ):
+            return None
+        body_id = f"b_{_slug(name_zh)}"
+        record = {
+            "body_id": body_id,
+            "name_zh": name_zh,
+            "short_zh": r.body,
+            "name_en": r.body_name_en,
+            "short_en": r.body_short_en,
+            "body_kind": given["body_kind"][1],
+            "region": r.body_region,
+        }
+        self._add("body", "bodies", line, record, [r.body, name_zh, r.body_name_en, r.body_short_en])
+        if not r.body_name_zh:
+            self.columns[("bodies", line)] = {"name_zh": "body"}
+        return body_id
+
+    def theme(self, r, line: int, known: str | None, problem) -> str | None:
+        given = {"theme_name_en": ("name_en", r.theme_name_en)}
+        if known is not None:
+            return known if self._agrees("theme", known, r.theme, given, line, problem) else None
+        if not self._unused("theme", {"theme_name_en": r.theme_name_en}, problem):
+            return None
+        record = {
+            "theme_id": f"t_{_slug(r.theme)}",
+            "name_zh": r.theme,
+            "name_en": r.theme_name_en,
+            "description": "",
+        }
+        self._add("theme", "themes", line, record, [r.theme, r.theme_name_en])
+        return record["theme_id"]
+
+    def indicator(self, r, line: int, known: str | None, problem) -> str | None:
+        given = {c: (stored, getattr(r, c)) for c, stored in INDICATOR_FIELDS.items() if getattr(r, c)}
+        group = None
+        if r.comparable_group:
+            group, reason = self.resolve("comparable_group", r.comparable_group)
+            if group is None:
+                problem("comparable_group", reason)
+                return None
+            given["comparable_group"] = ("comparable_group", group)
+        if known is not None:
+            return known if self._agrees("indicator", known, r.indicator, given, line, problem) else None
+        if not self._unused("indicator", {"indicator_name_en": r.indicator_name_en}, problem):
+            return None
+        if group is not None:  # joins a group: the group's definition applies
+            definition = self.record("comparable_group", group)
+            for column in ("indicator_definition_zh", "indicator_definition_en"):
+                value, defined = getattr(r, column), definition[INDICATOR_FIELDS[column]]
+                if value and value != defined:
+                    problem(
+                        column,
+                        f"the comparable group {group!r} is defined as {defined!r}; leave {column} empty "
+                        "(say how this indicator differs in caveat_zh and caveat_en, with comparability caveat)",
+                    )
+                    return None
+            comparability, description = r.comparability, ""
+        else:  # a group of its own, named after it, defined by the row's definitions
+            if r.comparability not in ("", "same"):
+                problem(
+                    "comparability",
+                    "an indicator without comparable_group is a group of its own and counts what it defines: "
+                    "leave comparability empty, or give the comparable_group it joins with a caveat",
+                )
+                return None
+            for column in ("caveat_zh", "caveat_en"):
+                if getattr(r, column):
+                    problem(
+                        column,
+                        "a caveat is for an indicator that joins a comparable group: give comparable_group",
+                    )
+                    return None
+            if not self._unused(
+                "comparable_group",
+                {"indicator": r.indicator, "indicator_name_en": r.indicator_name_en},
+                problem,
+            ):
+                return None
+            group = f"g_{_slug(r.indicator)}"
+            definition = {
+                "group_id": group,
+                "name_zh": r.indicator,
+                "name_en": r.indicator_name_en,
+                "definition_zh": r.indicator_definition_zh,
+                "definition_en": r.indicator_definition_en,
+            }
+            self._add(
+                "comparable_group", "comparable_groups", line, definition, [r.indicator, r.indicator_name_en]
+            )
+            comparability, description = "same", r.indicator_definition_en
+        record = {
+            "indicator_id": f"i_{_slug(r.indicator)}",
+            "name_zh": r.indicator,
+            "name_en": r.indicator_name_en,
+            "family": r.indicator_family,
+            "description": description,
+            "direction": r.indicator_direction or r.direction,
+            "comparable_group": group,
+            "comparability": comparability,
+            "caveat_zh": r.caveat_zh,
+            "caveat_en": r.caveat_en,
+        }
+        self._add("indicator", "indicators", line, record, [r.indicator, r.indicator_name_en])
+        if not r.indicator_direction and r.direction:
+            self.columns[("indicators", line)] = {"direction": "direction"}
+        return record["indicator_id"]
+
+    # --- the rows and their checks ----------------------------------------------------------------
+
+    def _add(self, what: str, table: str, line: int, record: dict, names: list[str]) -> None:
+        key = record[next(k for w, _, k in NEW_TABLES if w == what)]
+        self.rows[table][key] = (line, record)
+        self.described[(what, key)] = (line, record)
+        self.resolve.add(what, key, names)
+
+    def record(self, what: str, key: str) -> dict:
+        """What is known of a body (theme, group, indicator): the row the import adds or the
+        stored one; an indicator's with its group's definition."""
+        if (what, key) in self.described:
+            record = self.described[(what, key)][1]
+        else:
+            table, id_column = next((t, k) for w, t, k in NEW_TABLES if w == what)
+            if table not in self._stored:
+                frame = self.existing[table]
+                self._stored[table] = dict(zip(frame[id_column], frame.to_dict("records"), strict=True))
+            record = self._stored[table][key]
+        if what == "indicator":
+            group = self.record("comparable_group", record["comparable_group"])
+            record = {
+                **record,
+                "definition_zh": group["definition_zh"],
+                "definition_en": group["definition_en"],
+            }
+        return record
+
+    def _agrees(self, what: str, key: str, name: str, given: dict, line: int, problem) -> bool:
+        """Whether every description the row gives is what is known of ``key`` (reported if not)."""
+        record, agrees = self.record(what, key), True
+        for column, (stored, value) in given.items():
+            known = record.get(stored) or ""
+            if value == known:
+                continue
+            agrees = False
+            first = self.described.get((what, key), (None,))[0]
+            if first is not None and first != line:
+                problem(
+                    column,
+                    f"conflicts with row {first}, which describes {what} {name!r} with {column} {known!r}",
+                )
+            else:
+                problem(
+                    column,
+                    f"{what} {name!r} exists with {column} {known!r}; an import does not change it "
+                    f"(leave {column} empty)",
+                )
+        return agrees
+
+    def _unused(self, what: str, names: dict[str, str], problem) -> bool:
+        """Whether no other body (theme, …) has any of the new one's ``names`` (reported if one has)."""
+        for column, name in names.items():
+            if name and name in self.resolve.ids[what]:
+                taken = self.resolve.ids[what][name]
+                use = (
+                    "give it as comparable_group to join it"
+                    if what == "comparable_group"
+                    else f"write it in the {what} column to use it"
+                )
+                problem(
+                    column, f"{name!r} is already the name of {what} {taken!r}: {use}, or choose another name"
+                )
+                return False
+        return True
+
+    def _kinds(self) -> str:
+        kinds = self.existing["body_kinds"]
+        return ", ".join(f"{k} ({n})" for k, n in zip(kinds.body_kind, kinds.name_zh, strict=True))
 
 
 def _lists(frame: pd.DataFrame, *columns: str) -> list[list]:
@@ -201,9 +606,11 @@ def _slug(*parts: str) -> str:
 
 def to_tables(
     rows: pd.DataFrame, file_name: str, existing: dict[str, pd.DataFrame], batch_id: str
-) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """The rows an import adds to sources, measures and figures, indexed by import line."""
+) -> tuple[dict[str, pd.DataFrame], list[Problem], dict[tuple[str, int], dict[str, str]]]:
+    """The rows an import adds to each of ``batches.TABLES``, indexed by import line; the
+    problems; and where a generated cell stands for another import column (``Checked.columns``)."""
     resolve = Resolver(existing)
+    additions = Additions(existing, resolve)
     problems: list[Problem] = []
     measures = existing["measures"]
     body_of = dict(zip(*_lists(measures, "measure_id", "body_id"), strict=True))
@@ -212,6 +619,22 @@ def to_tables(
     known_sources = set(*_lists(existing["sources"], "source_id"))
     new_measures, new_sources, figures = {}, {}, []
     seen_rows: dict[tuple, int] = {}
+    # Only a file that describes something new pays for looking at the description columns.
+    described = {what: [c for c in columns if (rows[c] != "").any()] for what, columns in DESCRIBING.items()}
+    add = {"body": additions.body, "theme": additions.theme, "indicator": additions.indicator}
+
+    def named(what: str, value: str, r, line: int, problem, missing: str) -> str | None:
+        """The id of the body (theme, indicator) ``value`` names or the row adds; None after
+        reporting why not."""
+        if not value:
+            problem(what, missing)
+            return None
+        found, reason = resolve(what, value)
+        if any(getattr(r, column) for column in described[what]):
+            return add[what](r, line, found, problem)
+        if reason:
+            problem(what, reason)
+        return found
 
     # Plain tuples from column lists: pandas' per-row access costs more than all the checks below.
     columns = list(rows.columns)
@@ -229,9 +652,8 @@ def to_tables(
         for column, value in zip(columns, r, strict=True):
             if FORMULA.match(value) and not re.fullmatch(r"[+-]?\d+(\.\d+)?%?", value):
                 problem(column, f"{value!r} looks like a spreadsheet formula; type the value itself")
-        body, reason = resolve("body", r.body)
-        if reason:
-            problem("body", reason)
+        body = named("body", r.body, r, int(line), problem, "required value is empty")
+        if body is None:
             continue
         measure_id = r.measure_id
         if measure_id:
@@ -249,17 +671,11 @@ def to_tables(
                 )
                 continue
         else:
-            theme, why_theme = resolve("theme", r.theme) if r.theme else (None, "required for a new measure")
-            indicator, why_indicator = (
-                resolve("indicator", r.indicator) if r.indicator else (None, "required for a new measure")
-            )
-            if why_theme:
-                problem("theme", why_theme)
-            if why_indicator:
-                problem("indicator", why_indicator)
+            theme = named("theme", r.theme, r, int(line), problem, "required for a new measure")
+            indicator = named("indicator", r.indicator, r, int(line), problem, "required for a new measure")
             if not r.label_zh:
                 problem("label_zh", "required for a new measure (or give measure_id)")
-            if why_theme or why_indicator or not r.label_zh:
+            if theme is None or indicator is None or not r.label_zh:
                 continue
             measure_id = measure_keys.get((body, theme, indicator, r.label_zh))
             if measure_id is None:
@@ -334,19 +750,22 @@ def to_tables(
 
     tables = {
         "sources": frame("sources", new_sources.values()),
+        **{table: frame(table, additions.rows[table].values()) for _, table, _ in NEW_TABLES},
         "measures": frame("measures", new_measures.values()),
         "figures": frame("figures", figures),
     }
-    return tables, problems
+    return {table: tables[table] for table in batches.TABLES}, problems, additions.columns
 
 
-def _in_import_terms(problem: Problem, file_name: str) -> Problem:
+def _in_import_terms(
+    problem: Problem, file_name: str, columns: dict[tuple[str, int], dict[str, str]]
+) -> Problem:
     """A problem found in a generated table row, named by the import file's column."""
     if problem.file != file_name:
         return problem
-    for mapping in IMPORT_COLUMN_OF.values():
-        if problem.column in mapping:
-            return Problem(problem.file, problem.row, mapping[problem.column], problem.reason)
+    mapping = {**IMPORT_COLUMN_OF.get(problem.table, {}), **columns.get((problem.table, problem.row), {})}
+    if problem.column in mapping:
+        return Problem(problem.file, problem.row, mapping[problem.column], problem.reason, problem.table)
     return problem
 
 
@@ -360,7 +779,8 @@ def new_batch_id(sha256: str, stored: list[batches.Batch]) -> str:
     return f"b{number:04d}_{datetime.now(UTC):%Y%m%dT%H%M%S}_{sha256[:8]}"
 
 
-EXISTING = ("sources", "bodies", "themes", "indicators", "measures")  # what to_tables resolves against
+# What to_tables resolves against.
+EXISTING = ("sources", "body_kinds", "bodies", "themes", "comparable_groups", "indicators", "measures")
 
 
 def read(data: bytes, file_name: str, layout: Layout, base: staging.Cache | None) -> Checked:
@@ -383,14 +803,14 @@ def read(data: bytes, file_name: str, layout: Layout, base: staging.Cache | None
     result.rows = len(rows)
     columns = curated.dictionary(layout.data_dir / "dictionary.csv")
     existing = staging.read_frames(columns, layout.data_dir, layout.imports, EXISTING, base)
-    result.tables, problems = to_tables(rows, file_name, existing, result.batch_id)
+    result.tables, problems, result.columns = to_tables(rows, file_name, existing, result.batch_id)
     result.problems = sorted(set(result.problems + problems))
     return result
 
 
 def with_data_problems(result: Checked, error: database.DataError) -> Checked:
     """``result`` with the problems a check of all the data found, named in the import's terms."""
-    found = [_in_import_terms(p, result.file_name) for p in error.problems]
+    found = [_in_import_terms(p, result.file_name, result.columns) for p in error.problems]
     result.problems = sorted(set(result.problems + found))
     return result
 

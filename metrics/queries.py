@@ -161,10 +161,14 @@ def body_kinds(con) -> pd.DataFrame:
     ).df()
 
 
+# The catalogue tables as pages show them: an English name left empty (staff added the body,
+# theme or indicator without one) is the Chinese name, as in the views (metrics/schema.py).
 def bodies(con) -> pd.DataFrame:
     """Bodies that reported at least one figure, grouped by kind."""
     return con.execute(
-        """SELECT b.* FROM bodies b JOIN body_kinds k USING (body_kind)
+        """SELECT b.* REPLACE (coalesce(b.name_en, b.name_zh) AS name_en,
+                               coalesce(b.short_en, b.short_zh) AS short_en)
+           FROM bodies b JOIN body_kinds k USING (body_kind)
            WHERE body_id IN (SELECT body_id FROM measures)
            ORDER BY k.sort_order, b.rowid"""
     ).df()
@@ -173,15 +177,16 @@ def bodies(con) -> pd.DataFrame:
 def themes(con) -> pd.DataFrame:
     """Themes that have at least one measure."""
     return con.execute(
-        "SELECT * FROM themes WHERE theme_id IN (SELECT theme_id FROM measures) ORDER BY theme_id"
+        "SELECT * REPLACE (coalesce(name_en, name_zh) AS name_en) FROM themes "
+        "WHERE theme_id IN (SELECT theme_id FROM measures) ORDER BY theme_id"
     ).df()
 
 
 def indicators(con) -> pd.DataFrame:
     """Indicators that have at least one measure."""
     return con.execute(
-        "SELECT * FROM indicators WHERE indicator_id IN (SELECT indicator_id FROM measures) "
-        "ORDER BY family, indicator_id"
+        "SELECT * REPLACE (coalesce(name_en, name_zh) AS name_en) FROM indicators "
+        "WHERE indicator_id IN (SELECT indicator_id FROM measures) ORDER BY family, indicator_id"
     ).df()
 
 

@@ -41,17 +41,19 @@ def table_ddl(table: str, columns: list[Column]) -> str:
 VIEWS = """
 -- Every measure with its body, theme and its entry in the indicator catalogue: the direction
 -- that is good, the comparable group (with its definition) and the caveat, if the indicator
--- joins its group only with one.
+-- joins its group only with one. An English name left empty (a body, theme or indicator staff
+-- added by an import without one) is the Chinese name, so English pages never show a blank.
 CREATE VIEW measure_facts AS
 SELECT m.measure_id, m.kind AS measure_kind, m.label_zh AS measure_zh, m.label_en AS measure_en,
        i.direction, m.note AS measure_note,
        m.body_id, b.name_zh AS body_zh, b.short_zh AS body_short_zh,
-       b.name_en AS body_en, b.short_en AS body_short_en,
+       coalesce(b.name_en, b.name_zh) AS body_en, coalesce(b.short_en, b.short_zh) AS body_short_en,
        b.body_kind, k.name_zh AS body_kind_zh, k.name_en AS body_kind_en, k.sort_order AS body_kind_order,
-       m.theme_id, t.name_zh AS theme_zh, t.name_en AS theme_en, t.theme_order,
-       m.indicator_id, i.name_zh AS indicator_zh, i.name_en AS indicator_en, i.family,
-       i.comparable_group, g.name_zh AS comparable_group_zh, g.name_en AS comparable_group_en,
-       g.definition_zh AS definition_zh, g.definition_en AS definition_en,
+       m.theme_id, t.name_zh AS theme_zh, coalesce(t.name_en, t.name_zh) AS theme_en, t.theme_order,
+       m.indicator_id, i.name_zh AS indicator_zh, coalesce(i.name_en, i.name_zh) AS indicator_en, i.family,
+       i.comparable_group, g.name_zh AS comparable_group_zh,
+       coalesce(g.name_en, g.name_zh) AS comparable_group_en,
+       g.definition_zh AS definition_zh, coalesce(g.definition_en, g.definition_zh) AS definition_en,
        i.comparability, i.caveat_zh, i.caveat_en
 FROM measures m
 JOIN bodies b ON b.body_id = m.body_id
@@ -246,12 +248,20 @@ def insert_from_text(table: str, columns: list[Column], source: str) -> str:
     return f"INSERT INTO {table} SELECT {', '.join(cells)} FROM {source}"
 
 
-def refresh(con, new_measures: str, new_figures: str) -> None:
-    """Bring the stored derived tables up to date after rows were only added to measures and
-    figures (the tables ``new_measures`` and ``new_figures`` hold the added rows). A row of
-    measure_facts or figure_facts depends on its own measure or figure alone, so only the new
-    ones are added; the other tables' rows of every measure with new figures are recomputed
-    from the definitions, exactly as a full build would compute them."""
+def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
+    """Bring the stored derived tables up to date after rows were only added (the tables
+    ``new_measures``, ``new_figures`` and ``new_themes`` hold the rows added to those; rows
+    added to bodies, indicators or comparable groups are only used by the added measures).
+    A row of measure_facts or figure_facts depends on its own measure or figure alone, so only
+    the new ones are added; the other tables' rows of every measure with new figures are
+    recomputed from the definitions, exactly as a full build would compute them. A new theme
+    can move every theme's ``theme_order`` (themes are ordered by id), so then every row is
+    recomputed."""
+    if con.execute(f"SELECT count(*) FROM {new_themes}").fetchone()[0]:
+        for view in MATERIALIZED:
+            con.execute(f"DELETE FROM {view}")
+            con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition")
+        return
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE touched AS "
         f"SELECT measure_id FROM {new_figures} UNION SELECT measure_id FROM {new_measures}"

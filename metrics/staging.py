@@ -82,6 +82,8 @@ def input_files(data_dir: Path, imports_dir: Path, texts: list[str]) -> list[Pat
     files = [data_dir / "dictionary.csv", *(data_dir / f"{table}.csv" for table in curated.TABLES)]
     for batch in batches.list_batches(imports_dir):
         folder = imports_dir / batch.batch_id
+        # Every table's file, those a batch lacks too (fingerprinted as missing, so that a file
+        # appearing later is a change).
         files += [folder / batches.META, *(folder / f"{table}.csv" for table in batches.TABLES)]
     return files + [Path(text) for text in texts]
 
@@ -342,8 +344,8 @@ def stage(
             staged.add_csv(table, data_dir / f"{table}.csv")
         for batch in batches.list_batches(imports_dir, without) if base is None else ():
             for table in batches.TABLES:
-                if table in tables:
-                    path = imports_dir / batch.batch_id / f"{table}.csv"
+                path = batches.table_file(imports_dir, batch.batch_id, table)
+                if table in tables and path is not None:  # a batch stored before it had none
                     staged.add_csv(table, path, f"{imports_dir.name}/{batch.batch_id}/{table}.csv")
         for table, frame in (pending or {}).items():
             if table in tables:

@@ -23,7 +23,7 @@ import difflib
 import hashlib
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -59,6 +59,8 @@ class Problem:
     row: int
     column: str
     reason: str
+    # The table whose row it is, where a check found it in one (not part of what it says).
+    table: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.row}:{self.column}: {self.reason}"
@@ -141,7 +143,7 @@ class Frames:
 
     def problems(self) -> list[Problem]:
         return [
-            Problem(*self.staged.locate(table, pos), column, reason)
+            Problem(*self.staged.locate(table, pos), column, reason, table)
             for table, pos, column, reason in self.faults
         ]
 

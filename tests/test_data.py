@@ -77,6 +77,24 @@ def test_required_cells_are_filled(table):
     assert empty == []
 
 
+# English names may be left empty by staff who add a body, theme or indicator through an import
+# (the pages then show the Chinese one), but the curated catalogue has every one of them.
+CURATED_ENGLISH = {
+    "bodies": ("name_en", "short_en"),
+    "themes": ("name_en",),
+    "indicators": ("name_en",),
+    "comparable_groups": ("name_en", "definition_en"),
+}
+
+
+@pytest.mark.parametrize("table", list(CURATED_ENGLISH))
+def test_the_curated_catalogue_has_every_english_name(table):
+    empty = [
+        (r[next(iter(r))], c) for r in records(table) for c in CURATED_ENGLISH[table] if not r[c].strip()
+    ]
+    assert empty == []
+
+
 @pytest.mark.parametrize("table", TABLE_FILES)
 def test_enum_cells_hold_allowed_values(table):
     enums = {c.name: c.allowed.split("|") for c in DICTIONARY[table] if "|" in c.allowed}

@@ -32,10 +32,10 @@ TIANJIN_CSV = (
     "天津,tianjin_public_requests_closure,closed,780,件,780件,2019-10,群众反映的870件具体问题，已办结780件,"
     "天津市委主题教育办工作通报（第12期）,天津市委主题教育办,2019-10,津教办通报〔2019〕12号\n"
 ).encode()
-# 天律 for 天津 in row 2, 871 for 870件 in row 3
+# 天津市 for 天津 in row 2, 871 for 870件 in row 3
 BAD_CSV = (
     TIANJIN_CSV.decode()
-    .replace("天津,tianjin", "天律,tianjin", 1)
+    .replace("天津,tianjin", "天津市,tianjin", 1)
     .replace("closed,780,件", "closed,781,件", 1)
     .encode("utf-8")
 )
@@ -182,7 +182,13 @@ def test_bad_file_lists_problems_and_writes_nothing(monkeypatch, shop):
     problems = at.dataframe[0].value
     assert list(problems.columns) == ["文件", "行", "字段", "原因"]
     assert [tuple(r) for r in problems.itertuples(index=False)] == [
-        ("bad.csv", 2, "body", "unknown body '天律' (did you mean '天津'?)"),
+        (
+            "bad.csv",
+            2,
+            "body",
+            "unknown body '天津市' (did you mean '天津市委'?); if it is a new body, fill body_kind "
+            "(and optionally body_name_zh, body_name_en, body_short_en, body_region) in this row",
+        ),
         ("bad.csv", 3, "value", "781 does not match '780件' as written (780)"),
     ]
     assert not [b for b in at.button if b.label == "确认导入"]
@@ -311,3 +317,50 @@ def test_unwritable_store_is_shown_as_an_error(monkeypatch, shop, tmp_path):
     assert shop.snapshot() == before
     assert not at.exception, [e.value for e in at.exception]
     assert at.error
+
+
+# A file adding a city committee, a theme and an indicator in a comparable group of its own.
+NEW_CSV = (
+    "body,body_kind,body_name_zh,theme,theme_name_en,indicator,indicator_family,indicator_direction,"
+    "indicator_definition_zh,measure_kind,label_zh,label_en,role,value,counter,as_written,as_of,evidence,"
+    "source_title,source_publisher,source_published,source_reference\n"
+    "杭州,local,中共杭州市委,安全生产,Work safety,安全隐患整改,problems,up,排查发现的安全生产隐患（项）,"
+    "closure,安全生产隐患整改,Work-safety hazards fixed,total,500,项,500项,2019-11,排查安全生产隐患500项，已整改450项,"
+    "杭州市委整改通报,杭州市委,2019-11,杭教组办〔2019〕3号\n"
+).encode()
+
+
+def test_new_bodies_themes_and_indicators_are_shown_before_and_named_after_the_import(monkeypatch, shop):
+    at = editor(monkeypatch)
+    before = shop.snapshot()
+    upload(at, NEW_CSV, "hangzhou.csv")
+    assert texts(at.success) == ["1 个数字全部通过检查。确认后导入："]
+    assert "此文件将新增以下单位、主题、可比组和指标（导入后即可使用；撤销该批次时一并删除）：" in texts(
+        at.info
+    )
+    added = at.dataframe[1].value
+    assert list(added.columns) == [
+        "新增项",
+        "中文名称",
+        "英文名称",
+        "编号",
+        "单位类别 / 指标大类、可比组",
+        "行",
+    ]
+    assert [tuple(r) for r in added[["新增项", "中文名称", "英文名称", "行"]].itertuples(index=False)] == [
+        ("单位", "中共杭州市委", "", 2),
+        ("主题", "安全生产", "Work safety", 2),
+        ("可比组", "安全隐患整改", "", 2),
+        ("指标", "安全隐患整改", "", 2),
+    ]
+    assert added["单位类别 / 指标大类、可比组"][0] == "local"
+    assert shop.snapshot() == before  # nothing written before the confirmation
+
+    at.button(key="confirm_import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [batch] = shop.batches()
+    assert texts(at.success) == [
+        f"已导入 1 个数字，批次 {batch.batch_id}。看板已更新。"
+        "已新增单位 中共杭州市委、主题 安全生产、可比组 安全隐患整改、指标 安全隐患整改。"
+    ]
+    assert {p.name for p in (shop.imports / batch.batch_id).iterdir()} >= {"bodies.csv", "themes.csv"}

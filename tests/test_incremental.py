@@ -112,3 +112,75 @@ def test_an_unreadable_cache_means_a_full_build(synthetic, tmp_path, monkeypatch
     monkeypatch.setattr(database, "append", lambda *a: (appended.append(True), append(*a)))
     _, batch = Store(db, folder, folder, imports).import_file(last_round, "week.csv")
     assert batch is not None and appended == []
+
+
+def _new_entities(with_theme: bool) -> bytes:
+    """An import file adding a body (a city committee), an indicator in a group of its own and,
+    ``with_theme``, a theme: a closure of the new body, and a count of it in an existing group."""
+    theme = ("安全生产", "Work safety") if with_theme else ("为民服务解难题", "")
+    header = [
+        "body", "body_kind", "body_region", "theme", "theme_name_en", "indicator", "indicator_family",
+        "indicator_direction", "indicator_definition_zh", "measure_kind", "label_zh", "label_en", "role",
+        "value", "counter", "as_written", "as_of", "evidence", "source_title", "source_publisher",
+        "source_published", "source_reference",
+    ]  # fmt: skip
+    source = ["杭州市委整改通报", "杭州市委", "2020-02", "杭教组办〔2020〕1号"]
+    evidence = "排查安全生产隐患500项，已整改450项"
+    new = [
+        *theme,
+        "安全隐患整改",
+        "problems",
+        "up",
+        "排查发现的安全生产隐患（项）",
+        "closure",
+        "隐患整改",
+        "Hazards",
+    ]
+    rows = [
+        ["杭州市委", "local", "浙江", *new, "total", "500", "项", "500项", "2020-02", evidence, *source],
+        ["杭州市委", "", "", theme[0], "", "安全隐患整改", *[""] * 3, "closure", "隐患整改", "Hazards", "closed",
+         "450", "项", "450项", "2020-02", evidence, *source],
+        ["杭州市委", "", "", "违反中央八项规定精神", "", "cases", *[""] * 3, "count", "查处问题", "Cases", "value",
+         "35", "起", "35起", "2020-02", "查处问题35起", *source],
+    ]  # fmt: skip
+    return "\n".join(",".join(row) for row in [header, *rows]).encode() + b"\n"
+
+
+@pytest.mark.parametrize(
+    "with_theme", [True, False], ids=["new body, theme, indicator", "new body, indicator"]
+)
+def test_an_import_that_adds_a_body_appends_and_equals_a_full_build(
+    synthetic, tmp_path, monkeypatch, with_theme
+):
+    """New bodies, themes, groups and indicators are appended too (a new theme reorders every
+    theme's colour slot, so it re-derives every stored view); the result equals a full build."""
+    folder, last_round = synthetic
+    for table in ("themes", "measures"):  # a theme whose id sorts after the new one's (t_…)
+        path = folder / f"{table}.csv"
+        path.write_text(path.read_text(encoding="utf-8").replace("serving_people", "zz_serving_people"))
+    imports = tmp_path / "imports"
+    db = tmp_path / "db" / "metrics.duckdb"
+    db.parent.mkdir()
+    Store(db, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
+    _, first = Store(db, folder, folder, imports).import_file(last_round, "week.csv")
+    assert first is not None
+    appended = []
+    append = database.append
+    monkeypatch.setattr(database, "append", lambda *a: (appended.append(True), append(*a)))
+
+    checked, batch = Store(db, folder, folder, imports).import_file(_new_entities(with_theme), "hangzhou.csv")
+
+    assert batch is not None, "\n".join(map(str, checked.problems))
+    assert appended == [True], "the import did not append to the last build"
+    added = checked.added()
+    assert list(added.what) == ["body", *(["theme"] if with_theme else []), "comparable_group", "indicator"]
+    full = tmp_path / "full" / "metrics.duckdb"
+    full.parent.mkdir()
+    Store(full, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
+    incremental, rebuilt = tables_of(db), tables_of(full)
+    assert set(incremental) == set(rebuilt)
+    for name in rebuilt:
+        assert incremental[name] == rebuilt[name], f"table {name} differs from a full build"
+    with duckdb.connect(str(db.resolve()), read_only=True) as con:
+        bodies = con.execute("SELECT count(*) FROM measure_facts WHERE body_zh = '杭州市委'").fetchone()[0]
+    assert bodies == 2

@@ -58,9 +58,33 @@ TEMPLATE_COLUMNS = [
     "source_published",
     "source_reference",
     "note",
+    "body_kind",
+    "body_name_zh",
+    "body_name_en",
+    "body_short_en",
+    "body_region",
+    "theme_name_en",
+    "indicator_name_en",
+    "indicator_family",
+    "indicator_direction",
+    "indicator_definition_zh",
+    "indicator_definition_en",
+    "comparable_group",
+    "comparability",
+    "caveat_zh",
+    "caveat_en",
 ]
 REQUIRED_COLUMNS = ["body", "role", "value", "counter", "as_written", "as_of", "evidence"]
-BATCH_FILES = {"batch.json", "sources.csv", "measures.csv", "figures.csv"}
+BATCH_FILES = {
+    "batch.json",
+    "sources.csv",
+    "bodies.csv",
+    "themes.csv",
+    "comparable_groups.csv",
+    "indicators.csv",
+    "measures.csv",
+    "figures.csv",
+}
 
 # The 天津 example, byte for byte as an editor would save it.
 TIANJIN_CSV = (
@@ -558,7 +582,11 @@ BAD_FILES = {
     "misspelled column": (
         csv_bytes([{("bodi" if k == "body" else k): v for k, v in TOTAL.items()}]),
         "t.csv",
-        [(1, "bodi", "did you mean 'body'?"), (1, "body", "missing column"), (2, "body", "unknown body")],
+        [
+            (1, "bodi", "did you mean 'body'?"),
+            (1, "body", "missing column"),
+            (2, "body", "required value is empty"),
+        ],
     ),
     "missing column": (
         csv_bytes([{k: v for k, v in TOTAL.items() if k != "evidence"}]),
@@ -690,10 +718,15 @@ BAD_FILES = {
         "t.csv",
         [(2, "role", "role 'closed' does not fit a count measure")],
     ),
-    "unknown body 天律": (
-        csv_bytes([row(body="天律")]),
+    "unknown body close to a known one": (
+        csv_bytes([row(body="天津市")]),
         "t.csv",
-        [(2, "body", "unknown body '天律' (did you mean '天津'?)")],
+        [(2, "body", "unknown body '天津市' (did you mean '天津市委'?)")],
+    ),
+    "unknown body close to none": (
+        csv_bytes([row(body="杭州市委")]),
+        "t.csv",
+        [(2, "body", "unknown body '杭州市委': to add it, fill body_kind (and optionally body_name_zh")],
     ),
     "unknown measure_id": (
         csv_bytes([row(measure_id="tianjin_public_request_closure")]),
@@ -706,9 +739,12 @@ BAD_FILES = {
         [(2, "measure_id", "belongs to 'tianjin', not 'shanghai'")],
     ),
     "unknown theme and indicator": (
-        csv_bytes([{**HOTLINE[0], "theme": "为民服务", "indicator": "热线办结"}]),
+        csv_bytes([{**HOTLINE[0], "theme": "为民服务解难", "indicator": "热线办结"}]),
         "t.csv",
-        [(2, "indicator", "unknown indicator '热线办结'"), (2, "theme", "did you mean '为民服务解难题'?")],
+        [
+            (2, "indicator", "unknown indicator '热线办结': to add it, fill indicator_family"),
+            (2, "theme", "did you mean '为民服务解难题'?"),
+        ],
     ),
     "new measure without its kind": (
         csv_bytes([{**HOTLINE[0], "measure_kind": "closures"}]),

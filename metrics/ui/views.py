@@ -675,6 +675,17 @@ def _check_upload(data: bytes, name: str, lang: str) -> None:
     figures = checked.tables["figures"]
     st.success(t("rows_ok", lang, n=len(figures)))
     st.dataframe(figures.drop(columns=["figure_id"]).reset_index(drop=True), hide_index=True, width="stretch")
+    added = checked.added()
+    if not added.empty:
+        st.info(t("new_entities", lang))
+        shown = added.assign(what=[t(f"what_{w}", lang) for w in added.what])
+        columns = {"what": "col_what", "name_zh": "col_name_zh", "name_en": "col_name_en"}
+        columns |= {"id": "col_id", "detail": "col_detail", "row": "col_line"}
+        st.dataframe(
+            shown[list(columns)].rename(columns={c: t(k, lang) for c, k in columns.items()}),
+            hide_index=True,
+            width="stretch",
+        )
     if st.button(t("confirm_import", lang), type="primary", key="confirm_import"):
         bar = st.progress(0.0)
         try:
@@ -687,7 +698,15 @@ def _check_upload(data: bytes, name: str, lang: str) -> None:
         if batch is None:  # the store changed since the check
             st.error(t("problems_found", lang, n=len(checked.problems)))
             return
-        st.session_state["import_message"] = t("imported", lang, n=batch.rows, batch=batch.batch_id)
+        message, added = t("imported", lang, n=batch.rows, batch=batch.batch_id), checked.added()
+        if not added.empty:
+            separator = "、" if lang == "zh" else ", "
+            names = separator.join(
+                f"{t(f'what_{w}', lang)} {labels.plain(n)}"
+                for w, n in zip(added.what, added.name_zh, strict=True)
+            )
+            message += ("" if lang == "zh" else " ") + t("added_entities", lang, names=names)
+        st.session_state["import_message"] = message
         st.session_state.pop("upload", None)
         st.rerun()
 
@@ -773,9 +792,12 @@ def _proposals(text: str, measures: pd.DataFrame) -> pd.DataFrame:
                 "evidence": p.evidence,
                 "start": p.start,
                 "end": p.end,
+                # A body, theme or indicator not known yet is described in these (empty here).
+                **dict.fromkeys((c for columns in ingest.DESCRIBING.values() for c in columns), ""),
             }
             for p in found
-        ]
+        ],
+        columns=[*PROPOSAL_COLUMNS, "start", "end"],
     )
 
 

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import functools
 import io
-import re
 from pathlib import Path
 
 import pandas as pd
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NUMBER_TEXT = re.compile(r"^[+-]?\d+(\.\d+)?%?$")
+from metrics.vocabulary import looks_like_formula
 
 
 def escape_cell(value):
@@ -23,7 +21,7 @@ def escape_cell(value):
     >>> escape_cell("=HYPERLINK(1)"), escape_cell("-77.6%"), escape_cell(-77.6)
     ("'=HYPERLINK(1)", '-77.6%', -77.6)
     """
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER_TEXT.match(value):
+    if isinstance(value, str) and looks_like_formula(value):
         return "'" + value
     return value
 

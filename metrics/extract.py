@@ -13,34 +13,48 @@ Pure functions, no Streamlit; pandas is only imported by :func:`to_frame`.
 
 What is read as a number
 ------------------------
+Every span the scanner finds is read by :func:`metrics.numbers.read_quantity`, the
+reader the checks of curated and imported figures use too, so ``as_written`` always
+reads back as the proposed value, high end, counter and qualifier (the sign and a
+qualifier found before the number come from the context). The words are those of
+:mod:`metrics.vocabulary`.
+
+- Text in Traditional characters is matched as Simplified (天津市委, 問責 -> 问责,
+  1.33萬件 -> 13300 件), character for character: ``as_written``, ``evidence`` and the
+  offsets are those of the text as given, counters are Simplified and ``body_zh`` is
+  the Simplified name of ``data/bodies.csv``.
 - Arabic digits, full-width digits (１２３), decimals (77.6, ７.５) and ASCII
   thousands separators (1,205). A full-width comma "，" is always clause
   punctuation, never a thousands separator ("80，101人" is two numbers).
 - Chinese numerals (两, 十二, 二十三, 一百余, 两千五百多万) and mixed forms (1.33万).
   万/亿 (and 千 after Arabic digits: 5千人) scale the value: ``value`` is the plain
   number (1000亿元 -> 100000000000).
-- Qualifiers, as in :data:`metrics.numbers.QUALIFIER_WORDS`: 多/余/逾/超过/以上
-  -> more_than, 至少/不少于 -> at_least, 近/约/将近/大约/左右 -> about, 不到/不足 ->
-  less_than. A leading word is part of ``as_written`` only when it touches the
+- Qualifiers, as in :data:`metrics.vocabulary.QUALIFIER_WORDS`: 多/余/逾/超过/以上
+  -> more_than, 至少/不少于 -> at_least, 近/约/将近/大约/左右 -> about, 不到/不足/
+  不超过 -> less_than. Of two that disagree (约50%以上) the one before the number
+  wins and the other is left out of ``as_written`` (约50%). A leading word is part of ``as_written`` only when it touches the
   number (逾90%); 至少/不少于/不低于 up to four characters before the number
   still qualify it (每人至少确定一项 -> 一项, at_least), as does 约有/近有 (about).
   约/近/超 are not qualifiers inside 节约, 制约, 最近, 临近, 赶超 ...
 - A counter (unit word) must follow the number: 个 项 件 起 人 条 次 家 种 名 户
-  ... 人次 件次 元 倍 吨 亩 公里 %, 个百分点, 省/市/县 and, after Chinese
+  块 宗 座 处 所 辆 ... 人次 件次 元 倍 吨 亩 公里 %, 个百分点, 省/市/县 and, after Chinese
   numerals, 大 (七大突出问题). Bare numbers without a counter are not proposed
   (they are codes, years, hotline numbers) unless 万/亿 scale them (12.2万贫困人口);
   then the counter is inferred as 人 when 人口/群众/农民... follows, else left empty.
 - 百分之三十 -> 30 %, 百分之九十五点五 -> 95.5 %, 七成 -> 70 % (成 is read as
-  tenths: counter "%", as_written keeps 七成), 一半 -> 50 %, 个百分点 -> counter
-  个百分点. Chinese decimals with 点 (三点五万 -> 35000) are read.
-- Fractions: 三分之一 is proposed with counter "%" and value 100 * 1/3 computed
-  with 28 significant digits (33.33333333333333333333333333); terminating
-  fractions are exact (四分之一 -> 25). ``as_written`` keeps the exact fraction.
+  tenths: counter "%", as_written keeps 七成), 5‰ -> 0.5 %, 一半 -> 50 %, 个百分点 ->
+  counter 个百分点. Chinese decimals with 点 (三点五万 -> 35000) are read.
+- Fractions: 三分之一 is proposed with counter "%" and value 100 * 1/3 rounded to
+  15 significant digits, the most the store keeps exactly (33.3333333333333);
+  terminating fractions are exact (四分之一 -> 25). ``as_written`` keeps the fraction.
+- Multiples: N倍 as written (counter 倍); 翻一番 -> 2 倍, 翻两番 -> 4 倍 (the ratio to
+  the starting level), kind change.
 - Ranges (3至5个, 30%—50%, 3-5万人, 两三个): ONE proposal whose ``value`` is the
   low end and ``value_high`` the high end; ``value_high`` is empty for every
-  other proposal. A 万/亿 written only after the high end scales both ends
-  (3至5万 -> 30000..50000). Adjacent Chinese digits (两三个, 七八成) are an
-  approximate range with qualifier ``about``.
+  other proposal. As one value a range is its low end, so its qualifier is
+  ``at_least`` unless a word says otherwise (约有3至5个: about). A 千/万/亿 written
+  only after the high end scales both ends (3至5万 -> 30000..50000). Adjacent
+  Chinese digits (两三个, 七八成) are an approximate range with qualifier ``about``.
 
 What is never proposed
 ----------------------
@@ -80,6 +94,14 @@ where money (amount) and lengths of time (duration) show.
   降低/压减/缩减/降幅... -> negative, 增长/提高/增加/上升/提升/增幅... -> positive.
   The direction word carries over a 、 list (分别减少77.6%、31.8% -> both negative).
   change_pp: any 个百分点, signed the same way (positive without a word).
+  The direction words are :data:`metrics.vocabulary.DOWN_WORDS` / ``UP_WORDS``, the
+  same that the checks use to verify a change's sign.
+- change_abs: a count, amount or other quantity (not %, 个百分点, 倍, a length of time)
+  right after a direction word of two characters or more, with nothing but 了/约/earlier
+  items of a 、 list between them, that closes its clause (同比减少9个 -> -9 个,
+  较年初增加86.4亿元 -> +8640000000 元, 分别减少12件、8件). Not 提升599万农村人口...
+  (the number does not close its clause), 压减会议120个 (会议 between) or 新增9个
+  (增 alone). ``data/dictionary.csv`` does not list this role yet.
 - before/after: a number right after 为/到/至 following a change verb (归并为76项,
   增加到25种, 降至5%) is ``after``; an earlier number with the same counter in
   the same clause (277项) is ``before``, and the after pairs with it.
@@ -116,9 +138,10 @@ Speed and known gaps
 --------------------
 One ``finditer`` over the text with one pre-compiled pattern (punctuation, line
 breaks, blocked names and numbers are its alternatives), context looked up in a
-bounded window around each number: linear in the text, about 6-7 MB/s here on
-report prose (``python -m metrics extract-bench``). Still wrong: bare numbers
-without a counter (降至0.05以下 is missed), 翻一番, a total stated in an earlier
+bounded window around each number: linear in the text, about 5-7 MB/s here on
+report prose (``python -m metrics extract-bench``; the shared reader and the look for
+Traditional characters cost about a fifth of what the scanner alone reached). Still wrong: bare numbers
+without a counter (降至0.05以下 is missed), a total stated in an earlier
 sentence than its parts, closure parts without a closure word (25家企业中已有19家
 通过验收 stays two values), and restated totals in the same clause as a part
 (63条措施已落实58条 drops the repeated 63条).
@@ -130,12 +153,13 @@ import csv
 import functools
 import re
 from dataclasses import dataclass, fields
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from metrics import paths
-from metrics.numbers import QUALIFIER_WORDS, canonical, parse_number
-from metrics.textio import decode
+from metrics import vocabulary as words
+from metrics.numbers import Reading, read_quantity
+from metrics.textio import decode, simplified
 
 __all__ = [
     "COLUMNS",
@@ -225,133 +249,21 @@ SET_PHRASES: tuple[str, ...] = (
     "万一",
 )
 
-_CN_DIGITS = "零〇一二两三四五六七八九"
-_CN_CHARS = _CN_DIGITS + "十百千万亿"
+_CN_DIGITS = "".join(words.DIGITS)
+_CN_CHARS = words.NUMERAL_CHARS
 
 # Counters after which a number is a date or a period (a duration only when
 # followed by 半/时间 or preceded by 用/历时/连续...).
-_PERIOD_COUNTERS = (
-    "个工作日",
-    "工作日",
-    "个季度",
-    "个多月",
-    "个半月",
-    "个月",
-    "季度",
-    "月份",
-    "年度",
-    "周年",
-    "世纪",
-    "年代",
-    "小时",
-    "分钟",
-    "年",
-    "月",
-    "日",
-    "号",
-    "天",
-    "周",
-    "时",
-    "秒",
-    "旬",
-)
-_COUNT_COUNTERS = (
-    "个百分点",
-    "百分点",
-    "平方公里",
-    "平方米",
-    "立方米",
-    "千瓦时",
-    "千瓦",
-    "千米",
-    "千克",
-    "公斤",
-    "公里",
-    "公顷",
-    "人次",
-    "件次",
-    "户次",
-    "批次",
-    "轮次",
-    "频次",
-    "架次",
-    "车次",
-    "家次",
-    "场次",
-    "班次",
-    "大类",
-    "部门",
-    "部委",
-    "美元",
-    "欧元",
-    "港元",
-    "个",
-    "项",
-    "件",
-    "起",
-    "人",
-    "条",
-    "次",
-    "家",
-    "种",
-    "名",
-    "户",
-    "所",
-    "篇",
-    "份",
-    "场",
-    "类",
-    "省",
-    "市",
-    "县",
-    "区",
-    "乡",
-    "镇",
-    "村",
-    "倍",
-    "吨",
-    "亩",
-    "米",
-    "辆",
-    "套",
-    "张",
-    "本",
-    "册",
-    "部",
-    "支",
-    "只",
-    "棵",
-    "株",
-    "间",
-    "栋",
-    "宗",
-    "笔",
-    "例",
-    "位",
-    "批",
-    "轮",
-    "组",
-    "元",
-    "克",
-    "剂",
-    "%",
-    "％",
-    "‰",
-)
+_PERIOD_COUNTERS = words.PERIOD_COUNTERS
+_COUNT_COUNTERS = words.COUNT_COUNTERS
 # Counters that are also the first character of common words get a lookahead.
-_GUARDED_COUNTERS = (
-    r"期(?![间限望待])",
-    r"座(?!谈)",
-    r"处(?![理置分罚长室])",
-    r"台(?![账阶])",
-    r"成(?![员果效立为功本绩熟型交品都])",
-    r"大(?![会学型约力量幅概部多家局众于])",
+_GUARDED_COUNTERS = tuple(
+    rf"{re.escape(counter)}(?![{not_after}])" for counter, not_after in words.GUARDED_COUNTERS.items()
 )
 _PERIODS = frozenset(_PERIOD_COUNTERS)
-_MONEY = frozenset({"元", "美元", "欧元", "港元"})
-_PLACES = frozenset({"省", "市", "县", "区", "乡", "镇", "村"})
-_PERCENT = frozenset({"%", "％", "成", "‰"})
-_PP = frozenset({"个百分点", "百分点"})
+_MONEY = words.MONEY_COUNTERS
+_PLACES = words.PLACE_COUNTERS
+_PP = words.PP_COUNTERS
 # Counters of things that may be a closure total (12156件次 with 7461个).
 _COUNT_FAMILY = frozenset({"个", "件", "件次", "项", "条", "起", "宗", "批", "处", "家", "户", "人次", "次"})
 _BODY_SUFFIXES = (
@@ -375,10 +287,8 @@ _BODY_SUFFIXES = (
     "纪委",
     "监委",
 )
-_LEADS = tuple(
-    sorted((w for w in QUALIFIER_WORDS if w not in ("多", "余", "以上", "左右")), key=len, reverse=True)
-)
-_TAILS = ("以上", "左右", "多", "余")
+_LEADS = tuple(words.longest_first(words.LEADING_QUALIFIERS))
+_TAILS = tuple(words.longest_first(words.TRAILING_QUALIFIERS))
 # Characters before 约/近/超 that make them part of another word (节约, 最近, 赶超...).
 _NOT_LEAD_AFTER = {"约": set("节制签预契公条合违履邀"), "近": set("最临附靠接亲贴逼"), "超": set("赶高")}
 
@@ -440,6 +350,7 @@ _NUM_PATTERN = rf"""
 (?P<lead>{_alternation(_LEADS)})?
 (?:
     (?P<halfof>一半)
+  | (?P<fan>翻了?[一二两三四1-4]番)
   | 百分之(?P<pw>百|{_AR}|{_CN})
   | (?P<fd>{_NUM})分之(?P<fn>{_NUM})
   | (?P<n1>{_NUM})(?P<m1>[多余])?(?P<b1>{_BIG})(?P<mb>[多余])?
@@ -447,25 +358,25 @@ _NUM_PATTERN = rf"""
 )
 (?P<counter>{_COUNTERS_RE})?
 (?P<half>(?<=年)半)?
-(?P<tail>以上|左右|多|余)?
+(?P<tail>{_alternation(_TAILS)})?
 """
 
 
 @functools.cache
 def _stop_words() -> tuple[str, ...]:
     """``data/number_words.csv`` words plus :data:`SET_PHRASES`."""
-    words = set(SET_PHRASES)
+    stop = set(SET_PHRASES)
     path = paths.DATA_DIR / "number_words.csv"
     if path.is_file():
         with path.open(encoding="utf-8-sig", newline="") as f:
-            words.update(row["word"] for row in csv.DictReader(f) if row.get("word"))
-    return tuple(sorted(words))
+            stop.update(row["word"] for row in csv.DictReader(f) if row.get("word"))
+    return tuple(sorted(stop))
 
 
 @functools.cache
 def _scanner() -> re.Pattern:
     stop = _stop_words()
-    first = set('\r\n，。；：、！？,;:!?“「『‘"《〈第百0123456789０１２３４５６７８９' + _CN_CHARS)
+    first = set('\r\n，。；：、！？,;:!?“「『‘"《〈第百翻0123456789０１２３４５６７８９' + _CN_CHARS)
     first |= {w[0] for w in stop} | {w[0] for w in _LEADS}
     first |= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
     prefilter = "[" + "".join(re.escape(c) for c in sorted(first)) + "]"
@@ -487,12 +398,10 @@ def _default_bodies() -> frozenset[str]:
 
 # --- context rules ---------------------------------------------------------------
 
-_DOWN = "减少|下降|降低|压减|压缩|缩减|削减|缩短|下滑|回落|缩小|收窄|精简|降幅|减幅|跌幅|减|降"
-_UP = "增长|提高|增加|上升|提升|扩大|延长|攀升|上涨|增幅|涨幅|增速|增|涨|升"
-_DIRECTION_RE = re.compile(rf"(?P<down>{_DOWN})|(?P<up>{_UP})")
+_DIRECTION_RE = re.compile(words.DIRECTION_PATTERN)
 # A level reached: 归并为76项, 增加到25种, 下降0.8个百分点至66.2%, 压缩到3个工作日.
 _AFTER_RE = re.compile(
-    rf"(?:{_DOWN}|{_UP}|归并|合并|整合|调整|优化|扩充|扩展|拓展|控制)了?"
+    rf"(?:{words.DIRECTION_PATTERN}|{'|'.join(words.LEVEL_VERBS)})了?"
     r"(?:[0-9０-９.．]+(?:个百分点|百分点|%|％))?(?:到|至|为|成|在)了?$"
 )
 # What may stand between a direction word and its % (numbers of a 、 list, 了, 达...).
@@ -512,7 +421,7 @@ _PART_AFTER_RE = re.compile(
     rf"(?:(?P<in_progress>{_PROGRESS})|(?P<partly_closed>{_PARTLY})|(?P<closed>{_CLOSED}))了?$"
 )
 _RANK_RE = re.compile(r"(?:倒排|排名|排位|位列|居|进入|跻身)(?:前|后|末)?$")
-_AT_LEAST_RE = re.compile(r"(?:至少|不少于|不低于)[\u4e00-\u9fff]{0,4}$")
+_AT_LEAST_RE = re.compile(rf"(?:{'|'.join(words.AT_LEAST_BEFORE)})[\u4e00-\u9fff]{{0,4}}$")
 _ABOUT_RE = re.compile(r"(?:约|大约|近)有$")
 _DURATION_BEFORE_RE = re.compile(r"(?:用|用时|历时|耗时|花费|花了|经过|连续)$")
 _DURATION_AFTER_RE = re.compile(r"^(?:多|余)?(?:的)?时间")
@@ -520,8 +429,11 @@ _PEOPLE_AFTER_RE = re.compile(
     r"^[^，。；：、！？,;:!?\n]{0,6}?(?:人口|群众|居民|农民|人员|职工|干部|学生|患者)"
 )
 _CUT_RE = re.compile(r"[，。；：、！？,;:!?\n]")
+# An earlier item of a list of figures: 分别减少12个、8件 (for 8件).
+_LIST_ITEM_RE = re.compile(rf"{_NUM}[多余]?{_BIG}(?:{_COUNTERS_RE})?(?:{_alternation(_TAILS)})?、")
+# Nothing but blanks before the clause's end (or an aside in brackets): 减少14户。 同比下降1.6克（
+_CLAUSE_END_RE = re.compile(r"[ \t\u3000]*(?:[，。；：、！？,;:!?\r\n（(]|$)")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
-_APPROX_RE = re.compile(r"^([一二两三四五六七八九])([二三四五六七八九])([十百千万]?)$")
 _VAGUE_BEFORE = set("数几上成好")
 _SENTENCE_END = set("。；！？;!?")
 _BLANKS = " \t\r\n\u3000\ufeff\xa0"
@@ -535,8 +447,6 @@ _HEADING_NOISE_RE = re.compile(r"[，。；：、！？,;:!?“”《》（）()
 _PREFIX_CHARS = 80
 _EVIDENCE_CHARS = 200
 _PAIR_SCAN = 20
-_CN_VALUES = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
-_UNITS = {"千": 10**3, "万": 10**4, "亿": 10**8}
 
 
 @dataclass
@@ -582,50 +492,18 @@ class _Cand:
     wide_end: int = -1
     pairs_with: int | None = None
     part: str = ""  # closure part word found (closed, partly_closed, in_progress)
+    form: str = "number"  # as read_quantity says: number, tenths, half, fraction, multiple, doubling
 
 
 # --- numbers ---------------------------------------------------------------------
 
 
-def _scale(big: str) -> int:
-    factor = 1
-    for unit in big:
-        factor *= _UNITS[unit]
-    return factor
-
-
-def _number(written: str) -> tuple[Decimal, Decimal | None] | None:
-    """Value of a number run; an approximate range (两三, 七八十) gives (low, high)."""
-    if written.isascii() and written.isdigit() and len(written) < 30:
-        return Decimal(written), None  # the common case, without the general parser
-    if "点" in written:  # 九十五点五
-        whole, _, digits = written.partition("点")
-        try:
-            integer = parse_number(whole)
-        except ValueError:
-            return None
-        if integer != integer.to_integral_value():
-            return None
-        return Decimal(f"{integer}." + "".join(str(_CN_VALUES[d]) for d in digits)), None
+def _read(written: str) -> Reading | None:
+    """What :func:`metrics.numbers.read_quantity` reads in ``written``; None when it is no quantity."""
     try:
-        return parse_number(written), None
+        return read_quantity(written)
     except ValueError:
-        approx = _APPROX_RE.match(written)
-        if approx is None:
-            return None
-        low, high = _CN_VALUES[approx[1]], _CN_VALUES[approx[2]]
-        if high != low + 1:
-            return None
-        unit = {"": 1, "十": 10, "百": 100, "千": 1000, "万": 10**4}[approx[3]]
-        return Decimal(low * unit), Decimal(high * unit)
-
-
-def _mul(value: Decimal, factor: int) -> Decimal:
-    if factor == 1:
-        return value
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return value * factor
+        return None
 
 
 # --- one candidate ---------------------------------------------------------------
@@ -643,92 +521,55 @@ def _candidate(m: re.Match, text: str, state: dict) -> _Cand | None:
         if nxt and _CJK_RE.match(nxt) and nxt not in "的时":
             end -= 1
             tail = None
-    value_high: Decimal | None = None
+    if m["counter"] and (m["halfof"] or m["pw"] or m["fn"]):
+        # 一半人, 百分之三十人: a share of what follows, not a counter of the share
+        end, counter, tail = m.start("counter"), "", None
     scaled = False
     chinese_one = False
-    if m["halfof"] is not None:
-        value, counter = Decimal(50), "%"
-    elif m["pw"] is not None:
-        parsed = _number(m["pw"])
-        if parsed is None:
-            return None
-        value, value_high = parsed
-        counter = "%"
-    elif m["fd"] is not None:
-        den, num = _number(m["fd"]), _number(m["fn"])
-        if den is None or num is None or den[0] == 0 or den[1] or num[1]:
-            return None
-        with localcontext() as ctx:
-            ctx.prec = 28
-            value = num[0] * 100 / den[0]
-        counter = "%"
-    else:
-        n1 = m["n1"]
+    n1 = m["n1"]
+    if n1 is not None:
         if n1[0] in "百千万亿" and not lead:
             return None  # 百姓, 千瓦时, 万人: a lone 百/千/万 counts only after 近/约/逾... (近千条)
         if n1[0] == "十" and start > 0 and text[start - 1] in _VAGUE_BEFORE and not lead:
             return None  # 数十个, 几十人
-        parsed = _number(n1)
-        if parsed is None:
-            return None
-        value, value_high = parsed
-        b1, b2 = m["b1"] or "", m["b2"] or ""
-        if m["n2"] is not None:
-            if m["c1"] and counter not in ("%", "％"):
-                return None
-            second = _number(m["n2"])
-            if second is None or second[1] is not None or value_high is not None:
-                return None
-            if not b1 and b2:
-                b1 = b2
-            value_high = _mul(second[0], _scale(b2))
-        scaled = bool(b1) or bool(b2) or any(c in n1 for c in "万亿")
-        value = _mul(value, _scale(b1))
-        if value_high is not None and m["n2"] is None:
-            value_high = _mul(value_high, _scale(b1))
-        chinese_one = n1 in ("一", "壹") and not value_high and counter != "倍" and counter not in _PERIODS
+        scaled = bool(m["b1"]) or bool(m["b2"]) or any(c in n1 for c in "万亿")
         if not counter and not scaled:
             return None  # a bare number: a code, a year, a hotline
-    if counter in _PERCENT:
-        if counter == "成":
-            value = _mul(value, 10)
-            value_high = None if value_high is None else _mul(value_high, 10)
-        counter = "%"
+    reading = _read(text[start:end])
+    if reading is None and lead and tail:  # 约50%以上: the qualifier before the number wins
+        end, tail = end - len(tail), None
+        reading = _read(text[start:end])
+    if reading is None:
+        return None
+    written_counter = counter  # as matched: it tells dates and periods
+    value, value_high, counter, qualifier = reading.value, reading.high, reading.counter, reading.qualifier
+    if n1 is not None:
+        chinese_one = (
+            n1 in ("一", "壹") and value_high is None and counter != "倍" and written_counter not in _PERIODS
+        )
 
     prefix = text[max(state["wide_start"], start - _PREFIX_CHARS) : start]
-    qualifier = "exact"
-    if lead:
-        qualifier = QUALIFIER_WORDS[lead]
-    elif m["m1"] or m["mb"] or m["m2"]:
-        qualifier = "more_than"
-    elif tail:
-        qualifier = QUALIFIER_WORDS[tail]
-    elif value_high is not None and m["n2"] is None and m["fd"] is None:
-        qualifier = "about"
-    elif _AT_LEAST_RE.search(prefix[-8:]):
-        qualifier = "at_least"
-    elif _ABOUT_RE.search(prefix[-4:]):
-        qualifier = "about"
+    written_qualifier = lead or tail or m["m1"] or m["mb"] or m["m2"]
+    if qualifier == "exact" or (value_high is not None and not written_qualifier):
+        if _AT_LEAST_RE.search(prefix[-8:]):
+            qualifier = "at_least"
+        elif _ABOUT_RE.search(prefix[-4:]):
+            qualifier = "about"
     if chinese_one and qualifier == "exact":
         return None  # 一批, 一项, 每到一省
 
     kind = "count"
-    if counter in _PERIODS:
+    if written_counter in _PERIODS:
         after = text[end : end + 4]
         level = _AFTER_RE.search(prefix[-24:]) is not None
         if not (
             m["half"] or level or _DURATION_AFTER_RE.match(after) or _DURATION_BEFORE_RE.search(prefix[-3:])
         ):
             return None  # a date or a period
-        kind = "duration"
-        if m["half"] or counter == "个半月":
-            value = value + Decimal("0.5")
-        if counter in ("个多月", "个半月"):
-            qualifier = "more_than" if counter == "个多月" and qualifier == "exact" else qualifier
-            counter = "个月"
+        kind = "duration"  # 3年半, 两个半月 and 3个多月 are read by read_quantity
     if counter in ("%", "‰", "名", "位") and _RANK_RE.search(prefix[-5:]):
         return None  # 倒排10%, 排名前10名: a cut-off, not a result
-    written = text[start:end]
+    written = state["original"][start:end]
     if not counter and scaled:
         suffix = text[end : end + 8]
         counter = "人" if _PEOPLE_AFTER_RE.match(suffix) else ""
@@ -736,12 +577,13 @@ def _candidate(m: re.Match, text: str, state: dict) -> _Cand | None:
     cand = _Cand(
         body=state["body"],
         as_written=written,
-        value=canonical(value),
-        value_high=None if value_high is None else canonical(value_high),
+        value=value,
+        value_high=value_high,
         counter=counter,
         qualifier=qualifier,
         role="value",
         kind=kind,
+        form=reading.form,
         start=start,
         end=end,
         tight_start=state["tight_start"],
@@ -777,7 +619,7 @@ def _guess_role(c: _Cand, text: str, prefix: str) -> None:
         gap = _GAP_NOISE_RE.sub("", prefix[direction.end() :])
         if len(gap) > 6:
             direction = None
-    sign = -1 if direction is not None and direction["down"] else 1
+    sign = -1 if direction is not None and words.direction_of(direction.group()) == "down" else 1
     if c.counter in _PP:
         c.role, c.kind = "change_pp", "change"
         c.value, c.value_high = _signed(c.value, sign), _signed(c.value_high, sign)
@@ -792,8 +634,19 @@ def _guess_role(c: _Cand, text: str, prefix: str) -> None:
         else:
             c.kind = "share"
         return
-    if c.counter == "倍" and direction is not None:
+    if c.counter == "倍" and (direction is not None or c.form == "doubling"):
         c.kind = "change"
+        return
+    if (
+        direction is not None
+        and len(direction.group()) > 1
+        and not _gap_of_a_list(prefix[direction.end() :])
+        and _CLAUSE_END_RE.match(text, c.end)
+    ):
+        # 同比减少9个, 较年初增加86.4亿元, 分别减少12件、8件: a change in the counter's own unit,
+        # when the number closes its clause (not 提升599万农村人口供水保障水平).
+        c.role, c.kind = "change_abs", "change"
+        c.value, c.value_high = _signed(c.value, sign), _signed(c.value_high, sign)
         return
     if c.counter in _MONEY:
         return
@@ -804,6 +657,12 @@ def _guess_role(c: _Cand, text: str, prefix: str) -> None:
         before = _PART_AFTER_RE.match(suffix.strip(_BLANKS))
     if before is not None:
         c.part = before.lastgroup or ""
+
+
+def _gap_of_a_list(between: str) -> str:
+    """What stands between a direction word and its number besides earlier items of a list
+    (12个、), 了, 达, 约 ...: empty when the number is what the word changes."""
+    return _GAP_NOISE_RE.sub("", _LIST_ITEM_RE.sub("", between))
 
 
 def _signed(value: Decimal | None, sign: int) -> Decimal | None:
@@ -909,7 +768,9 @@ def extract(text: str, bodies: list[str] | None = None) -> list[Proposal]:
     if not isinstance(text, str):
         raise TypeError(f"extract expects str, got {type(text).__name__}")
     known = _default_bodies() if bodies is None else frozenset(bodies)
+    original, text = text, simplified(text)  # matched in Simplified characters, quoted as given
     state = {
+        "original": original,
         "body": "",
         "section": 0,
         "seen": {},
@@ -951,6 +812,8 @@ def extract(text: str, bodies: list[str] | None = None) -> list[Proposal]:
         if group == "nl":
             line = text[line_start:p]
             body = _heading(line, known, prev_title)
+            if body is None and original is not text:
+                body = _heading(original[line_start:p], known, prev_title)
             if body is not None:
                 state["body"] = body
                 state["section"] += 1
@@ -974,7 +837,7 @@ def extract(text: str, bodies: list[str] | None = None) -> list[Proposal]:
             role=c.role,
             kind=c.kind,
             pairs_with=None if c.pairs_with is None else c.pairs_with + 1,
-            evidence=_evidence(c, text),
+            evidence=_evidence(c, original),
             start=c.start,
             end=c.end,
         )

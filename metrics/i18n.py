@@ -364,6 +364,7 @@ ROLE_NAMES = {
     "after": ("之后", "after"),
     "change_pct": ("变化%", "change %"),
     "change_pp": ("变化百分点", "change pp"),
+    "change_abs": ("变化量", "change"),
     "value": ("数值", "value"),
 }
 

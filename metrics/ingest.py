@@ -25,6 +25,7 @@ import pandas as pd
 from metrics import batches, curated, database, staging, tablefile
 from metrics.tablefile import MAX_BYTES, UnreadableFile
 from metrics.validate import Problem
+from metrics.vocabulary import looks_like_formula
 
 if TYPE_CHECKING:
     from metrics.store import Store as Layout  # its data, imports and sources folders
@@ -157,7 +158,6 @@ IMPORT_COLUMN_OF = {
     },
 }
 REQUIRED = [name for name, (required, _) in IMPORT_COLUMNS.items() if required]
-FORMULA = re.compile(r"^[=+@]|^-[^0-9.]")
 
 
 @dataclass
@@ -650,7 +650,7 @@ def to_tables(
             continue
         seen_rows[key] = int(line)
         for column, value in zip(columns, r, strict=True):
-            if FORMULA.match(value) and not re.fullmatch(r"[+-]?\d+(\.\d+)?%?", value):
+            if looks_like_formula(value):
                 problem(column, f"{value!r} looks like a spreadsheet formula; type the value itself")
         body = named("body", r.body, r, int(line), problem, "required value is empty")
         if body is None:

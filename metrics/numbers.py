@@ -1,16 +1,55 @@
-"""Chinese number parsing and display formatting.
+"""The number reader (Chinese numbers and quantities) and display formatting.
 
-Pure functions, standard library only. All arithmetic uses ``Decimal`` so that
-``1.33万`` is exactly ``13300``.
+One reader for the whole product: :func:`read_quantity` reads a written quantity, and the
+extractor (``metrics.extract``), the checks of curated and imported figures
+(``metrics.validate``) and so the import all read with it; :func:`parse_quantity` is its
+one-value view. The words it knows are those of :mod:`metrics.vocabulary`. All arithmetic
+uses ``Decimal`` so that ``1.33万`` is exactly ``13300``.
 
 >>> parse_number("1.33万")
 Decimal('13300')
 >>> parse_quantity("3000多个")
 Quantity(value=Decimal('3000'), counter='个', qualifier='more_than', as_written='3000多个')
+>>> r = read_quantity("2至4个")
+>>> r.value, r.high, r.counter, r.qualifier
+(Decimal('2'), Decimal('4'), '个', 'at_least')
 >>> format_number(100000000000, "zh", "元")
 '1000亿元'
 >>> format_number(5990000, "en")
 '5.99 m'
+
+What the reader reads
+---------------------
+- Arabic, full-width and Chinese numerals and their mixes (1.33万件, 104974.4万, 两千五,
+  三点五万), thousands separators, a leading sign.
+- Qualifiers (:data:`metrics.vocabulary.QUALIFIER_WORDS`): 多/余/逾/超过/以上 -> more_than,
+  至少/不少于 -> at_least, 近/约/左右 -> about, 不到/不足/不超过 -> less_than. Two words that
+  disagree (约50%以上) are refused.
+- 平均/人均/年均... before the number: ``average`` is set and the qualifier is not changed
+  (平均 says what is measured, an average, not how precise the number is).
+- **Ranges** (2至4个, 3到5项, 2-4个, 30%—50%, 3至5万人次, 两三个, 七八成): ``value`` is the
+  low end and ``high`` the high end. As one value a range is its low end with qualifier
+  ``at_least`` (so 2至4个 is stored as "at least 2", as_written 2至4个); adjacent Chinese
+  digits (两三个) are ``about``. A qualifier written with the range wins (约3至5个: about).
+  A 千/万/亿 written only after the high end scales the low end too when that keeps the ends
+  in order (3至5万 = 30000..50000, 五至七千 = 5000..7000; 8000至1万 = 8000..10000). Ends out
+  of order are refused.
+- **Shares**: 百分之三十 = 30 %, 八成 = 80 % (``form`` tenths), 5‰ = 0.5 % (per_mille),
+  一半 = 50 % (half) and
+  **fractions** 四分之一 = 25 % (fraction): the counter of every share is ``%``, as in the
+  curated data. A fraction that does not end in decimals (三分之一) is rounded to
+  :data:`FRACTION_DIGITS` significant digits (33.3333333333333), the most the store keeps
+  exactly, so that the value checks against the quantity as written.
+- **Multiples**: N倍 is read as written (3倍: value 3, counter 倍, form multiple); whether
+  it is a ratio (是…的3倍) or an increase (增长3倍) the context says. 翻一番 is the ratio
+  2 (翻两番 = 4; counter 倍, form doubling).
+- **Signed changes**: a direction word before the number (:data:`metrics.vocabulary.DOWN_WORDS`
+  / ``UP_WORDS``), optionally after 同比/环比, signs the value: 同比减少9个 = -9 个 with
+  ``direction`` down; a figure of that kind has the role ``change_abs``.
+- Counters are whatever follows the number (块, 家, 户, 宗, 座, 处, 所, 辆, 次, 个方面 ...);
+  N年半 / N个半月 add one half, N个多月 is more_than N 个月.
+- Traditional characters are read as their Simplified forms (1.33萬件 = 13300 件, 3000多個
+  = 3000 个); ``as_written`` keeps the text as given, the counter is Simplified.
 """
 
 from __future__ import annotations
@@ -21,82 +60,71 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, Inexact, InvalidOperation, localcontext
 
+from metrics import vocabulary as words
+from metrics.textio import simplified
+
 __all__ = [
+    "FRACTION_DIGITS",
     "MISSING",
     "QUALIFIER_LABELS",
     "QUALIFIER_WORDS",
     "Quantity",
+    "Reading",
     "format_number",
     "format_percent",
     "parse_number",
     "parse_quantity",
+    "read_quantity",
 ]
 
 #: Placeholder shown for missing values (None / NaN).
 MISSING = "–"
+#: Significant digits of a fraction that does not end (三分之一): the store's DOUBLE keeps 15
+#: exactly (``metrics.validate.DOUBLE_DIGITS``).
+FRACTION_DIGITS = 15
 
 # --- character tables -------------------------------------------------------
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+")
-_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
-_BIG_UNITS = {"万": 10**4, "亿": 10**8}
-_CN_CHARS = "".join(_DIGITS) + "".join(_SMALL_UNITS) + "".join(_BIG_UNITS)
+_FULLWIDTH = words.FULLWIDTH
+_DIGITS = words.DIGITS
+_SMALL_UNITS = words.SMALL_UNITS
+_BIG_UNITS = words.BIG_UNITS
+_CN_CHARS = words.NUMERAL_CHARS
+_CN_DIGIT_CHARS = "".join(_DIGITS)
 
 # Thousands separator: a comma between a digit and a group of exactly 3 digits.
 _THOUSANDS_RE = re.compile(r"(?<=[0-9])[,，](?=[0-9]{3}(?![0-9]))")
 _TOKEN_RE = re.compile(rf"[0-9]+(?:\.[0-9]+)?|[{_CN_CHARS}]")
-# Leading span of a written number inside a quantity (before normalisation).
+# Leading span of a written number inside a quantity (before normalisation); 点 is a decimal
+# point between Chinese numerals (九十五点五).
 _NUM_SPAN_RE = re.compile(
     rf"[+\-−－＋]?(?:[0-9０-９]|[.．](?=[0-9０-９])"
-    rf"|(?<=[0-9０-９])[,，](?=[0-9０-９]{{3}}(?![0-9０-９]))|[{_CN_CHARS}])+"
+    rf"|(?<=[0-9０-９])[,，](?=[0-9０-９]{{3}}(?![0-9０-９]))|[{_CN_CHARS}]"
+    rf"|(?<=[{_CN_CHARS}]){words.DECIMAL_POINT}(?=[{_CN_DIGIT_CHARS}]))+"
 )
 _ANY_DIGIT_RE = re.compile(r"[0-9０-９]")
+_PUNCTUATION_RE = re.compile(r"[.．,，、;；:：]")
+# Arabic digits (a decimal too) and a counter (Chinese characters or %), none of which asks for more than reading
+# the digits (tenths, multiples, halves, qualifiers, scales, numerals, fractions, ranges).
+_PLAIN_RE = re.compile(r"([0-9]{1,28}(?:\.[0-9]{1,28})?)([\u4e00-\u9fff%]{1,4})")
+_SPECIAL = frozenset("成倍半多余以上左右点分之至到番" + _CN_CHARS + words.PER_MILLE)
+_SCALE_AT_END_RE = re.compile("千?[万亿]*$")
+_CN_DECIMAL_RE = re.compile(rf"([{_CN_DIGIT_CHARS}]+)([万亿]*)")
+# Adjacent Chinese digits: 两三 (2 or 3), 七八十 (70 or 80).
+_APPROX_RE = re.compile(r"([一二两三四五六七八九])([二三四五六七八九])([十百千万]?)")
+_CHANGE_HEAD_RE = re.compile(
+    rf"(?:{'|'.join(words.COMPARISON_WORDS)})?(?P<word>{words.DIRECTION_PATTERN})了?"
+)
+_DOUBLING_RE = re.compile(rf"{words.DOUBLING[0]}了?(?P<n>[一二两三四五六七八九1-9]){words.DOUBLING[1]}")
 
 # --- qualifiers -------------------------------------------------------------
 
-_LEADING_QUALIFIERS = {
-    "超过": "more_than",
-    "超": "more_than",
-    "逾": "more_than",
-    "至少": "at_least",
-    "不少于": "at_least",
-    "将近": "about",
-    "大约": "about",
-    "近": "about",
-    "约": "about",
-    "不到": "less_than",
-    "不足": "less_than",
-}
-# Words that may follow the number directly (before 万/亿 and the counter).
-_AFTER_NUMBER_QUALIFIERS = {"多": "more_than", "余": "more_than"}
-# Words that may close the whole quantity (after the counter).
-_TRAILING_QUALIFIERS = {
-    "以上": "more_than",
-    "多": "more_than",
-    "余": "more_than",
-    "左右": "about",
-}
+_LEADING_QUALIFIERS = words.LEADING_QUALIFIERS
+_AFTER_NUMBER_QUALIFIERS = words.AFTER_NUMBER_QUALIFIERS
+_TRAILING_QUALIFIERS = words.TRAILING_QUALIFIERS
 
 #: Every qualifier word mapped to its code (exact, more_than, at_least, about, less_than).
-QUALIFIER_WORDS: dict[str, str] = {
-    **_LEADING_QUALIFIERS,
-    **_AFTER_NUMBER_QUALIFIERS,
-    **_TRAILING_QUALIFIERS,
-}
+QUALIFIER_WORDS: dict[str, str] = words.QUALIFIER_WORDS
 
 #: Display labels per language for each qualifier code.
 QUALIFIER_LABELS: dict[str, dict[str, str]] = {
@@ -116,12 +144,9 @@ QUALIFIER_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-# Counters that begin with a numeral character (``5千米`` is 5 km, ``500万千瓦``
-# is 5 million kW). They are split off when preceded by an Arabic digit or 万/亿.
-_NUMERAL_COUNTERS = ("千米", "千克", "千瓦", "千帕", "千公顷", "百分点")
-# Counter characters that take a following 半: 3年半 = 3.5 年, 两个半月 = 2.5 个月.
-_HALF_AFTER = "年个天倍岁周月"
-_RANGE_SEPARATORS = "至到-~～—–－−"
+_NUMERAL_COUNTERS = words.NUMERAL_COUNTERS
+_HALF_AFTER = words.HALF_AFTER
+_RANGE_SEPARATORS = words.RANGE_SEPARATORS
 
 
 # --- parsing ----------------------------------------------------------------
@@ -222,15 +247,39 @@ def _evaluate(tokens: list[str], text: str) -> Decimal:
     return total + wan + section + (cur or 0)
 
 
+def _chinese_decimal(s: str, text: str) -> Decimal:
+    """九十五点五 = 95.5, 三点五万 = 35000: a whole number, 点, digits, then 万/亿 if any."""
+    whole, _, fraction = s.partition(words.DECIMAL_POINT)
+    match = _CN_DECIMAL_RE.fullmatch(fraction)
+    if not whole or match is None or any(c in _BIG_UNITS for c in whole):
+        raise ValueError(f"not a number: {text!r} (misplaced {words.DECIMAL_POINT})")
+    integer = _evaluate(_TOKEN_RE.findall(whole), text) if _TOKEN_RE.sub("", whole) == "" else None
+    if integer is None or integer != integer.to_integral_value():
+        raise ValueError(f"not a number: {text!r} (misplaced {words.DECIMAL_POINT})")
+    value = Decimal(f"{integer}." + "".join(str(_DIGITS[d]) for d in match[1]))
+    for unit in match[2]:
+        value *= _BIG_UNITS[unit]
+    return value
+
+
 def parse_number(text: str) -> Decimal:
     """Exact value of a number in Arabic digits, Chinese numerals or a mix.
 
     >>> parse_number("一百零五"), parse_number("1.33万"), parse_number("１，０００亿")
     (Decimal('105'), Decimal('13300'), Decimal('100000000000'))
+    >>> parse_number("九十五点五"), parse_number("104974.4万"), parse_number("3億")
+    (Decimal('95.5'), Decimal('1049744000'), Decimal('300000000'))
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_number expects str, got {type(text).__name__}")
-    s = re.sub(r"\s+", "", text).translate(_FULLWIDTH).replace("−", "-")
+    return _parse_number(simplified(text), text)
+
+
+def _parse_number(s: str, text: str) -> Decimal:
+    """parse_number of ``s``, already in Simplified characters (``text`` as given, for errors)."""
+    if s.isascii() and s.isdigit() and len(s) < 30:
+        return Decimal(s)  # the common case
+    s = re.sub(r"\s+", "", s).translate(_FULLWIDTH).replace("−", "-")
     s = _THOUSANDS_RE.sub("", s)
     sign = Decimal(1)
     if s[:1] in ("-", "+"):
@@ -240,14 +289,16 @@ def parse_number(text: str) -> Decimal:
         sign, s = Decimal(-1), s[1:]
     if not s:
         raise ValueError(f"not a number: {text!r} (empty)")
-    tokens = _TOKEN_RE.findall(s)
-    if "".join(tokens) != s:
-        bad = next(c for c in _TOKEN_RE.sub(" ", s) if c != " ")
-        raise ValueError(f"not a number: {text!r} (unexpected {bad!r})")
     with localcontext() as ctx:
         ctx.prec = 100
         ctx.traps[Inexact] = True
         try:
+            if words.DECIMAL_POINT in s:
+                return canonical(sign * _chinese_decimal(s, text))
+            tokens = _TOKEN_RE.findall(s)
+            if "".join(tokens) != s:
+                bad = next(c for c in _TOKEN_RE.sub(" ", s) if c != " ")
+                raise ValueError(f"not a number: {text!r} (unexpected {bad!r})")
             return canonical(sign * _evaluate(tokens, text))
         except Inexact as exc:
             raise ValueError(f"not a number: {text!r} (too many digits)") from exc
@@ -255,7 +306,9 @@ def parse_number(text: str) -> Decimal:
 
 @dataclass(frozen=True)
 class Quantity:
-    """A written quantity: value, counter (unit word), qualifier code, original text.
+    """A written quantity as one value: value, counter (unit word), qualifier code, original text.
+
+    A range is its low end with qualifier ``at_least`` (see :func:`read_quantity` for both ends).
 
     >>> parse_quantity("逾90%")
     Quantity(value=Decimal('90'), counter='%', qualifier='more_than', as_written='逾90%')
@@ -267,6 +320,32 @@ class Quantity:
     as_written: str
 
 
+@dataclass(frozen=True)
+class Reading:
+    """Everything a written quantity says (:func:`read_quantity`).
+
+    - ``value``: the number, scaled (1.33万 -> 13300), signed when a direction word is written
+      (减少9个 -> -9); the low end of a range.
+    - ``high``: the high end of a range (2至4个 -> 4), else None.
+    - ``counter``: the unit word in Simplified characters; ``%`` for every share (30%, 百分之三十,
+      八成, 一半, 四分之一); ``倍`` for multiples and 翻番.
+    - ``qualifier``: exact, more_than, at_least, about or less_than.
+    - ``form``: number, tenths (八成), per_mille (5‰), half (一半), fraction (四分之一),
+      multiple (3倍) or doubling (翻一番).
+    - ``direction``: ``down`` or ``up`` when a direction word is written before the number.
+    - ``average``: 平均/人均... is written before the number.
+    """
+
+    value: Decimal
+    counter: str
+    qualifier: str
+    as_written: str
+    high: Decimal | None = None
+    form: str = "number"
+    direction: str = ""
+    average: bool = False
+
+
 def _split_number_span(rest: str) -> str:
     """Leading number span of ``rest``, minus a counter such as 千瓦 glued to it."""
     match = _NUM_SPAN_RE.match(rest)
@@ -274,14 +353,224 @@ def _split_number_span(rest: str) -> str:
         return ""
     span = match.group()
     for i in range(1, len(span)):
+        if span[i] not in "千百":  # where every counter of NUMERAL_COUNTERS begins
+            continue
         glued = span[i - 1] in "万亿" or _ANY_DIGIT_RE.match(span[i - 1])
         if glued and any(rest.startswith(word, i) for word in _NUMERAL_COUNTERS):
             return span[:i]
     return span
 
 
+def _value_of(span: str, text: str) -> tuple[Decimal, Decimal | None]:
+    """The value of a number span; adjacent Chinese digits (两三, 七八十) give (low, high)."""
+    try:
+        return _parse_number(span, span), None
+    except ValueError as exc:
+        approx = _APPROX_RE.fullmatch(span)
+        if approx is None:
+            raise ValueError(f"cannot parse quantity {text!r}: {exc}") from exc
+        low, high = _DIGITS[approx[1]], _DIGITS[approx[2]]
+        if high != low + 1:
+            raise ValueError(f"cannot parse quantity {text!r}: {exc}") from exc
+        unit = {"": 1, "十": 10, "百": 100, "千": 1000, "万": 10**4}[approx[3]]
+        return Decimal(low * unit), Decimal(high * unit)
+
+
+def _alternation(table) -> re.Pattern:
+    return re.compile("|".join(re.escape(w) for w in words.longest_first(table)))
+
+
+_AVERAGE_RE = _alternation(words.AVERAGE_WORDS)
+_LEADING_RE = _alternation(_LEADING_QUALIFIERS)
+_TRAILING_RE = re.compile(f"(?:{_alternation(_TRAILING_QUALIFIERS).pattern})$")
+
+
+def _strip_leading(rest: str, pattern: re.Pattern) -> tuple[str, str]:
+    """(the word of ``pattern`` that ``rest`` starts with or "", rest without it)."""
+    match = pattern.match(rest)
+    return (match.group(), rest[match.end() :]) if match else ("", rest)
+
+
+def _trailing(rest: str) -> tuple[str, str]:
+    """(qualifier code or "", rest without it) for a word closing the quantity."""
+    match = _TRAILING_RE.search(rest)
+    return (_TRAILING_QUALIFIERS[match.group()], rest[: match.start()]) if match else ("", rest)
+
+
+def _fraction(den: Decimal, num: Decimal, text: str) -> Decimal:
+    """100 * num / den, exact when it ends within FRACTION_DIGITS digits, else rounded to them."""
+    if den == 0 or den != den.to_integral_value() or den < 0 or num < 0:
+        raise ValueError(f"not a fraction: {text!r}")
+    with localcontext() as ctx:
+        ctx.prec = 100
+        exact = num * 100 / den
+    with localcontext() as ctx:
+        ctx.prec = FRACTION_DIGITS
+        ctx.rounding = ROUND_HALF_UP
+        return +exact
+
+
+def read_quantity(text: str) -> Reading:
+    """Read a whole written quantity: ``逾90%``, ``1900多人次``, ``3年半``, ``2至4个``, ``八成以上``,
+    ``三分之一``, ``翻一番``, ``同比减少9个``, ``平均3天`` (see the module docstring).
+
+    >>> r = read_quantity("同比减少9个")
+    >>> r.value, r.counter, r.direction
+    (Decimal('-9'), '个', 'down')
+    >>> read_quantity("八成以上").value, read_quantity("四分之一").value
+    (Decimal('80'), Decimal('25'))
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"read_quantity expects str, got {type(text).__name__}")
+    written = text.strip()
+    rest = simplified(written)
+    if not rest.isprintable() or " " in rest:
+        rest = re.sub(r"\s+", "", rest)
+    plain = _PLAIN_RE.fullmatch(rest)
+    if plain and _SPECIAL.isdisjoint(plain[2]):  # 166起, 80个: the common case, read at once
+        number = Decimal(plain[1])
+        return Reading(canonical(number) if "." in plain[1] else number, plain[2], "exact", written)
+
+    direction = ""
+    head = _CHANGE_HEAD_RE.match(rest)
+    if head:
+        direction, rest = words.direction_of(head["word"]), rest[head.end() :]
+    average_word, rest = _strip_leading(rest, _AVERAGE_RE)
+    lead_word, rest = _strip_leading(rest, _LEADING_RE)
+    codes = [_LEADING_QUALIFIERS[lead_word]] if lead_word else []
+    high: Decimal | None = None
+    form = "number"
+    implied = ""  # the qualifier of a range when none is written
+
+    doubling = _DOUBLING_RE.match(rest)
+    if doubling:
+        times = _parse_number(doubling["n"], text)
+        value, counter, form = Decimal(2) ** int(times), words.MULTIPLE, "doubling"
+        code, rest = _trailing(rest[doubling.end() :])
+        if rest:
+            raise ValueError(f"unexpected {rest!r} after 翻番 in {text!r}")
+        codes += [code] if code else []
+    elif rest.startswith("一" + words.HALF):
+        value, counter, form = Decimal(50), "%", "half"
+        code, rest = _trailing(rest[2:])
+        if rest:
+            raise ValueError(f"unexpected {rest!r} after 一半 in {text!r}")
+        codes += [code] if code else []
+    elif words.FRACTION in rest and not rest.startswith(words.PERCENT_WORDS):
+        den_text, _, num_text = rest.partition(words.FRACTION)
+        code, num_text = _trailing(num_text)
+        if _split_number_span(den_text) != den_text or _split_number_span(num_text) != num_text:
+            raise ValueError(f"cannot parse fraction {text!r}")
+        value = _fraction(_parse_number(den_text, text), _parse_number(num_text, text), text)
+        counter, form = "%", "fraction"
+        codes += [code] if code else []
+    else:
+        percent_words = rest.startswith(words.PERCENT_WORDS)
+        if percent_words:
+            rest = rest[len(words.PERCENT_WORDS) :]
+        span = _split_number_span(rest)
+        if not span:
+            raise ValueError(f"no number in quantity {text!r}")
+        value, high = _value_of(span, text)
+        if high is not None:
+            implied = "about"
+        rest = rest[len(span) :]
+        if rest[:1] in _AFTER_NUMBER_QUALIFIERS:
+            codes.append(_AFTER_NUMBER_QUALIFIERS[rest[0]])
+            rest = rest[1:]
+            while rest[:1] in ("万", "亿"):  # 3000多万 = more than 30 million
+                value = _exact_mul(value, _BIG_UNITS[rest[0]])
+                high = None if high is None else _exact_mul(high, _BIG_UNITS[rest[0]])
+                rest = rest[1:]
+        first_counter = ""
+        if rest[:1] in "%％" and rest[1:2] and rest[1] in _RANGE_SEPARATORS:
+            first_counter, rest = "%", rest[1:]  # 30%—50%
+        if rest[:1] and rest[0] in _RANGE_SEPARATORS and high is None:
+            value, high, rest = _high_end(span, value, rest[1:], text)
+            implied = "at_least"
+            if rest[:1] in _AFTER_NUMBER_QUALIFIERS:  # 3至5万余人
+                codes.append(_AFTER_NUMBER_QUALIFIERS[rest[0]])
+                rest = rest[1:]
+        code, rest = _trailing(rest)
+        codes += [code] if code else []
+        counter = rest
+        if counter.startswith("个") and counter[1:2] in _AFTER_NUMBER_QUALIFIERS:
+            codes.append(_AFTER_NUMBER_QUALIFIERS[counter[1]])  # 3个多月
+            counter = "个" + counter[2:]
+        if len(counter) >= 2 and counter[1] == words.HALF and counter[0] in _HALF_AFTER:
+            if value != value.to_integral_value() or high is not None:
+                raise ValueError(f"half added to a fraction or a range in {text!r}")
+            with localcontext() as ctx:
+                ctx.prec = 100
+                value += Decimal("0.5")
+            counter = counter[0] + counter[2:]
+        if first_counter and counter.replace("％", "%") != first_counter:
+            raise ValueError(f"the ends of the range {text!r} have different counters")
+        if percent_words:
+            if counter:
+                raise ValueError(f"unexpected counter after 百分之 in {text!r}")
+            counter = "%"
+        elif counter == words.TENTHS:
+            value = _exact_mul(value, 10)
+            high = None if high is None else _exact_mul(high, 10)
+            counter, form = "%", "tenths"
+        elif counter == words.PER_MILLE:  # 5‰ = 0.5 %
+            value = value / 10
+            high = None if high is None else high / 10
+            counter, form = "%", "per_mille"
+        elif counter == words.MULTIPLE:
+            form = "multiple"
+        if _PUNCTUATION_RE.search(counter):
+            raise ValueError(f"unexpected punctuation after the number in {text!r}")
+        if _ANY_DIGIT_RE.search(counter):
+            raise ValueError(f"more than one number in {text!r}")
+        if counter and counter[0] in _RANGE_SEPARATORS:
+            raise ValueError(f"not a range: {text!r}")
+        counter = counter.replace("％", "%")
+
+    if len(set(codes)) > 1:
+        raise ValueError(f"conflicting qualifiers in {text!r}")
+    if direction:
+        if value < 0:
+            raise ValueError(f"a sign and a direction word in {text!r}")
+        if direction == "down":
+            value, high = -value, None if high is None else -high
+    return Reading(
+        value=canonical(value),
+        counter=counter,
+        qualifier=codes[0] if codes else implied or "exact",
+        as_written=written,
+        high=None if high is None else canonical(high),
+        form=form,
+        direction=direction,
+        average=bool(average_word),
+    )
+
+
+def _high_end(span: str, low: Decimal, rest: str, text: str) -> tuple[Decimal, Decimal, str]:
+    """(low, high, rest after the high end) of a range whose separator has just been read."""
+    span2 = _split_number_span(rest)
+    if not span2 or span2[0] in "+-−－＋":
+        raise ValueError(f"a range without its high end: {text!r}")
+    high, approx = _value_of(span2, text)
+    if approx is not None:
+        raise ValueError(f"cannot parse the high end of {text!r}")
+    rest = rest[len(span2) :]
+    scale = _SCALE_AT_END_RE.search(span2)
+    if scale.group() and scale.start() > 0 and not any(c in "千万亿" for c in span):
+        factor = 1
+        for unit in scale.group():
+            factor *= {**_BIG_UNITS, "千": 1000}[unit]
+        if low * factor <= high:  # 3至5万, 五至七千: the unit of the high end scales the low end
+            low = _exact_mul(low, factor)
+    if high <= low:
+        raise ValueError(f"the ends of the range {text!r} are not in order")
+    return low, high, rest
+
+
 def parse_quantity(text: str) -> Quantity:
-    """Parse a whole quantity such as ``逾90%``, ``1900多人次`` or ``3年半``.
+    """A whole quantity such as ``逾90%``, ``1900多人次`` or ``3年半`` as one value
+    (:func:`read_quantity`; a range is its low end, ``at_least``).
 
     >>> q = parse_quantity("1000亿元")
     >>> q.value, q.counter, q.qualifier
@@ -289,65 +578,8 @@ def parse_quantity(text: str) -> Quantity:
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_quantity expects str, got {type(text).__name__}")
-    written = text.strip()
-    rest = re.sub(r"\s+", "", written)
-
-    lead = ""
-    for word in sorted(_LEADING_QUALIFIERS, key=len, reverse=True):
-        if rest.startswith(word):
-            lead, rest = _LEADING_QUALIFIERS[word], rest[len(word) :]
-            break
-    percent_words = rest.startswith("百分之")
-    if percent_words:
-        rest = rest[3:]
-
-    span = _split_number_span(rest)
-    if not span:
-        raise ValueError(f"no number in quantity {text!r}")
-    try:
-        value = parse_number(span)
-    except ValueError as exc:
-        raise ValueError(f"cannot parse quantity {text!r}: {exc}") from exc
-    rest = rest[len(span) :]
-    if rest and rest[0] in _RANGE_SEPARATORS:
-        raise ValueError(f"ranges are not supported: {text!r}")
-
-    trail = ""
-    if rest[:1] in _AFTER_NUMBER_QUALIFIERS:
-        trail, rest = _AFTER_NUMBER_QUALIFIERS[rest[0]], rest[1:]
-        while rest[:1] in ("万", "亿"):  # 3000多万 = more than 30 million
-            value = _exact_mul(value, _BIG_UNITS[rest[0]])
-            rest = rest[1:]
-    for word in sorted(_TRAILING_QUALIFIERS, key=len, reverse=True):
-        if rest.endswith(word):
-            code = _TRAILING_QUALIFIERS[word]
-            if trail and trail != code:
-                raise ValueError(f"conflicting qualifiers in {text!r}")
-            trail, rest = code, rest[: -len(word)]
-            break
-
-    counter = rest
-    if len(counter) >= 2 and counter[1] == "半" and counter[0] in _HALF_AFTER:
-        if value != value.to_integral_value():
-            raise ValueError(f"half added to a fraction in {text!r}")
-        with localcontext() as ctx:
-            ctx.prec = 100
-            value += Decimal("0.5")
-        counter = counter[0] + counter[2:]
-    if percent_words:
-        if counter:
-            raise ValueError(f"unexpected counter after 百分之 in {text!r}")
-        counter = "%"
-    if re.search(r"[.．,，、;；:：]", counter):
-        raise ValueError(f"unexpected punctuation after the number in {text!r}")
-    if _ANY_DIGIT_RE.search(counter):
-        raise ValueError(f"more than one number in {text!r}")
-    if counter and counter[0] in _RANGE_SEPARATORS:
-        raise ValueError(f"ranges are not supported: {text!r}")
-    if lead and trail and lead != trail:
-        raise ValueError(f"conflicting qualifiers in {text!r}")
-    counter = counter.replace("％", "%")
-    return Quantity(canonical(value), counter, lead or trail or "exact", written)
+    reading = read_quantity(text)
+    return Quantity(reading.value, reading.counter, reading.qualifier, reading.as_written)
 
 
 # --- formatting -------------------------------------------------------------

@@ -31,21 +31,22 @@ from pathlib import Path
 import pandas as pd
 
 from metrics import curated
-from metrics.numbers import QUALIFIER_WORDS, parse_quantity
+from metrics.numbers import QUALIFIER_WORDS, read_quantity
+from metrics.vocabulary import DIRECTION_PATTERN, DOWN_WORDS
 
 ROLES_BY_KIND = {
     "closure": {"total", "closed", "partly_closed", "in_progress"},
-    "change": {"before", "after", "change_pct", "change_pp"},
+    "change": {"before", "after", "change_pct", "change_pp", "change_abs"},
     "count": {"value"},
     "share": {"value"},
     "amount": {"value"},
     "duration": {"value"},
 }
-SIGNED_ROLES = {"change_pct", "change_pp"}
-# Words that give a change its sign; the nearest one before the number decides.
-DOWN_WORDS = ("减少", "下降", "降低", "压减", "缩减", "精简", "减")
-UP_WORDS = ("增长", "增加", "提高", "上升", "提升", "增")
-DIRECTION_WORD = re.compile("|".join(DOWN_WORDS + UP_WORDS))
+# change_abs (同比减少9个 -> -9 个) waits for its place in data/dictionary.csv (figures.role).
+SIGNED_ROLES = {"change_pct", "change_pp", "change_abs"}
+# Words that give a change its sign (metrics.vocabulary, as the extractor): the nearest one
+# before the number decides.
+DIRECTION_WORD = re.compile(DIRECTION_PATTERN)
 CLOSURE_PARTS = ("closed", "partly_closed", "in_progress")
 ISO_PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -346,12 +347,14 @@ def _register_quantities(db: Frames) -> None:
     sql = "SELECT DISTINCT as_written FROM figures__new WHERE value IN (SELECT text FROM numbers)"
     for (text,) in db.rows(sql):
         try:
-            written = parse_quantity(text)
+            written = read_quantity(text)
         except ValueError as error:
-            facts.append((text, str(error), "", "", ""))
+            facts.append((text, str(error), "", "", "", ""))
             continue
-        facts.append((text, None, _number_key(written.value), str(written.value), written.qualifier))
-    db.register("quantities", _text_frame(facts, ["text", "error", "magnitude", "shown", "qualifier"]))
+        magnitude = _number_key(abs(written.value))
+        facts.append((text, None, magnitude, str(written.value), written.qualifier, written.direction))
+    columns = ["text", "error", "magnitude", "shown", "qualifier", "direction"]
+    db.register("quantities", _text_frame(facts, columns))
 
 
 # The view ``valued``: the figures whose value is a finite number (check_cells reports the
@@ -360,7 +363,8 @@ VALUED = """
 CREATE OR REPLACE TEMP VIEW valued AS
 SELECT f._pos, f.measure_id, f.role, f.value, f.counter, f.qualifier, f.as_written, f.as_of, f.evidence,
        n.negative, n.zero, n.below_minus_100, n.above_100, n.magnitude, n.exact,
-       q.error, q.magnitude AS written_magnitude, q.shown AS written, q.qualifier AS written_qualifier
+       q.error, q.magnitude AS written_magnitude, q.shown AS written, q.qualifier AS written_qualifier,
+       q.direction AS written_direction
 FROM figures__new f JOIN numbers n ON n.text = f.value JOIN quantities q ON q.text = f.as_written
 """
 
@@ -451,6 +455,15 @@ def _sign_of_change(db: Frames) -> None:
     for pos, value, word, down in db.rows(sql, params):
         sign = "negative" if down else "positive"
         db.add("figures", pos, "value", f"{value} should be {sign}: the text says {word}")
+    # A direction word inside as_written (减少9个) signs the figure as well.
+    sql = """
+        SELECT _pos, value, as_written, written_direction = 'down' FROM valued
+        WHERE signed(role) AND error IS NULL AND written_direction <> '' AND NOT zero
+          AND (written_direction = 'down') <> negative
+    """
+    for pos, value, as_written, down in db.rows(sql):
+        sign = "negative" if down else "positive"
+        db.add("figures", pos, "value", f"{value} should be {sign}: as written {as_written!r}")
 
 
 def _change_pct_counter(db: Frames) -> None:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from metrics import cli, export
 from metrics.evaluate_extract import bench, evaluate, gold_figures
 from metrics.extract import COLUMNS, extract, read_text, to_frame, to_records
-from metrics.numbers import parse_quantity
+from metrics.numbers import read_quantity
 
 TEXTS = Path(__file__).resolve().parent / "extract_texts"
 ROLES = {
@@ -35,6 +35,7 @@ ROLES = {
     "after",
     "change_pct",
     "change_pp",
+    "change_abs",
     "value",
 }
 QUALIFIERS = {"exact", "more_than", "at_least", "about", "less_than"}
@@ -108,6 +109,16 @@ FORMATS = [
     ("追回资金3000多万元。", [("3000多万元", "30000000", "元", "more_than", "value")]),
     ("办理群众诉求1.2万余件。", [("1.2万余件", "12000", "件", "more_than", "value")]),
     ("培训干部3千人次。", [("3千人次", "3000", "人次", "exact", "value")]),
+    ("追回资金104974.4万元。", [("104974.4万元", "1049744000", "元", "exact", "value")]),
+    (
+        "改造3座水库、5块试验田、2所学校、4辆车。",
+        [
+            ("3座", "3", "座", "exact", "value"),
+            ("5块", "5", "块", "exact", "value"),
+            ("2所", "2", "所", "exact", "value"),
+            ("4辆", "4", "辆", "exact", "value"),
+        ],
+    ),
     ("6月份已解决12.2万贫困人口饮水问题。", [("12.2万", "122000", "人", "exact", "value")]),
     ("装机容量突破8,000万千瓦。", [("8,000万千瓦", "80000000", "千瓦", "exact", "value")]),
     # qualifiers
@@ -123,15 +134,18 @@ FORMATS = [
     ("处置问题线索近千条。", [("近千条", "1000", "条", "about", "value")]),
     ("节约资金1200万元。", [("1200万元", "12000000", "元", "exact", "value")]),
     ("办结率不低于95%。", [("95%", "95", "%", "at_least", "value")]),
+    ("办结率不超过5%。", [("不超过5%", "5", "%", "less_than", "value")]),
+    ("约50%以上。", [("约50%", "50", "%", "about", "value")]),  # as_written reads as one qualifier
     # shares: %, 成, fractions, 一半
     ("七成以上群众满意。", [("七成以上", "70", "%", "more_than", "value")]),
+    ("满意度达到八成以上。", [("八成以上", "80", "%", "more_than", "value")]),
     ("整改率不到八成。", [("不到八成", "80", "%", "less_than", "value")]),
     ("完成百分之三十的任务。", [("百分之三十", "30", "%", "exact", "value")]),
     ("四分之一的问题已解决。", [("四分之一", "25", "%", "exact", "value")]),
-    ("约三分之一的单位。", [("约三分之一", "33.33333333333333333333333333", "%", "about", "value")]),
+    ("约三分之一的单位。", [("约三分之一", "33.3333333333333", "%", "about", "value")]),
     (
         "完成投资的三分之二以上。",
-        [("三分之二以上", "66.66666666666666666666666667", "%", "more_than", "value")],
+        [("三分之二以上", "66.6666666666667", "%", "more_than", "value")],
     ),
     # changes and their direction
     ("低碳清洁能源装机比重同比提高2个百分点。", [("2个百分点", "2", "个百分点", "exact", "change_pp")]),
@@ -169,18 +183,46 @@ FORMATS = [
     (
         "煤耗下降1.6克（降幅约0.6%）。",
         [
-            ("1.6克", "1.6", "克", "exact", "value"),
+            ("1.6克", "-1.6", "克", "exact", "change_abs"),
             ("约0.6%", "-0.6", "%", "about", "change_pct"),
         ],
     ),
     ("客户投诉量同比减少近两成。", [("近两成", "-20", "%", "about", "change_pct")]),
     (
         "事故起数同比下降三分之一。",
-        [("三分之一", "-33.33333333333333333333333333", "%", "exact", "change_pct")],
+        [("三分之一", "-33.3333333333333", "%", "exact", "change_pct")],
     ),
     ("办理时长缩短了一半以上。", [("一半以上", "-50", "%", "more_than", "change_pct")]),
     ("浓度同比下降8%左右。", [("8%左右", "-8", "%", "about", "change_pct")]),
     ("服务群众比去年提高了一倍。", [("一倍", "1", "倍", "exact", "value")]),
+    ("普惠小微贷款户数翻了一番。", [("翻了一番", "2", "倍", "exact", "value")]),
+    ("营业收入翻两番多。", [("翻两番多", "4", "倍", "more_than", "value")]),
+    # absolute changes: a direction word right before a number that closes its clause
+    ("问题数同比减少9个。", [("9个", "-9", "个", "exact", "change_abs")]),
+    (
+        "贷款余额较年初增加86.4亿元，增长12%。",
+        [
+            ("86.4亿元", "8640000000", "元", "exact", "change_abs"),
+            ("12%", "12", "%", "exact", "change_pct"),
+        ],
+    ),
+    (
+        "会议、文件分别压缩了12个、8件。",
+        [
+            ("12个", "-12", "个", "exact", "change_abs"),
+            ("8件", "-8", "件", "exact", "change_abs"),
+        ],
+    ),
+    ("二级以下子企业减少14户（含参股）。", [("14户", "-14", "户", "exact", "change_abs")]),
+    ("带动提升599万农村人口供水保障水平。", [("599万", "5990000", "人", "exact", "value")]),
+    (
+        "压减120个以上，新增9个。",
+        [
+            ("120个以上", "-120", "个", "more_than", "change_abs"),
+            ("9个", "9", "个", "exact", "value"),
+        ],
+    ),
+    ("减少会议120个。", [("120个", "120", "个", "exact", "value")]),
     # before / after
     (
         "把市级部门277项督查检查考核归并为76项。",
@@ -238,11 +280,12 @@ FORMATS = [
             ("7461个", "7461", "个", "exact", "closed"),
         ],
     ),
-    # ranges (one proposal, value = low end)
-    ("组建3至5个工作组。", [("3至5个", "3", "个", "exact", "value")]),
-    ("资金30%—50%由市财政承担。", [("30%—50%", "30", "%", "exact", "value")]),
-    ("培训员工3至5万人次。", [("3至5万人次", "30000", "人次", "exact", "value")]),
-    ("配备安全员2—3名。", [("2—3名", "2", "名", "exact", "value")]),
+    # ranges (one proposal, value = low end, at least; value_high the high end)
+    ("组建3至5个工作组。", [("3至5个", "3", "个", "at_least", "value")]),
+    ("资金30%—50%由市财政承担。", [("30%—50%", "30", "%", "at_least", "value")]),
+    ("培训员工3至5万人次。", [("3至5万人次", "30000", "人次", "at_least", "value")]),
+    ("配备安全员2—3名。", [("2—3名", "2", "名", "at_least", "value")]),
+    ("约有3至5个问题。", [("3至5个", "3", "个", "about", "value")]),
     ("发现两三个问题。", [("两三个", "2", "个", "about", "value")]),
     ("七八成群众表示满意。", [("七八成", "70", "%", "about", "value")]),
     # durations
@@ -432,6 +475,60 @@ def test_same_value_in_one_sentence_is_kept():
     assert [r[0] for r in rows("发文5件、会议5件，均比上年减少。")] == ["5件", "5件"]
 
 
+# --- Traditional characters: matched as Simplified, quoted as written --------------------
+
+SIMPLIFIED_REPORT = (
+    "天津市委\n"
+    "　　今年以来，全市共查处问题166起，问责干部1.33万人；群众反映的870件具体问题，已办结621件。"
+    "会议数量同比减少三成，追回资金3000多万元，培训2至3期。\n"
+    "水利部党组\n"
+    "　　因灾死亡失踪人数减少24%，贷款余额较年初增加86.4亿元，贷款户数翻了一番。\n"
+)
+TRADITIONAL_REPORT = (
+    "天津市委\n"
+    "　　今年以來，全市共查處問題166起，問責幹部1.33萬人；群眾反映的870件具體問題，已辦結621件。"
+    "會議數量同比減少三成，追回資金3000多萬元，培訓2至3期。\n"
+    "水利部黨組\n"
+    "　　因災死亡失蹤人數減少24%，貸款餘額較年初增加86.4億元，貸款戶數翻了一番。\n"
+)
+
+
+def test_traditional_text_gives_the_proposals_of_its_simplified_twin():
+    assert len(TRADITIONAL_REPORT) == len(SIMPLIFIED_REPORT)
+    found = extract(TRADITIONAL_REPORT)
+    assert [(p.as_written, str(p.value), p.counter, p.qualifier, p.role, p.body_zh) for p in found] == [
+        ("166起", "166", "起", "exact", "value", "天津市委"),
+        ("1.33萬人", "13300", "人", "exact", "value", "天津市委"),
+        ("870件", "870", "件", "exact", "total", "天津市委"),
+        ("621件", "621", "件", "exact", "closed", "天津市委"),
+        ("三成", "-30", "%", "exact", "change_pct", "天津市委"),
+        ("3000多萬元", "30000000", "元", "more_than", "value", "天津市委"),
+        ("2至3期", "2", "期", "at_least", "value", "天津市委"),
+        ("24%", "-24", "%", "exact", "change_pct", "水利部党组"),  # the name of data/bodies.csv
+        ("86.4億元", "8640000000", "元", "exact", "change_abs", "水利部党组"),
+        ("翻了一番", "2", "倍", "exact", "value", "水利部党组"),
+    ]
+    assert found[1].evidence == "問責幹部1.33萬人"
+    assert found[8].evidence == "貸款餘額較年初增加86.4億元"
+    for p in found:
+        assert TRADITIONAL_REPORT[p.start : p.end] == p.as_written
+
+    def same(p):
+        return (
+            p.value,
+            p.value_high,
+            p.counter,
+            p.qualifier,
+            p.role,
+            p.kind,
+            p.pairs_with,
+            p.body_zh,
+            p.start,
+        )
+
+    assert [same(p) for p in found] == [same(p) for p in extract(SIMPLIFIED_REPORT)]
+
+
 def test_extract_refuses_bytes():
     with pytest.raises(TypeError):
         extract(b"80\xe8\xb5\xb7")
@@ -453,6 +550,8 @@ def check_invariants(text: str) -> None:
         at = text.find(p.evidence, max(0, p.end - len(p.evidence)))
         assert 0 <= at <= p.start and p.end <= at + len(p.evidence), "evidence must cover the figure"
         assert p.qualifier in QUALIFIERS and p.role in ROLES
+        written = read_quantity(p.as_written)  # the reader of validation and import reads it alike
+        assert abs(written.value) == abs(p.value), p
         assert p.pairs_with is None or 1 <= p.pairs_with < p.id
         assert isinstance(p.value, Decimal)
 
@@ -471,18 +570,16 @@ def test_invariants_on_the_first_source(source_text):
     check_invariants(source_text)
 
 
-SPECIAL = ("成", "分之", "一半", "点")
-
-
 @pytest.mark.parametrize("path", own_texts(), ids=lambda p: p.stem)
 def test_as_written_reads_back_as_the_value(path):
-    """What parse_quantity (the curation check) reads from as_written is the proposed value."""
+    """What the shared reader (read_quantity, the curation check's) reads from as_written is
+    the proposed value, high end, counter and qualifier: 成, 分之, 一半, 点 and ranges too."""
     for p in extract(read_text(path)):
-        if p.value_high is not None or any(s in p.as_written for s in SPECIAL):
-            continue
-        written = parse_quantity(p.as_written)
-        assert written.value == abs(p.value), p
-        assert written.qualifier in (p.qualifier, "exact"), p
+        written = read_quantity(p.as_written)
+        assert written.value == abs(p.value), p  # the sign comes from the words before
+        assert written.high == (None if p.value_high is None else abs(p.value_high)), p
+        assert written.counter in (p.counter, ""), p  # a bare 12.2万 before 人口 counts 人
+        assert written.qualifier in (p.qualifier, "exact", "at_least"), p
 
 
 CHUNKS = list("0123456789０１２一二两三十百千万亿多余约近逾至—%，。、；：\n“”第年月起件人项个成半之")

@@ -17,7 +17,9 @@ from metrics.numbers import (
     format_percent,
     parse_number,
     parse_quantity,
+    read_quantity,
 )
+from metrics.textio import simplified
 
 D = Decimal
 
@@ -173,6 +175,26 @@ def test_parse_number_rejects_non_str():
         ("1,234元", "1234", "元", "exact"),
         ("-1.5个百分点", "-1.5", "个百分点", "exact"),
         (" 166 起 ", "166", "起", "exact"),
+        # one value of a range: its low end, at least
+        ("3至5个", "3", "个", "at_least"),
+        ("三至五个", "3", "个", "at_least"),
+        ("3-5个", "3", "个", "at_least"),
+        ("3~5%", "3", "%", "at_least"),
+        ("约3至5个", "3", "个", "about"),
+        # shares are percentages however written
+        ("八成", "80", "%", "exact"),
+        ("四分之一", "25", "%", "exact"),
+        # counters
+        ("5块", "5", "块", "exact"),
+        ("12家", "12", "家", "exact"),
+        ("30户", "30", "户", "exact"),
+        ("6宗", "6", "宗", "exact"),
+        ("3座", "3", "座", "exact"),
+        ("5处", "5", "处", "exact"),
+        ("2所", "2", "所", "exact"),
+        ("4辆", "4", "辆", "exact"),
+        ("9次", "9", "次", "exact"),
+        ("104974.4万元", "1049744000", "元", "exact"),
     ],
 )
 def test_parse_quantity(text, value, counter, qualifier):
@@ -190,10 +212,10 @@ def test_parse_quantity(text, value, counter, qualifier):
         "约",
         "超过",
         "百分之",
-        "3至5个",  # ranges are out of scope
-        "三至五个",
-        "3-5个",
-        "3~5%",
+        "5至3个",  # a range's ends out of order
+        "3至个",  # a range without its high end
+        "30%—50人",  # a range whose ends count different things
+        "两三至五个",
         "3个5",  # two numbers
         "1.",
         "1,00",
@@ -204,6 +226,191 @@ def test_parse_quantity(text, value, counter, qualifier):
 def test_parse_quantity_rejects(text):
     with pytest.raises(ValueError):
         parse_quantity(text)
+
+
+# --- read_quantity: the reader shared by extract, import and validation -------
+
+# text, value, high, counter, qualifier, form, direction ("" none), average
+READINGS = [
+    # ranges: value is the low end, high the high end; one value of a range is "at least"
+    ("2至4个", "2", "4", "个", "at_least", "number", "", False),
+    ("3到5项", "3", "5", "项", "at_least", "number", "", False),
+    ("2-4个", "2", "4", "个", "at_least", "number", "", False),
+    ("2～4个", "2", "4", "个", "at_least", "number", "", False),
+    ("二至三期", "2", "3", "期", "at_least", "number", "", False),
+    ("30%—50%", "30", "50", "%", "at_least", "number", "", False),
+    ("3至5万人次", "30000", "50000", "人次", "at_least", "number", "", False),
+    ("3万至5万人次", "30000", "50000", "人次", "at_least", "number", "", False),
+    ("8000至1万元", "8000", "10000", "元", "at_least", "number", "", False),
+    ("约3至5个", "3", "5", "个", "about", "number", "", False),
+    ("两三个", "2", "3", "个", "about", "number", "", False),
+    ("七八成", "70", "80", "%", "about", "tenths", "", False),
+    # tenths, halves, fractions: counter %
+    ("八成", "80", None, "%", "exact", "tenths", "", False),
+    ("八成以上", "80", None, "%", "more_than", "tenths", "", False),
+    ("不到八成", "80", None, "%", "less_than", "tenths", "", False),
+    ("近两成", "20", None, "%", "about", "tenths", "", False),
+    ("一半", "50", None, "%", "exact", "half", "", False),
+    ("一半以上", "50", None, "%", "more_than", "half", "", False),
+    ("四分之一", "25", None, "%", "exact", "fraction", "", False),
+    ("八分之三", "37.5", None, "%", "exact", "fraction", "", False),
+    ("三分之一", "33.3333333333333", None, "%", "exact", "fraction", "", False),
+    ("三分之二以上", "66.6666666666667", None, "%", "more_than", "fraction", "", False),
+    ("约三分之一", "33.3333333333333", None, "%", "about", "fraction", "", False),
+    ("百分之九十五点五", "95.5", None, "%", "exact", "number", "", False),
+    # multiples
+    ("3倍", "3", None, "倍", "exact", "multiple", "", False),
+    ("1.5倍", "1.5", None, "倍", "exact", "multiple", "", False),
+    ("翻一番", "2", None, "倍", "exact", "doubling", "", False),
+    ("翻了两番", "4", None, "倍", "exact", "doubling", "", False),
+    ("翻一番多", "2", None, "倍", "more_than", "doubling", "", False),
+    # signed changes
+    ("同比减少9个", "-9", None, "个", "exact", "number", "down", False),
+    ("减少9个", "-9", None, "个", "exact", "number", "down", False),
+    ("压缩了3项", "-3", None, "项", "exact", "number", "down", False),
+    ("环比增加3.5%", "3.5", None, "%", "exact", "number", "up", False),
+    ("同比增长1.2万件", "12000", None, "件", "exact", "number", "up", False),
+    ("减少近两成", "-20", None, "%", "about", "tenths", "down", False),
+    ("同比下降三分之一", "-33.3333333333333", None, "%", "exact", "fraction", "down", False),
+    ("下降2至3个百分点", "-2", "-3", "个百分点", "at_least", "number", "down", False),
+    # qualifiers and averages
+    ("不到10起", "10", None, "起", "less_than", "number", "", False),
+    ("不超过5%", "5", None, "%", "less_than", "number", "", False),
+    ("1000人以上", "1000", None, "人", "more_than", "number", "", False),
+    ("一百余人", "100", None, "人", "more_than", "number", "", False),
+    ("3000多万元", "30000000", None, "元", "more_than", "number", "", False),
+    ("3个多月", "3", None, "个月", "more_than", "number", "", False),
+    ("平均3天", "3", None, "天", "exact", "number", "", True),
+    ("人均约2.5万元", "25000", None, "元", "about", "number", "", True),
+    ("平均办结率超过90%", None, None, None, None, None, None, None),  # not a quantity
+    # Arabic-Chinese mixes and Chinese decimals
+    ("104974.4万", "1049744000", None, "", "exact", "number", "", False),
+    ("1.33万件", "13300", None, "件", "exact", "number", "", False),
+    ("三点五万人", "35000", None, "人", "exact", "number", "", False),
+    # Traditional characters: read as Simplified, counter Simplified
+    ("1.33萬件", "13300", None, "件", "exact", "number", "", False),
+    ("3000多個", "3000", None, "个", "more_than", "number", "", False),
+    ("兩千五百億元", "250000000000", None, "元", "exact", "number", "", False),
+    ("逾九成", "90", None, "%", "more_than", "tenths", "", False),
+    ("同比減少9個", "-9", None, "个", "exact", "number", "down", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "high", "counter", "qualifier", "form", "direction", "average"),
+    READINGS,
+    ids=[r[0] for r in READINGS],
+)
+def test_read_quantity(text, value, high, counter, qualifier, form, direction, average):
+    if value is None:
+        with pytest.raises(ValueError):
+            read_quantity(text)
+        return
+    r = read_quantity(text)
+    assert (str(r.value), None if r.high is None else str(r.high)) == (value, high)
+    assert (r.counter, r.qualifier, r.form, r.direction, r.average) == (
+        counter,
+        qualifier,
+        form,
+        direction,
+        average,
+    )
+    assert r.as_written == text  # as given, Traditional characters included
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5至3个",  # ends out of order
+        "3至3个",
+        "3至个",
+        "30%—50人",
+        "2至3年半",
+        "约50%以上",
+        "减少-5个",  # a sign and a direction word
+        "三分之",
+        "零分之一",
+        "分之一",
+        "翻番",
+        "一半人",
+        "降至5%",  # a level reached, not a quantity
+        "点五",
+        "3点5",
+    ],
+)
+def test_read_quantity_rejects(text):
+    with pytest.raises(ValueError):
+        read_quantity(text)
+
+
+def test_a_range_as_one_value_is_its_low_end_at_least():
+    assert parse_quantity("2至4个") == Quantity(D(2), "个", "at_least", "2至4个")
+    assert parse_quantity("两三个") == Quantity(D(2), "个", "about", "两三个")
+    assert read_quantity("166起").high is None
+
+
+def test_one_value_reads_what_the_reader_reads():
+    for text, value, *_ in READINGS:
+        if value is not None:
+            r, q = read_quantity(text), parse_quantity(text)
+            assert (q.value, q.counter, q.qualifier, q.as_written) == (
+                r.value,
+                r.counter,
+                r.qualifier,
+                r.as_written,
+            )
+
+
+def test_fraction_digits_are_those_the_store_keeps():
+    from metrics.validate import DOUBLE_DIGITS, unstorable
+
+    assert numbers.FRACTION_DIGITS == DOUBLE_DIGITS
+    for text in ("三分之一", "七分之二", "九分之八以上"):
+        value = read_quantity(text).value
+        assert unstorable(value, str(value)) == [], text
+
+
+@given(
+    low=st.integers(min_value=0, max_value=10**6),
+    width=st.integers(min_value=1, max_value=10**6),
+    sep=st.sampled_from(list("至到-~～—")),
+    counter=st.sampled_from(["个", "项", "人次", "元", "%", "家"]),
+)
+def test_any_range_keeps_both_ends(low, width, sep, counter):
+    r = read_quantity(f"{low}{sep}{low + width}{counter}")
+    assert (r.value, r.high, r.counter, r.qualifier) == (low, low + width, counter, "at_least")
+
+
+@given(
+    value=st.integers(min_value=1, max_value=10**9),
+    word=st.sampled_from(["减少", "下降", "压减", "压缩", "削减", "缩减", "增加", "增长", "提高", "扩大"]),
+    comparison=st.sampled_from(["", "同比", "环比"]),
+)
+def test_a_direction_word_signs_the_value(value, word, comparison):
+    r = read_quantity(f"{comparison}{word}{value}件")
+    down = word in ("减少", "下降", "压减", "压缩", "削减", "缩减")
+    assert r.value == (-value if down else value)
+    assert r.direction == ("down" if down else "up")
+
+
+@pytest.mark.parametrize(
+    ("traditional", "simple"),
+    [
+        ("處理問責1.33萬件", "处理问责1.33万件"),
+        ("天津市委查處問題80起，處理101人。", "天津市委查处问题80起，处理101人。"),
+        ("貸款餘額增加86.4億元", "贷款余额增加86.4亿元"),
+        ("一目瞭然", "一目了然"),  # a phrase: 瞭 alone stays
+    ],
+)
+def test_simplified_converts_one_character_for_one(traditional, simple):
+    assert simplified(traditional) == simple
+    assert len(simplified(traditional)) == len(traditional)
+
+
+def test_simplified_leaves_simplified_text_as_it_is():
+    text = "目前群众反映的870件具体问题，已办结621件；显著。"
+    assert simplified(text) is text  # nothing to convert: not even copied
+    assert simplified("乾隆年间，乾坤") == "乾隆年间，乾坤"  # 乾 alone may be 干, not in these words
 
 
 def test_quantity_is_frozen():

@@ -111,6 +111,49 @@ def test_duplicate_figure_id(csv_edit, data_copy):
     assert_problem(problems_of(data_copy), "figures.csv", line, "figure_id", "duplicate id 'f003'")
 
 
+# The direction words of metrics.vocabulary, the extractor's: each signs a change here too.
+@pytest.mark.parametrize(
+    ("word", "sign"),
+    [
+        ("压缩", "negative"),
+        ("削减", "negative"),
+        ("缩短", "negative"),
+        ("回落", "negative"),
+        ("攀升", "positive"),
+    ],
+)
+def test_every_direction_word_of_the_vocabulary_signs_a_change(csv_edit, data_copy, word, sign):
+    value = "24" if sign == "negative" else "-24"
+    csv_edit.set_cell("figures", "f070", "evidence", f"其中因灾死亡失踪人数{word}24%")
+    line = csv_edit.set_cell("figures", "f070", "value", value)
+    assert_problem(
+        problems_of(data_copy), "figures.csv", line, "value", f"should be {sign}: the text says {word}"
+    )
+
+
+def test_a_direction_word_in_as_written_signs_the_change(csv_edit, data_copy):
+    # 减少24% as written reads as -24: the unchanged value passes, a positive one does not.
+    line = csv_edit.set_cell("figures", "f070", "as_written", "减少24%")
+    load_checked(data_copy, paths.sources_dir(), require_texts=False)
+    csv_edit.set_cell("figures", "f070", "value", "24")
+    assert_problem(problems_of(data_copy), "figures.csv", line, "value", "should be negative: as written")
+
+
+def test_a_range_is_stored_as_its_low_end_at_least(csv_edit, data_copy, tmp_path):
+    # 培训一线员工3至5万人次 is not in the source text: its quotes are not checked here.
+    no_texts = tmp_path / "no_texts"
+    no_texts.mkdir()
+    csv_edit.set_cell("figures", "f003", "evidence", "培训一线员工3至5万人次")
+    csv_edit.set_cell("figures", "f003", "as_written", "3至5万人次")
+    csv_edit.set_cell("figures", "f003", "counter", "人次")
+    line = csv_edit.set_cell("figures", "f003", "value", "30000")
+    problems = problems_of(data_copy, no_texts)
+    assert_problem(problems, "figures.csv", line, "qualifier", "as written (at_least)")
+    assert len(problems) == 1, listing(problems)
+    csv_edit.set_cell("figures", "f003", "qualifier", "at_least")
+    load_checked(data_copy, no_texts, require_texts=False)
+
+
 def test_closed_above_total(csv_edit, data_copy):
     line = csv_edit.set_cell("figures", "f016", "value", "871")  # 621 closed of 870 -> 871
     assert_problem(problems_of(data_copy), "figures.csv", line, "value", "exceeds the measure's total 870")

@@ -247,16 +247,17 @@ def value_chart(
 def change_chart(
     df: pd.DataFrame, lang: str, title: str = "", subtitle: tuple[str, ...] = ()
 ) -> alt.LayerChart:
-    """Diverging bars of percent change of one comparable group, green when the change goes the
+    """Diverging bars of the change (percent, points or the counter's own amount: one kind per
+    group) of one comparable group, green when the change goes the
     good way; the tooltip gives the percent and before → after together."""
-    y = _rows(df.sort_values("change_pct")["row_label"].tolist())
+    y = _rows(df.sort_values("change_value")["row_label"].tolist())
     selection = pick()
     domain = [t("good", lang), t("bad", lang), t("neutral", lang)]
     bars = (
         alt.Chart()
         .mark_bar()
         .encode(
-            x=alt.X("change_pct:Q", title=t("change_pct", lang)),
+            x=alt.X("change_value:Q", title=t("change", lang)),
             y=y,
             color=alt.Color(
                 "direction_label:N", title=None, scale=alt.Scale(domain=domain, range=[GOOD, BAD, NEUTRAL])
@@ -265,7 +266,7 @@ def change_chart(
             tooltip=[
                 alt.Tooltip("body_name:N", title=t("col_body", lang)),
                 alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
-                alt.Tooltip("change_label:N", title=t("change_pct", lang)),
+                alt.Tooltip("change_label:N", title=t("change", lang)),
                 alt.Tooltip("before_label:N", title=t("before", lang)),
                 alt.Tooltip("after_label:N", title=t("after", lang)),
                 _rank(lang),
@@ -280,7 +281,7 @@ def change_chart(
         "row_label",
         "body_name",
         "measure_label",
-        "change_pct",
+        "change_value",
         "change_label",
         "before_label",
         "after_label",
@@ -289,7 +290,7 @@ def change_chart(
         "evidence",
     ]
     return alt.layer(
-        bars, zero, _bar_labels("change_pct", "change_label").encode(y=y), data=_only(df, columns)
+        bars, zero, _bar_labels("change_value", "change_label").encode(y=y), data=_only(df, columns)
     ).properties(title=titled(title, subtitle), height=alt.Step(BAR_STEP))
 
 

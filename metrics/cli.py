@@ -69,6 +69,7 @@ EXPORTS = {
             "change_pct",
             "change_pct_derived",
             "change_pp",
+            "change_abs",
             "counter",
             "direction",
             "is_good",

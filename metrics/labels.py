@@ -146,7 +146,7 @@ def values(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     cells = _columns(out, "value", "counter", "qualifier", "as_written")
     out["value_label"] = [quantity_text(*r, lang) for r in zip(*cells, strict=True)]
     if "role" in out.columns:
-        change = out["role"].isin(["change_pct", "change_pp"])
+        change = out["role"].isin(["change_pct", "change_pp", "change_abs"])
         out.loc[change, "value_label"] = [
             signed(v, lang, c)
             for v, c in zip(out.loc[change, "value"], out.loc[change, "counter"], strict=True)
@@ -192,6 +192,11 @@ def changes(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = names(df, lang)
     cells = _columns(out, "change_pct", "change_pct_derived", "change_pp")
     out["change_label"] = [_change_text(*r, lang) for r in zip(*cells, strict=True)]
+    out["change_value"] = out.change_pct.fillna(out.change_pp).fillna(out.change_abs)
+    absolute = out.change_pct.isna() & out.change_pp.isna() & out.change_abs.notna()
+    out.loc[absolute, "change_label"] = [  # 同比减少9个: −9个
+        signed(v, lang, c or "") for v, c in zip(out.change_abs[absolute], out.counter[absolute], strict=True)
+    ]
     out["before_label"] = [format_number(v, lang, c or "") for v, c in zip(out.before, out.counter)]
     out["after_label"] = [format_number(v, lang, c or "") for v, c in zip(out.after, out.counter)]
     only_after = out.change_pct.isna() & out.change_pp.isna() & out.after.notna()

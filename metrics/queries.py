@@ -123,7 +123,7 @@ def closure_history(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
 def changes(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     """Latest before/after and change per change measure, ranked within its comparable group
     (percent changes with percent changes, points with points, after-only levels apart)."""
-    value = "coalesce(change_pct, change_pp, after)"
+    value = "coalesce(change_pct, change_pp, change_abs, after)"
     return _ranked(con, "changes", filters, value, "group_key, change_pct NULLS LAST, change_pp, measure_id")
 
 

@@ -160,7 +160,9 @@ WITH parts AS (
            max(value) FILTER (WHERE role = 'after') AS after,
            max(value) FILTER (WHERE role = 'change_pct') AS change_pct_reported,
            max(value) FILTER (WHERE role = 'change_pp') AS change_pp,
-           max(counter) FILTER (WHERE role IN ('before', 'after')) AS counter,
+           max(value) FILTER (WHERE role = 'change_abs') AS change_abs,
+           coalesce(max(counter) FILTER (WHERE role IN ('before', 'after')),
+                    max(counter) FILTER (WHERE role = 'change_abs')) AS counter,
            bool_or(qualifier <> 'exact') AS approximate
     FROM figures JOIN measures USING (measure_id)
     WHERE kind = 'change'
@@ -174,17 +176,18 @@ SELECT mf.*,
        mf.comparable_group || CASE
            WHEN coalesce(c.change_pct_reported, c.change_pct_derived) IS NOT NULL THEN '/change_pct'
            WHEN c.change_pp IS NOT NULL THEN '/change_pp'
+           WHEN c.change_abs IS NOT NULL THEN '/change_abs/' || coalesce(cf.counter_family, c.counter)
            ELSE '/level/' || coalesce(cf.counter_family, c.counter)
        END AS group_key,
        c.as_of, c.before, c.after,
        coalesce(c.change_pct_reported, c.change_pct_derived) AS change_pct,
        c.change_pct_reported IS NULL AND c.change_pct_derived IS NOT NULL AS change_pct_derived,
-       c.change_pp, c.counter, c.approximate,
+       c.change_pp, c.change_abs, c.counter, c.approximate,
        CASE
            WHEN mf.direction = 'none' THEN NULL
-           WHEN coalesce(c.change_pct_reported, c.change_pct_derived, c.change_pp) IS NULL THEN NULL
-           WHEN mf.direction = 'down' THEN coalesce(c.change_pct_reported, c.change_pct_derived, c.change_pp) < 0
-           ELSE coalesce(c.change_pct_reported, c.change_pct_derived, c.change_pp) > 0
+           WHEN coalesce(c.change_pct_reported, c.change_pct_derived, c.change_pp, c.change_abs) IS NULL THEN NULL
+           WHEN mf.direction = 'down' THEN coalesce(c.change_pct_reported, c.change_pct_derived, c.change_pp, c.change_abs) < 0
+           ELSE coalesce(c.change_pct_reported, c.change_pct_derived, c.change_pp, c.change_abs) > 0
        END AS is_good,
        e.evidence, e.source_id, e.period
 FROM changes c

@@ -42,7 +42,6 @@ ROLES_BY_KIND = {
     "amount": {"value"},
     "duration": {"value"},
 }
-# change_abs (同比减少9个 -> -9 个) waits for its place in data/dictionary.csv (figures.role).
 SIGNED_ROLES = {"change_pct", "change_pp", "change_abs"}
 # Words that give a change its sign (metrics.vocabulary, as the extractor): the nearest one
 # before the number decides.

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from metrics import paths, queries
+from metrics import labels, paths, queries
 from metrics.queries import Filters
 from metrics.store import Store
 
@@ -510,3 +510,29 @@ def test_cited_sources_are_exactly_the_ids_asked_for(con):
     assert list(queries.cited_sources(con, ["symposium_2019", "nope"]).source_id) == ["symposium_2019"]
     assert queries.cited_sources(con, []).empty
     assert int(queries.source_count(con).sources.iloc[0]) == len(queries.sources(con)) >= 1
+
+
+def test_an_absolute_change_is_a_group_of_its_own_signed_and_ranked(tmp_path):
+    """同比减少9个 and 同比减少4个 (role change_abs) from two bodies: one key of their own (never
+    beside percent changes), signed −9个 / −4个, the larger cut ranked first (less is better)."""
+    header = (
+        "body,theme,indicator,measure_kind,label_zh,label_en,role,value,counter,as_written,as_of,evidence,"
+    )
+    header += "source_title,source_publisher,source_published,source_reference\n"
+    rows = [
+        f"{body},形式主义官僚主义·基层减负,会议数量,change,市级会议同比变化,Meetings y/y,change_abs,-{n},个,减少{n}个,"
+        f"2019-12,市级会议同比减少{n}个,测试通报,测试办,2019-12,测1号\n"
+        for body, n in (("天津", 9), ("上海", 4))
+    ]
+    store = Store(tmp_path / "db" / "m.duckdb", imports_dir=tmp_path / "imports")
+    checked, batch = store.import_file((header + "".join(rows)).encode(), "abs.csv")
+    assert batch is not None, checked.problems
+    with store.connect() as con:
+        rows = queries.changes(con)
+    cut = rows[rows.group_key == "meetings/change_abs/item"].set_index("body_id")
+    assert sorted(cut.change_abs) == [-9, -4] and (cut.group_bodies == 2).all()
+    assert cut.loc["tianjin", "group_rank"] == 1 and cut.loc["shanghai", "group_rank"] == 2
+    assert bool(cut.loc["tianjin", "is_good"]) is True
+    shown = labels.changes(labels.names(cut.reset_index(), "zh"), "zh")
+    assert sorted(shown.change_label) == ["-4个", "-9个"]
+    assert "meetings/change_pct" in set(rows.group_key)  # 天津's −77.6% stays in its own key

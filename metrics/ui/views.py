@@ -84,6 +84,7 @@ CHANGE_COLUMNS = {
     "after": "col_after",
     "change_pct": "col_change_pct",
     "change_pp": "col_change_pp",
+    "change_abs": "col_change_abs",
     "counter": "col_counter",
     "direction_text": "col_direction",
     "is_good": "col_is_good",
@@ -223,7 +224,7 @@ PANELS = {
     "closures": ("closure_chart", labels.closures, "closure_rate", "closure_label"),
     "cases": ("value_chart", labels.values, "value", "value_label"),
     "value_figures": ("value_chart", labels.values, "value", "value_label"),
-    "changes": ("change_chart", labels.changes, "change_pct", "change_label"),
+    "changes": ("change_chart", labels.changes, "group_rank", "change_label"),
 }
 SINGLE_COLUMNS = {
     "body_label": "col_body",

@@ -127,6 +127,7 @@ LEADING_QUALIFIERS: dict[str, str] = {
     "逾": "more_than",
     "至少": "at_least",
     "不少于": "at_least",
+    "不低于": "at_least",
     "将近": "about",
     "大约": "about",
     "近": "about",

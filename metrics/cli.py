@@ -180,9 +180,14 @@ def _add_extract_commands(sub) -> None:
         "would refuse are left out and listed on stderr with the reason). Default csv",
     )
     cmd.add_argument("--as-of", default="", help="as-of date of the figures (default: from the text)")
+    cmd.add_argument(
+        "--body", default="", help="the body of a report without section headings (default: from its title)"
+    )
     for field in ("title", "publisher", "reference"):
         cmd.add_argument(
-            f"--source-{field}", default="", help=f"the source's {field} (--format import; default: from the text)"
+            f"--source-{field}",
+            default="",
+            help=f"the source's {field} (--format import; default: from the text)",
         )
     what = "compare the proposals for the first source with its curated figures"
     cmd = sub.add_parser("evaluate-extract", help=what, description=what)
@@ -252,7 +257,7 @@ def _extract_import_rows(args, text: str) -> int:
         "source_publisher": args.source_publisher,
         "source_reference": args.source_reference or args.file.name,
     }
-    found = proposals.propose(text, the_store, as_of, source)
+    found = proposals.propose(text, the_store, as_of, source, args.body)
     for line in found.left:
         print(f"left out: {line}", file=sys.stderr)
     sys.stdout.buffer.write(export.csv_bytes(found.rows, bom=False))

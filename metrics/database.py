@@ -55,8 +55,10 @@ def checked(
     the pending rows' batch (see ``metrics.validate.read_source_texts``)."""
     columns = curated.dictionary(data_dir / "dictionary.csv")
     with staging.stage(columns, data_dir, imports_dir, pending, folder, base=base, without=without) as staged:
-        texts = {} if staged.problems else read_source_texts(
-            source_files(staged), sources_dir, imports_dir, pending_texts
+        texts = (
+            {}
+            if staged.problems
+            else read_source_texts(source_files(staged), sources_dir, imports_dir, pending_texts)
         )
         problems = validate(staged, texts, require_texts)
         if problems:

@@ -71,6 +71,8 @@ _BODY_NAME = re.compile(
     r"(?:中共)?[\u4e00-\u9fff]{2,14}?(?:省委|自治区党委|市委|县委|区委|州委|纪委监委|党组|党委|指导组)"
 )
 _PARTY = re.compile(r"^(?:中共|中国共产党)")
+# A body-like stretch that starts with a preposition or verb is not a name (按照市委…).
+_NOT_A_NAME = re.compile(r"^(?:按照|根据|依据|经过|经|在|对|由|向|按|据|受|请|召开|接受|配合|会同|以)")
 
 
 @dataclass
@@ -191,8 +193,10 @@ def single_body(text: str) -> str:
     """The body a report without section headings is by: the first body-like name in its first
     lines (the title, the first sentence), or ''."""
     head = simplified("\n".join(text.strip().splitlines()[:4]))[:400]
-    m = _BODY_NAME.search(head)
-    return m.group(0) if m else ""
+    for m in _BODY_NAME.finditer(head):
+        if not _NOT_A_NAME.match(m.group(0)):
+            return m.group(0)
+    return ""
 
 
 # --- source ------------------------------------------------------------------------------------
@@ -295,7 +299,9 @@ def _nearest_measure(cat: Catalogue, subject: str, kind: str, family: str) -> tu
 
 def _theme(cat: Catalogue, evidence: str) -> str:
     """The theme of the stored measure whose label (or theme name) the evidence reads most like."""
-    scored = [(similarity(label, evidence), t) for label, t in zip(cat.measures.label_zh, cat.measures.theme_id)]
+    scored = [
+        (similarity(label, evidence), t) for label, t in zip(cat.measures.label_zh, cat.measures.theme_id)
+    ]
     scored += [(similarity(name, evidence), t) for name, t in zip(cat.themes.name_zh, cat.themes.theme_id)]
     return max(scored, default=(0, "campaign_general"))[1]
 
@@ -317,8 +323,11 @@ def import_rows(
     catalogue: Catalogue,
     as_of: str = "",
     source: dict[str, str] | None = None,
+    body: str = "",
 ) -> tuple[pd.DataFrame, list[Left]]:
-    """The proposals of ``text`` as import rows (columns ``COLUMNS``), and those left out."""
+    """The proposals of ``text`` as import rows (columns ``COLUMNS``), and those left out.
+    ``body``: the body of the figures before any section heading (default: the body the title
+    or first sentence names)."""
     source = dict(source or {})
     as_of = as_of or as_of_of(text)
     source.setdefault("source_title", "")
@@ -332,7 +341,7 @@ def import_rows(
     label = subjects(text, proposals)
     root = {p.id: p.pairs_with or p.id for p in proposals}
     by_id = {p.id: p for p in proposals}
-    fallback_body = single_body(text)
+    fallback_body = body or single_body(text)
     taken = set(_names(catalogue.bodies))
     new_bodies: dict[str, NewBody] = {}
     rows, left = [], []
@@ -372,9 +381,18 @@ def import_rows(
             )
         else:
             if not subject:
-                left.append(Left(p.as_written, name, p.evidence, "no label: nothing before the number says what it counts"))
+                left.append(
+                    Left(
+                        p.as_written,
+                        name,
+                        p.evidence,
+                        "no label: nothing before the number says what it counts",
+                    )
+                )
                 continue
-            indicator = new_indicators.setdefault((subject, kind, family), _new_name(subject, anchor.counter, new_indicators, catalogue))
+            indicator = new_indicators.setdefault(
+                (subject, kind, family), _new_name(subject, anchor.counter, new_indicators, catalogue)
+            )
             theme = _theme(catalogue, anchor.evidence)
             direction = "none"
             row.update(
@@ -426,16 +444,19 @@ def importable(
             break
         by_line: dict[int, list[str]] = {}
         for p in problems:
-            by_line.setdefault(int(p.row or 0), []).append(f"{p.column}: {p.reason}" if p.column else p.reason)
+            by_line.setdefault(int(p.row or 0), []).append(
+                f"{p.column}: {p.reason}" if p.column else p.reason
+            )
         if set(by_line) <= {0, 1}:  # the file as a whole: nothing to leave out row by row
-            refused += [(r, "; ".join(by_line.get(0, []) + by_line.get(1, []))) for r in rows.to_dict("records")]
+            refused += [
+                (r, "; ".join(by_line.get(0, []) + by_line.get(1, []))) for r in rows.to_dict("records")
+            ]
             return rows.iloc[0:0], refused
         bad = [line - 2 for line in by_line if line >= 2]
         for line in bad:
             refused.append((rows.iloc[line].to_dict(), "; ".join(by_line[line + 2])))
         rows = rows.drop(rows.index[bad]).reset_index(drop=True)
     return rows, refused
-
 
 
 @dataclass
@@ -446,12 +467,14 @@ class Proposed:
     left: list[str]  # one line per proposal left out: what, where and why
 
 
-def propose(text: str, store, as_of: str = "", source: dict[str, str] | None = None) -> Proposed:
+def propose(
+    text: str, store, as_of: str = "", source: dict[str, str] | None = None, body: str = ""
+) -> Proposed:
     """The import rows of ``text`` that an import into ``store`` (``metrics.store.Store``, its
     published build) accepts with ``text`` kept as the report, and the proposals left out."""
     with store.connect() as con:
         catalogue = Catalogue.of(con)
-    rows, left = import_rows(text, catalogue, as_of, source)
+    rows, left = import_rows(text, catalogue, as_of, source, body)
     rows, refused = importable(rows, lambda data, name: store.check(data, name, text).problems)
     lines = [str(item) for item in left]
     lines += [f"{r['as_written']} [{r['body']}]: {reason} — {r['evidence']}" for r, reason in refused]

@@ -6,7 +6,7 @@ imports them into ``store`` with the text kept as the report, and compares the f
 batch added with the hand-made ``gold`` figures (``tests/import_reports/*/*.gold.csv``: at least
 ``as_written``, ``value`` and ``body_zh``). A stored figure matches a gold figure when one's
 ``as_written`` holds the other's (不低于95% and 95%), the values are the same and its body is the gold body: the body's full or short
-Chinese name is the gold name, with or without 中共 (any body, when the gold names none). Each matches at most once. Recall is the
+Chinese name is the gold name (in Simplified characters), with or without 中共 (any body, when the gold names none). Each matches at most once. Recall is the
 share of gold figures matched, precision the share of stored figures that match one.
 """
 
@@ -17,10 +17,12 @@ from decimal import Decimal
 import pandas as pd
 
 from metrics import export, proposals
+from metrics.textio import simplified
 
 
 def _names(name: str) -> set[str]:
-    return {name, proposals._PARTY.sub("", name)} - {""}
+    name = simplified(name)
+    return {name, proposals.without_party(name)} - {""}
 
 
 def evaluate(

@@ -149,6 +149,11 @@ def _names(bodies: pd.DataFrame) -> dict[str, str]:
     return found
 
 
+def without_party(name: str) -> str:
+    """A body's name without 中共 / 中国共产党 before it."""
+    return _PARTY.sub("", name)
+
+
 def known_body(name: str, bodies: pd.DataFrame) -> str | None:
     """The id of the stored body ``name`` stands for (中共天津市委 and 天津市委 alike), or None."""
     names = _names(bodies)
@@ -268,7 +273,7 @@ def subjects(text: str, proposals: list[extract.Proposal]) -> dict[int, str]:
             listed = []
         subject = listed.pop(0) if listed else _clean(raw, change)
         if not subject:  # 15项问题已全部整改到位, 全县12个乡镇: the noun after the number
-            after = _AFTER_NOUN.match(plain, p.end)
+            after = _AFTER_NOUN.match(plain, p.end + (plain[p.end : p.end + 1] == "的"))
             subject = after.group(1) if after else ""
         if len(subject) < 2 or _DIRECTION_END.fullmatch(subject):
             # 营业收入486.7亿元，同比增长11.3% -> the change of 营业收入

@@ -116,14 +116,14 @@ def combined_spec(charts, width: int = 640) -> dict:
     }
 
 
-def chart_png(charts, scale: float = 2) -> bytes:
+def chart_png(charts, scale: float = 2, width: int = 640) -> bytes:
     """PNG of the charts (scale 2 for crisp text on projectors and in documents)."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_png(combined_spec(charts), scale=scale)
+    return vlc.vegalite_to_png(combined_spec(charts, width), scale=scale)
 
 
-def chart_svg(charts) -> bytes:
+def chart_svg(charts, width: int = 640) -> bytes:
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(combined_spec(charts)).encode("utf-8")
+    return vlc.vegalite_to_svg(combined_spec(charts, width)).encode("utf-8")

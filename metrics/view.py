@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 
@@ -260,6 +261,25 @@ def scope_text(names: dict[str, list[str]], lang: str) -> str:
         return t("filter_all", lang)
     sep, colon, join = ("; ", ": ", ", ") if lang == "en" else ("；", "：", "、")
     return sep.join(f"{t(CATALOGUE[w][3], lang)}{colon}{join.join(n)}" for w, n in names.items())
+
+
+UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
+NAMES_PER_FILTER = 3  # names a file name spells out per filter; the rest are counted
+
+
+def file_stem(title: str, names: dict[str, list[str]], lang: str, limit: int = 120) -> str:
+    """A download's file name without extension: the view's title and every filter in force,
+    at most NAMES_PER_FILTER names each ('整改完成率_天津市委_内蒙古自治区党委_为民服务解难题';
+    '数据明细_天津_上海_水利部_等5个单位'); '全部' (All) when nothing is filtered."""
+    parts = [title]
+    for what, values in names.items():
+        parts += values[:NAMES_PER_FILTER]
+        if len(values) > NAMES_PER_FILTER:
+            rest, noun = len(values) - NAMES_PER_FILTER, t(CATALOGUE[what][3], lang)
+            parts.append(f"and_{rest}_more" if lang == "en" else f"等{len(values)}个{noun}")
+    if not names:
+        parts.append(t("filter_all", lang))
+    return UNSAFE_FILE_CHARS.sub("_", "_".join(parts)).strip("_")[:limit]
 
 
 def public_url() -> str:

@@ -373,6 +373,29 @@ class View:
     def source_lines(self) -> list[str]:
         return [citation(s, self.lang) for s in self.sources.itertuples()]
 
+    @property
+    def caption(self) -> tuple[str, tuple[str, ...]]:
+        """Heading and footer of the view's chart images (``image_caption``)."""
+        lines = self.source_lines
+        return image_caption(
+            self.title, self.scope, lines, self.latest_as_of, self.generated, self.link, self.lang
+        )
+
+
+def image_caption(
+    title: str, scope: str, source_lines: list[str], latest: str, generated: str, link: str, lang: str
+) -> tuple[str, tuple[str, ...]]:
+    """The heading and the footer lines of an exported chart image: the view and its filters
+    above; the sources (title, publisher, date), the latest as-of date, the generation date and
+    the link that reopens the view below."""
+    sep = "; " if lang == "en" else "；"
+    shown = source_lines[:3] + ([f"… (+{len(source_lines) - 3})"] if len(source_lines) > 3 else [])
+    footer = [t("image_source", lang, sources=sep.join(shown))] if source_lines else []
+    footer.append(
+        t("image_generated", lang, latest=latest, generated=generated, link=urllib.parse.unquote(link))
+    )
+    return f"{title} · {scope}", tuple(footer)
+
 
 def kpi_tiles(kpi, lang: str) -> list[tuple[str, str]]:
     """The overview's headline numbers: (label, value) pairs."""

@@ -3,6 +3,7 @@ they hold."""
 
 from __future__ import annotations
 
+import datetime
 from functools import partial
 
 import pandas as pd
@@ -13,22 +14,48 @@ from metrics.i18n import definition, t
 from metrics.ui import state
 from metrics.view import SOURCE_COLUMNS
 
+FILTER_WIDGETS = (
+    ("body_kinds", "kind"),
+    ("bodies", "body"),
+    ("themes", "theme"),
+    ("indicators", "indicator"),
+)
+
+
+def filter_names(lang: str, full: bool = False) -> dict[str, list[str]]:
+    """The names of the filters in force, as the sidebar shows them (``full``: bodies by their
+    full names)."""
+    f = state.filters()
+    return {
+        what: [
+            state.names("profile" if full and key == "body" else key, lang).get(i, i)
+            for i in getattr(f, what)
+        ]
+        for what, key in FILTER_WIDGETS
+        if getattr(f, what)
+    }
+
 
 def file_stem(title: str, lang: str) -> str:
     """'整改完成率_天津市委_为民服务解难题' — the view's title and every filter in force
     (``view.file_stem``; bodies by their full names)."""
-    f = state.filters()
-    names = {
-        what: [state.names(key, lang).get(i, i) for i in getattr(f, what)]
-        for what, key in (
-            ("body_kinds", "kind"),
-            ("bodies", "profile"),
-            ("themes", "theme"),
-            ("indicators", "indicator"),
-        )
-        if getattr(f, what)
-    }
-    return view.file_stem(title, names, lang)
+    return view.file_stem(title, filter_names(lang, full=True), lang)
+
+
+def image_caption(page: str, title: str, frame: pd.DataFrame, lang: str) -> tuple[str, tuple[str, ...]]:
+    """Heading and footer of the view's chart images: filters, sources, dates and link."""
+    names = filter_names(lang)
+    sources = state.cited_sources(view.cited_ids(frame))
+    latest = state.query("kpis", state.filters()).iloc[0].latest_as_of
+    return view.image_caption(
+        title,
+        view.scope_text(names, lang),
+        [view.citation(s, lang) for s in sources.itertuples()],
+        str(latest or "–"),
+        datetime.date.today().isoformat(),
+        view.link(state.base_url(), page, names, lang),
+        lang,
+    )
 
 
 def workbook(data: pd.DataFrame, columns: dict[str, str], lang: str, source_ids: tuple[str, ...]) -> bytes:
@@ -79,9 +106,10 @@ def downloads(
     if not charts:
         return
     font_ok = export.cjk_font_available()
+    heading, footer = image_caption(key, title, frame, lang)
     cols[2].download_button(
         t("download_png", lang),
-        lambda: export.chart_png(charts),
+        lambda: export.chart_png(charts, heading=heading, footer=footer),
         f"{stem}.png",
         "image/png",
         key=f"{key}_png",
@@ -91,7 +119,7 @@ def downloads(
     )
     cols[3].download_button(
         t("download_svg", lang),
-        lambda: export.chart_svg(charts),
+        lambda: export.chart_svg(charts, heading=heading, footer=footer),
         f"{stem}.svg",
         "image/svg+xml",
         key=f"{key}_svg",

@@ -155,8 +155,55 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--seconds", type=float, default=60, help="how long (default 60)")
     for name, (_, what, _) in EXPORTS.items():
         add(name, f"write {what} as CSV to stdout (builds the database first if missing)")
+    _add_brief_command(add)
     _add_extract_commands(sub)
     return p
+
+
+# --- a view printed (metrics.brief) ---
+
+FILTER_OPTIONS = {"body": "bodies", "kind": "body_kinds", "theme": "themes", "indicator": "indicators"}
+
+
+def _add_brief_command(add) -> None:
+    from metrics.view import PAGES
+
+    cmd = add("brief", "write the A4 PDF briefing of a dashboard view (filters by id or name)")
+    cmd.add_argument("--page", choices=PAGES, default="overview", help="dashboard page (default overview)")
+    for option in FILTER_OPTIONS:
+        cmd.add_argument(
+            f"--{option}",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help=f"{option} id or name; repeat for more",
+        )
+    cmd.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
+    cmd.add_argument("--out", type=Path, required=True, help="PDF file to write")
+
+
+def _brief(args, the_store: Store) -> int:
+    from metrics import brief, view
+
+    wanted = {what: getattr(args, option) for option, what in FILTER_OPTIONS.items()}
+    with the_store.connect() as con:
+        try:
+            filters = view.resolve(con, wanted)
+        except view.UnknownName as error:
+            print(error, file=sys.stderr)
+            return 2
+        document = brief.html(view.build(con, args.page, filters, args.lang))
+    try:
+        data = brief.pdf(document)
+        args.out.write_bytes(data)
+    except brief.BriefError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"{args.out}: cannot write: {error.strerror or error}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)
+    return 0
 
 
 # --- figure proposals from a text (metrics.extract); these never touch the database ---
@@ -411,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
 
             report = loadtest.run(args.sessions, args.seconds, the_store.db)
             return 0 if report["clicks_served"] and not report["errors"] else 1
+        if args.command == "brief":
+            return _brief(args, the_store)
         query, _, columns = EXPORTS[args.command]
         with the_store.connect() as con:
             frame = query(con)[columns]

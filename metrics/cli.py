@@ -305,9 +305,9 @@ def _extract_import_rows(args, text: str) -> int:
         "source_reference": args.source_reference or args.file.name,
     }
     found = proposals.propose(text, the_store, as_of, source, args.body)
-    for line in found.left:
+    for line in found.lines():
         print(f"left out: {line}", file=sys.stderr)
-    sys.stdout.buffer.write(export.csv_bytes(found.rows, bom=False))
+    sys.stdout.buffer.write(proposals.csv_bytes(found.rows))
     print(
         f"{len(found.rows)} rows, {len(found.left)} proposals left out. "
         f"Import with: python -m metrics import FILE.csv --text {args.file}",

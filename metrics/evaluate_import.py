@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from metrics import export, proposals
+from metrics import proposals
 from metrics.textio import simplified
 
 
@@ -32,7 +32,7 @@ def evaluate(
     ``as_of`` and ``body`` as a clerk would give them for a text that names neither."""
     source = {"source_title": name}
     found = proposals.propose(text, store, as_of or proposals.as_of_of(text) or "2000", source, body)
-    data = export.csv_bytes(found.rows, bom=False)
+    data = proposals.csv_bytes(found.rows)
     checked, batch = store.import_file(data, f"{name}.csv", report=text)
     if batch is None:
         raise ValueError("the proposed rows did not import: " + "; ".join(map(str, checked.problems[:5])))
@@ -70,6 +70,6 @@ def evaluate(
         "precision": matched / len(stored) if len(stored) else 1.0,
         "misses": misses,
         "wrong": unmatched,
-        "left_out": found.left,
+        "left_out": found.lines(),
         "batch_id": batch.batch_id,
     }

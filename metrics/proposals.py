@@ -30,6 +30,8 @@ from metrics.validate import Problem
 
 #: Columns of the rows, in the import template's order.
 COLUMNS = list(ingest.IMPORT_COLUMNS)
+#: Where each row's figure is in the text (not import columns: for highlighting it).
+SPANS = ["start", "end"]
 
 _CLAUSE_END = set("，。；：！？,;:!?\n（）()")
 _TIMES = (
@@ -106,6 +108,17 @@ class Catalogue:
     def family(self, counter: str) -> str:
         return self.counters.get(counter, counter)
 
+    def theme_name(self, theme_id: str) -> str:
+        return str(self.themes.set_index("theme_id").name_zh.get(theme_id, theme_id))
+
+    def direction(self, indicator: str) -> str:
+        """The direction of the catalogue indicator named (or with id) ``indicator``; 'none'
+        for one the catalogue does not have."""
+        known = self.indicators[
+            (self.indicators.name_zh == indicator) | (self.indicators.indicator_id == indicator)
+        ]
+        return str(known.direction.iloc[0]) if len(known) else "none"
+
 
 @dataclass(frozen=True)
 class Left:
@@ -115,10 +128,8 @@ class Left:
     body: str
     evidence: str
     reason: str
-
-    def __str__(self) -> str:
-        where = f" [{self.body}]" if self.body else ""
-        return f"{self.as_written}{where}: {self.reason} — {self.evidence}"
+    start: int = -1
+    end: int = -1
 
 
 # --- similarity --------------------------------------------------------------------------------
@@ -379,11 +390,9 @@ def import_rows(
         row = dict.fromkeys(COLUMNS, "")
         row.update(described)
         if nearest is not None and score >= INDICATOR_CUTOFF:
-            indicator = nearest.indicator_id
-            theme = nearest.theme_id
-            direction = str(
-                catalogue.indicators.loc[catalogue.indicators.indicator_id == indicator, "direction"].iloc[0]
-            )
+            known = catalogue.indicators.set_index("indicator_id").loc[nearest.indicator_id]
+            indicator, direction = known.name_zh, known.direction
+            theme = catalogue.theme_name(_theme(catalogue, anchor.evidence))
         else:
             if not subject:
                 left.append(
@@ -398,7 +407,7 @@ def import_rows(
             indicator = new_indicators.setdefault(
                 (subject, kind, family), _new_name(subject, anchor.counter, new_indicators, catalogue)
             )
-            theme = _theme(catalogue, anchor.evidence)
+            theme = catalogue.theme_name(_theme(catalogue, anchor.evidence))
             direction = "none"
             row.update(
                 indicator_family=_FAMILY_OF_COUNTER.get(family, "other"),
@@ -423,10 +432,12 @@ def import_rows(
             as_written=p.as_written,
             as_of=as_of,
             evidence=p.evidence,
+            start=p.start,
+            end=p.end,
             **source,
         )
         rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS), left
+    return pd.DataFrame(rows, columns=COLUMNS + SPANS), left
 
 
 def importable(
@@ -436,14 +447,13 @@ def importable(
     rounds: int = 5,
 ) -> tuple[pd.DataFrame, list[tuple[dict, str]]]:
     """``rows`` without those an import would refuse, and each refused row with its reasons.
-    ``check(data, file_name)`` returns the problems of an import of ``data``."""
-    from metrics import export
-
+    ``check(data, file_name)`` returns the problems of an import of ``data`` (the import
+    columns of ``rows``)."""
     refused: list[tuple[dict, str]] = []
     for _ in range(rounds):
         if rows.empty:
             break
-        data = export.csv_bytes(rows, bom=False)
+        data = csv_bytes(rows)
         problems = check(data, file_name)
         if not problems:
             break
@@ -464,12 +474,27 @@ def importable(
     return rows, refused
 
 
+def csv_bytes(rows: pd.DataFrame) -> bytes:
+    """The import file of ``rows`` (their import columns)."""
+    from metrics import export
+
+    return export.csv_bytes(rows[[c for c in rows.columns if c in ingest.IMPORT_COLUMNS]], bom=False)
+
+
 @dataclass
 class Proposed:
-    """What :func:`propose` makes of a report: the import rows that pass, and what was left out."""
+    """What :func:`propose` makes of a report: the import rows that pass (with ``SPANS``), and
+    the proposals left out (as_written, body, evidence, reason, start, end)."""
 
     rows: pd.DataFrame
-    left: list[str]  # one line per proposal left out: what, where and why
+    left: pd.DataFrame
+
+    def lines(self) -> list[str]:
+        """One line per proposal left out: what, where and why."""
+        return [
+            f"{r.as_written}{f' [{r.body}]' if r.body else ''}: {r.reason} — {r.evidence}"
+            for r in self.left.itertuples()
+        ]
 
 
 def propose(
@@ -481,6 +506,77 @@ def propose(
         catalogue = Catalogue.of(con)
     rows, left = import_rows(text, catalogue, as_of, source, body)
     rows, refused = importable(rows, lambda data, name: store.check(data, name, text).problems)
-    lines = [str(item) for item in left]
-    lines += [f"{r['as_written']} [{r['body']}]: {reason} — {r['evidence']}" for r, reason in refused]
-    return Proposed(rows, lines)
+    out = [(i.as_written, i.body, i.evidence, i.reason, i.start, i.end) for i in left]
+    out += [(r["as_written"], r["body"], r["evidence"], why, r["start"], r["end"]) for r, why in refused]
+    columns = ["as_written", "body", "evidence", "reason", "start", "end"]
+    return Proposed(rows, pd.DataFrame(out, columns=columns).sort_values("start", kind="stable"))
+
+
+# --- the review: figures, and the bodies, themes and indicators they add, as separate tables ---
+
+#: What staff review per figure.
+REVIEW = [
+    "body",
+    "theme",
+    "indicator",
+    "measure_kind",
+    "label_zh",
+    "role",
+    "value",
+    "counter",
+    "qualifier",
+    "as_written",
+    "evidence",
+]
+#: What describes a new body (theme, indicator), one row each, keyed by its first column.
+NEW = {
+    "body": ["body", "body_name_zh", "body_kind", "body_region", "body_name_en", "body_short_en"],
+    "theme": ["theme", "theme_name_en"],
+    "indicator": ["indicator", *ingest.DESCRIBING["indicator"]],
+}
+
+
+def review_tables(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """``rows`` as the review table (``REVIEW`` and ``SPANS``) and one table per kind of thing
+    they add (``NEW``): a new body is described once, not on each of its figures."""
+    described = {
+        "body": rows.body_kind != "",
+        "theme": rows.theme_name_en != "",
+        "indicator": rows.indicator_family != "",
+    }
+    new = {
+        what: rows.loc[described[what], columns].drop_duplicates(what).reset_index(drop=True)
+        for what, columns in NEW.items()
+    }
+    return rows[REVIEW + SPANS].reset_index(drop=True), new
+
+
+def from_review(
+    review: pd.DataFrame,
+    new: dict[str, pd.DataFrame],
+    catalogue: Catalogue,
+    as_of: str,
+    source: dict[str, str],
+) -> pd.DataFrame:
+    """Import rows (``COLUMNS``) from the reviewed tables: every figure whose body (theme,
+    indicator) is one of ``new`` carries its description; a measure's direction is its
+    indicator's (a new indicator's own, 'none' if it has none)."""
+    tables = {what: frame.fillna("").astype(str) for what, frame in new.items()}
+    described = {
+        what: {r[what]: r for r in frame.to_dict("records") if r[what]} for what, frame in tables.items()
+    }
+    rows = []
+    for figure in review.fillna("").astype(str).to_dict("records"):
+        row = dict.fromkeys(COLUMNS, "")
+        row.update({c: figure.get(c, "") for c in REVIEW})
+        for what in NEW:
+            row.update(described[what].get(row[what], {}))
+        new_indicator = described["indicator"].get(row["indicator"])
+        row["direction"] = (
+            (new_indicator["indicator_direction"] or "none")
+            if new_indicator
+            else catalogue.direction(row["indicator"])
+        )
+        row.update(as_of=as_of, **source)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -128,10 +128,13 @@ def test_the_title_is_the_first_line_when_it_reads_as_one():
 def test_figures_that_read_like_a_catalogue_indicator_join_it(store):
     text = "石门县委\n查处违反中央八项规定精神问题14起，处理19人。会议数量同比减少31.2%。\n"
     found = proposals.propose(text, store, "2024-02")
+    with store.connect() as con:
+        name = dict(con.execute("SELECT indicator_id, name_zh FROM indicators").fetchall())
     by_written = {r.as_written: r for r in found.rows.itertuples()}
-    assert by_written["14起"].indicator == "cases"
-    assert by_written["19人"].indicator == "people_held_accountable"
-    assert (by_written["31.2%"].indicator, by_written["31.2%"].value) == ("meetings", "-31.2")
+    assert by_written["14起"].indicator == name["cases"]
+    assert by_written["19人"].indicator == name["people_held_accountable"]
+    assert (by_written["31.2%"].indicator, by_written["31.2%"].value) == (name["meetings"], "-31.2")
+    assert by_written["31.2%"].direction == "down"  # the indicator's
     assert by_written["14起"].body_kind == "local"
 
 
@@ -146,13 +149,15 @@ def test_what_an_import_would_refuse_is_left_out_with_the_reason(store):
     text = "石门县委\n拨备覆盖率高达286%，不良贷款率为1.28%。\n"
     found = proposals.propose(text, store, "2024-02")
     assert list(found.rows.as_written) == ["1.28%"]
-    assert len(found.left) == 1 and "286%" in found.left[0] and "out of range" in found.left[0]
+    (line,) = found.lines()
+    assert "286%" in line and "out of range" in line
+    assert found.left.start.tolist() == [text.index("286%")]
 
 
 def test_the_report_is_kept_with_its_batch_and_goes_with_a_rollback(store):
     text = read_text(TEXTS / "province_report.txt")
     found = proposals.propose(text, store, "2023-09", {"source_title": "临江省会议摘编"})
-    checked, batch = store.import_file(export.csv_bytes(found.rows, bom=False), "r.csv", report=text)
+    checked, batch = store.import_file(proposals.csv_bytes(found.rows), "r.csv", report=text)
     assert batch is not None, checked.problems[:3]
     kept = store.imports / batch.batch_id / "report.txt"
     assert kept.read_text(encoding="utf-8") == text
@@ -176,7 +181,7 @@ def test_a_quote_not_in_the_kept_report_is_an_error_and_nothing_is_written(store
     text = read_text(TEXTS / "province_report.txt")
     rows = proposals.propose(text, store, "2023-09").rows
     rows.loc[0, "evidence"] = rows.loc[0, "evidence"].replace("梳理", "排查")  # altered quote
-    checked, batch = store.import_file(export.csv_bytes(rows, bom=False), "r.csv", report=text)
+    checked, batch = store.import_file(proposals.csv_bytes(rows), "r.csv", report=text)
     assert batch is None and store.batches() == []
     assert any(p.row == 2 and p.column == "evidence" for p in checked.problems), checked.problems[:3]
 
@@ -199,6 +204,38 @@ def test_a_report_with_an_existing_source_id_is_refused(store):
     )
     checked = store.check(export.csv_bytes(rows, bom=False), "r.csv", report="群众反映的870件具体问题")
     assert any(p.column == "source_title" and "report text" in p.reason for p in checked.problems)
+
+
+def test_the_review_tables_give_back_the_rows_they_were_made_of(store):
+    text = read_text(TEXTS / "province_report.txt")
+    rows = proposals.propose(text, store, "2023-09", {"source_title": "摘编"}).rows
+    review, new = proposals.review_tables(rows)
+    assert len(new["body"]) == 4 and new["body"].body.is_unique  # one row per new body
+    assert len(review) == len(rows) and "body_kind" not in review
+    with store.connect() as con:
+        catalogue = proposals.Catalogue.of(con)
+    source = {c: rows[c].iloc[0] for c in proposals.COLUMNS if c.startswith("source_")}
+    again = proposals.from_review(review, new, catalogue, "2023-09", source)
+    pd.testing.assert_frame_equal(again, rows[proposals.COLUMNS].reset_index(drop=True))
+
+
+def test_a_reviewed_body_or_indicator_change_reaches_every_row(store):
+    text = "石门县委\n新建改建农村公路126.5公里，解决3.2万群众出行难问题。\n"
+    rows = proposals.propose(text, store, "2024-02").rows
+    review, new = proposals.review_tables(rows)
+    new["body"].loc[0, "body_region"] = "临海"
+    new["indicator"].loc[0, "indicator_direction"] = "up"
+    review.loc[len(review)] = {
+        **review.iloc[0].to_dict(),
+        "as_written": "126.5",
+        "value": "126.5",
+    }  # a row added
+    with store.connect() as con:
+        catalogue = proposals.Catalogue.of(con)
+    again = proposals.from_review(review, new, catalogue, "2024-02", {})
+    assert set(again.body_region) == {"临海"} and len(again) == len(rows) + 1
+    first = new["indicator"].indicator[0]
+    assert set(again[again.indicator == first].direction) == {"up"}
 
 
 # --- as a user runs it -------------------------------------------------------------------------

@@ -30,21 +30,51 @@ from pathlib import Path
 
 HEADER = ["as_written", "value", "counter", "qualifier", "role", "body_zh", "start", "evidence"]
 QUALIFIERS = {"exact", "more_than", "at_least", "about", "less_than"}
-ROLES = {"total", "closed", "partly_closed", "in_progress", "before", "after",
-         "change_pct", "change_pp", "change_abs", "value"}
+ROLES = {
+    "total",
+    "closed",
+    "partly_closed",
+    "in_progress",
+    "before",
+    "after",
+    "change_pct",
+    "change_pp",
+    "change_abs",
+    "value",
+}
 CHANGES = {"change_pct", "change_pp", "change_abs"}
 
 # Traditional -> Simplified for the few characters the independent reader needs.
-T2S = str.maketrans("萬億兩餘約個項條處塊戶噸點鐘類與減壓簡縮長",
-                    "万亿两余约个项条处块户吨点钟类与减压简缩长")
+T2S = str.maketrans(
+    "萬億兩餘約個項條處塊戶噸點鐘類與減壓簡縮長", "万亿两余约个项条处块户吨点钟类与减压简缩长"
+)
 FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-             "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 CN_BIG = {"万": 10**4, "亿": 10**8}
 CN = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG)
-LEADING = {"超过": "more_than", "逾": "more_than", "至少": "at_least", "近": "about",
-           "约": "about", "不到": "less_than", "不足": "less_than"}
+LEADING = {
+    "超过": "more_than",
+    "逾": "more_than",
+    "至少": "at_least",
+    "近": "about",
+    "约": "about",
+    "不到": "less_than",
+    "不足": "less_than",
+}
 TRAILING = {"以上": "more_than", "左右": "about"}
 DOWN = ("减少", "下降", "压减", "压缩", "精简", "压降", "缩短", "降幅", "降至", "降低", "减")
 UP = ("增长", "增加", "提高", "提升", "翻")
@@ -78,7 +108,7 @@ def read(written: str):
     qualifier = "exact"
     for word, code in LEADING.items():
         if s.startswith(word):
-            s, qualifier = s[len(word):], code
+            s, qualifier = s[len(word) :], code
             break
     for word, code in TRAILING.items():
         if s.endswith(word):
@@ -110,7 +140,7 @@ def read(written: str):
 
 
 def direction_before(text: str, start: int, reach: int = 16) -> str:
-    window = text[max(0, start - reach): start].translate(T2S)
+    window = text[max(0, start - reach) : start].translate(T2S)
     best, where = "", -1
     for words, name in ((DOWN, "down"), (UP, "up")):
         for w in words:
@@ -142,8 +172,11 @@ def check_report(txt: Path, uncovered: bool) -> list[str]:
         say(f"{len(rows)} figures (want 50 to 80)")
     lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)]
     bodies = {r["body_zh"] for r in rows}
-    name_lines = [(at + len(line) - len(line.lstrip("　 ")), line.strip("　 "))
-                  for at, line in lines if line.strip("　 ") in bodies]
+    name_lines = [
+        (at + len(line) - len(line.lstrip("　 ")), line.strip("　 "))
+        for at, line in lines
+        if line.strip("　 ") in bodies
+    ]
     sectioned = bool(name_lines)
     prev_end = -1
     for n, r in enumerate(rows, start=2):
@@ -154,8 +187,8 @@ def check_report(txt: Path, uncovered: bool) -> list[str]:
         except ValueError:
             say(f"{where}: start {r['start']!r} is not an integer")
             continue
-        if not written or text[start:start + len(written)] != written:
-            say(f"{where}: text[{start}:{start + len(written)}] is {text[start:start + len(written)]!r}")
+        if not written or text[start : start + len(written)] != written:
+            say(f"{where}: text[{start}:{start + len(written)}] is {text[start : start + len(written)]!r}")
             continue
         if start < prev_end:
             say(f"{where}: starts at {start}, before the end of the previous row ({prev_end})")
@@ -199,7 +232,10 @@ def check_report(txt: Path, uncovered: bool) -> list[str]:
             before = [name for at, name in name_lines if at < start]
             if not before or before[-1] != body:
                 say(f"{where}: body {body!r} but the section is {before[-1] if before else None!r}")
-        elif body not in text[: text.find("\n　　", text.find(body) if body in text else 0) + 80] or text.find(body) > start:
+        elif (
+            body not in text[: text.find("\n　　", text.find(body) if body in text else 0) + 80]
+            or text.find(body) > start
+        ):
             say(f"{where}: body {body!r} is not named before the figures")
     if sectioned and not 3 <= len(bodies) <= 6:
         say(f"{len(bodies)} unit sections (want 3 to 6)")
@@ -207,7 +243,7 @@ def check_report(txt: Path, uncovered: bool) -> list[str]:
         covered = [(int(r["start"]), int(r["start"]) + len(r["as_written"])) for r in rows]
         for m in re.finditer(rf"[0-9０-９]+|[{CN}兩萬億]+", text):
             if not any(a <= m.start() < b for a, b in covered):
-                context = text[max(0, m.start() - 8): m.end() + 8].replace("\n", "⏎")
+                context = text[max(0, m.start() - 8) : m.end() + 8].replace("\n", "⏎")
                 print(f"  left out  {m.group(0)!r:>14}  …{context}…")
     return problems
 
@@ -223,7 +259,9 @@ def main(argv: list[str]) -> int:
             with open(txt.with_name(txt.stem + ".gold.csv"), encoding="utf-8") as f:
                 rows = list(csv.DictReader(f))
             units = list(dict.fromkeys(r["body_zh"] for r in rows))
-            print(f"{txt.parent.name}/{txt.name}: {len(rows)} figures, {len(units)} unit(s): {', '.join(units)}")
+            print(
+                f"{txt.parent.name}/{txt.name}: {len(rows)} figures, {len(units)} unit(s): {', '.join(units)}"
+            )
             problems += check_report(txt, uncovered)
     for p in problems:
         print(p, file=sys.stderr)

@@ -56,7 +56,7 @@ _DATE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*年\s*(?:(?P<m>1[0-2]|0?[1-9])\s*月\s*(?:(?P<d>3[01]|[12]\d|0?[1-9])\s*日)?)?"
 )
 _AS_OF_WORDS = re.compile(r"(?:截至|截止|截止到|截至到)\s*$")
-_UNSTATED = "（原文未注明）"
+UNSTATED = "（原文未注明）"
 
 # A new body's kind from how its name ends (the first rule that matches), and how its short
 # name is made: the name without these endings.
@@ -104,6 +104,11 @@ class Catalogue:
             measures=measures.fillna(""),
             counters=dict(con.execute("SELECT counter, counter_family FROM counters").fetchall()),
         )
+
+    @property
+    def labels(self) -> pd.DataFrame:
+        """Each distinct label of a measure with its indicator, kind and counter family."""
+        return self.measures.drop_duplicates(["label_zh", "indicator_id", "kind", "counter_family"])
 
     def family(self, counter: str) -> str:
         return self.counters.get(counter, counter)
@@ -302,12 +307,14 @@ INDICATOR_CUTOFF = 0.55
 _FAMILY_OF_COUNTER = {"person": "people", "item": "problems", "%": "outcomes"}
 
 
-def _nearest_measure(cat: Catalogue, subject: str, kind: str, family: str) -> tuple[float, pd.Series | None]:
-    same = cat.measures[(cat.measures.kind == kind) & (cat.measures.counter_family == family)]
+def _nearest(measures: pd.DataFrame, cat: Catalogue, subject: str, kind: str, family: str):
+    """(similarity, measure) of the measure of ``measures`` of this kind and counter family whose
+    label or indicator name reads most like ``subject``; (0, None) when there is none."""
+    same = measures[(measures.kind == kind) & (measures.counter_family == family)]
+    names = dict(zip(cat.indicators.indicator_id, cat.indicators.name_zh, strict=True))
     best, row = 0.0, None
-    for _, m in same.iterrows():
-        indicator = cat.indicators.loc[cat.indicators.indicator_id == m.indicator_id, "name_zh"]
-        score = max(similarity(subject, m.label_zh), similarity(subject, indicator.iloc[0]))
+    for m in same.itertuples():
+        score = max(similarity(subject, m.label_zh), similarity(subject, names[m.indicator_id]))
         if score > best:
             best, row = score, m
     return best, row
@@ -349,9 +356,9 @@ def import_rows(
     source.setdefault("source_title", "")
     source["source_title"] = source["source_title"] or title_of(text)
     source.setdefault("source_publisher", "")
-    source["source_publisher"] = source["source_publisher"] or _UNSTATED
+    source["source_publisher"] = source["source_publisher"] or UNSTATED
     source["source_published"] = source.get("source_published") or as_of
-    source["source_reference"] = source.get("source_reference") or _UNSTATED
+    source["source_reference"] = source.get("source_reference") or UNSTATED
     names = [str(n) for n in catalogue.bodies.name_zh]
     proposals = extract.extract(text, bodies=names + [str(n) for n in catalogue.bodies.short_zh])
     label = subjects(text, proposals)
@@ -371,7 +378,7 @@ def import_rows(
         if not as_of:
             left.append(Left(p.as_written, name, p.evidence, "no as-of date in the text: give --as-of"))
             continue
-        body = known_body(name, catalogue.bodies)
+        body = body_id = known_body(name, catalogue.bodies)
         described = {c: "" for c in ingest.DESCRIBING["body"]}
         if body is None:
             new = new_bodies.setdefault(name, guess_body(name, text, taken))
@@ -386,13 +393,25 @@ def import_rows(
             kind = "count"
         subject = label[anchor.id] or label[p.id]
         family = catalogue.family(anchor.counter)
-        score, nearest = _nearest_measure(catalogue, subject, kind, family)
         row = dict.fromkeys(COLUMNS, "")
         row.update(described)
+        # A body's own measure first (a later report of it lands on the same measure), then
+        # the indicator of any body's measure.
+        own = (
+            catalogue.measures[catalogue.measures.body_id == body_id]
+            if body_id
+            else catalogue.measures.iloc[:0]
+        )
+        score, nearest = _nearest(own, catalogue, subject, kind, family)
+        if nearest is not None and score >= INDICATOR_CUTOFF:
+            subject = nearest.label_zh
+            theme = catalogue.theme_name(nearest.theme_id)
+        else:
+            score, nearest = _nearest(catalogue.labels, catalogue, subject, kind, family)
+            theme = catalogue.theme_name(_theme(catalogue, anchor.evidence))
         if nearest is not None and score >= INDICATOR_CUTOFF:
             known = catalogue.indicators.set_index("indicator_id").loc[nearest.indicator_id]
             indicator, direction = known.name_zh, known.direction
-            theme = catalogue.theme_name(_theme(catalogue, anchor.evidence))
         else:
             if not subject:
                 left.append(
@@ -407,7 +426,6 @@ def import_rows(
             indicator = new_indicators.setdefault(
                 (subject, kind, family), _new_name(subject, anchor.counter, new_indicators, catalogue)
             )
-            theme = catalogue.theme_name(_theme(catalogue, anchor.evidence))
             direction = "none"
             row.update(
                 indicator_family=_FAMILY_OF_COUNTER.get(family, "other"),

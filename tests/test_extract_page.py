@@ -45,34 +45,57 @@ def test_without_a_password_nothing_that_writes_is_offered(app_env, monkeypatch)
     assert [b.key for b in at.button] == ["clear"]  # only the sidebar's clear-filters button
 
 
-def test_proposals_are_highlighted_checked_and_imported(app_env, monkeypatch):
+def test_a_known_body_s_figures_land_on_its_measure_with_the_report_kept(app_env, monkeypatch):
     monkeypatch.setenv("METRICS_EDITOR_PASSWORD", PASSWORD)
     at = signed_in()
     at.text_area(key="report_text").input(REPORT).run()
     assert not at.exception
-    assert any("2 个" in c.value for c in at.caption), [c.value for c in at.caption]
+    # The text states no date: nothing is proposed until one is given.
+    assert any("截至日期" in w.value for w in at.warning)
+    assert at.text_input(key="source_title").value == "关于整改进展的通报"  # from the first line
+    at.text_input(key="report_as_of").input("2019-11").run()
+    assert any("可导入的数字：2 个" in c.value for c in at.caption), [c.value for c in at.caption]
     html = at.get("html")[0].proto.body
     assert "<mark>900件</mark>" in html and "<mark>700件</mark>" in html
-    assert at.get("arrow_data_frame") or at.dataframe  # the review table
-    # Without source details the check lists what to fix and writes nothing.
-    at.button(key="extract_check").click().run()
-    assert any("问题" in e.value for e in at.error)
-    assert batches.list_batches(app_env / "imports") == []
-    for key, value in [
-        ("source_publisher", "天津市委"),
-        ("source_published", "2019-11"),
-        ("source_reference", "通报"),
-    ]:
-        at.text_input(key=key).input(value).run()
     at.button(key="extract_check").click().run()
     assert not at.error, [e.value for e in at.error]
     assert any("2 个数字全部通过检查" in s.value for s in at.success)
+    assert batches.list_batches(app_env / "imports") == []  # a check writes nothing
     at.button(key="confirm_import").click().run()
     assert not at.exception
     (batch,) = batches.list_batches(app_env / "imports")
     assert batch.rows == 2
+    assert (app_env / "imports" / batch.batch_id / "report.txt").read_text(encoding="utf-8") == REPORT
+    assert any("已导入 2 个数字" in s.value for s in at.success)  # the confirmation is shown
+    assert at.text_area(key="report_text").value == ""  # ready for the next report
     with Store(app_env / "m.duckdb").connect() as con:
         closed = con.execute(
-            "SELECT closed, total FROM closures WHERE measure_id = 'tianjin_public_requests_closure'"
-        ).fetchone()
-    assert closed == (700, 900)
+            "SELECT closed, total, as_of FROM closures WHERE measure_id = 'tianjin_public_requests_closure'"
+        ).fetchall()
+    assert (700, 900, "2019-11") in closed  # the existing measure, a later report
+
+
+NEW_BODY_REPORT = (
+    "青川市委整改情况通报\n\n截至2024年2月，青川市委排查问题120个，已整改100个；处理违纪干部15人。\n"
+)
+
+
+def test_a_new_body_is_proposed_reviewed_imported_and_linked(app_env, monkeypatch):
+    monkeypatch.setenv("METRICS_EDITOR_PASSWORD", PASSWORD)
+    at = signed_in()
+    at.text_area(key="report_text").input(NEW_BODY_REPORT).run()
+    assert not at.exception
+    assert at.text_input(key="report_as_of").value == "2024-02"
+    assert at.text_input(key="report_body").value == "青川市委"
+    at.button(key="extract_check").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("单位" in i.value for i in at.info)  # what the import adds is listed
+    at.button(key="confirm_import").click().run()
+    assert not at.exception
+    (batch,) = batches.list_batches(app_env / "imports")
+    assert batch.rows == 3
+    links = [link.proto.label for link in at.get("page_link")]
+    assert any("青川市委" in label for label in links), links
+    with Store(app_env / "m.duckdb").connect() as con:
+        kind = con.execute("SELECT body_kind FROM bodies WHERE name_zh = '青川市委'").fetchone()
+    assert kind == ("local",)

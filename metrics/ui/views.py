@@ -4,9 +4,6 @@ inputs -> query -> labels -> chart -> table -> downloads.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import html
 import math
 import os
 from dataclasses import asdict
@@ -16,13 +13,12 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from metrics import charts, export, extract, ingest, labels, signin, tablefile, textio
+from metrics import charts, ingest, labels, signin, tablefile
 from metrics import view as pageview
 from metrics.i18n import DEFINITIONS, definition, role_name, t
 from metrics.store import Store, StoreError
 from metrics.ui import state
 from metrics.ui.downloads import downloads
-from metrics.validate import ROLES_BY_KIND
 from metrics.view import (
     CHANGE_COLUMNS,
     CLOSURE_COLUMNS,
@@ -540,16 +536,20 @@ def importer() -> None:
         return
     upload = st.file_uploader(t("upload", lang), type=["csv", "xlsx"], key="upload")
     if upload is not None:
-        _check_upload(upload.getvalue(), upload.name, lang)
+        check_upload(upload.getvalue(), upload.name, lang)
     _batches(lang)
 
 
-def _check_upload(data: bytes, name: str, lang: str) -> None:
+def check_upload(
+    data: bytes, name: str, lang: str, report: str | None = None, clear: tuple[str, ...] = ("upload",)
+) -> None:
+    """Every problem an import of ``data`` (quoting ``report``, kept with the batch) would meet,
+    or what it would add and a button that imports it (then the widgets ``clear`` are emptied)."""
     if len(data) > tablefile.MAX_BYTES:
         st.error(t("too_big", lang, size=len(data) / 2**20, limit=tablefile.MAX_BYTES / 2**20))
         return
     try:
-        checked = Store().check(data, name)
+        checked = Store().check(data, name, report)
     except tablefile.UnreadableFile as error:
         st.error(t("unreadable", lang, reason=labels.plain(error)))
         return
@@ -582,7 +582,11 @@ def _check_upload(data: bytes, name: str, lang: str) -> None:
         bar = st.progress(0.0)
         try:
             checked, batch = Store().import_file(
-                data, name, progress=bar.progress, on_wait=lambda message: st.info(labels.plain(message))
+                data,
+                name,
+                progress=bar.progress,
+                on_wait=lambda message: st.info(labels.plain(message)),
+                report=report,
             )
         except StoreError as error:
             st.error(labels.plain(error))
@@ -599,13 +603,30 @@ def _check_upload(data: bytes, name: str, lang: str) -> None:
             )
             message += ("" if lang == "zh" else " ") + t("added_entities", lang, names=names)
         st.session_state["import_message"] = message
-        st.session_state.pop("upload", None)
+        st.session_state["import_bodies"] = list(added[added.what == "body"].id)
+        for key in clear:
+            st.session_state.pop(key, None)
         st.rerun()
 
 
-def _batches(lang: str) -> None:
+def import_done(lang: str) -> None:
+    """The confirmation of the last import (shown once), with a link to each body it added."""
     if message := st.session_state.pop("import_message", None):
         st.success(message)
+    bodies = st.session_state.pop("import_bodies", [])
+    names = state.names("profile")
+    for body in bodies:
+        if body in names:
+            st.page_link(
+                "metrics/ui/pages/profile.py",
+                label=t("open_profile", lang, name=names[body]),
+                icon=":material/account_balance:",
+                query_params={"profile": names[body]},
+            )
+
+
+def _batches(lang: str) -> None:
+    import_done(lang)
     st.subheader(t("batches", lang))
     stored = Store().batches()
     if not stored:
@@ -632,131 +653,3 @@ def _batches(lang: str) -> None:
                 return
             st.session_state["import_message"] = t("rolled_back", lang, batch=batch.batch_id, n=batch.rows)
             st.rerun()
-
-
-# The review table: the import format's figure and measure columns (the source and the date
-# are asked once for the whole report).
-PROPOSAL_COLUMNS = [
-    "keep",
-    *(
-        c
-        for c in ingest.IMPORT_COLUMNS
-        if c not in ("as_of", "period", "note") and not c.startswith("source")
-    ),
-]
-
-
-def _likely_measure(measures: pd.DataFrame, body: str, kind: str, quote: str) -> str:
-    """The existing measure of the same body and kind whose label reads most like ``quote``."""
-    same = measures[(measures.body_zh == body) & (measures.measure_kind == kind)]
-    scored = [
-        (difflib.SequenceMatcher(None, label, quote).ratio(), measure)
-        for label, measure in zip(same.measure_zh, same.measure_id)
-    ]
-    best = max(scored, default=(0, ""))
-    return best[1] if best[0] >= 0.5 else ""
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _proposals(text: str, measures: pd.DataFrame) -> pd.DataFrame:
-    """Proposed figures as rows of the import format: measures labelled by their pair's quote,
-    and an existing measure suggested where one of the same body reads alike."""
-    found = extract.extract(text)
-    root = {p.id: p.pairs_with or p.id for p in found}
-    quote = {p.id: p.evidence for p in found}
-    return pd.DataFrame(
-        [
-            {
-                "keep": True,
-                "body": p.body_zh,
-                "measure_id": _likely_measure(measures, p.body_zh, p.kind, quote[root[p.id]]),
-                "theme": "",
-                "indicator": "",
-                "measure_kind": p.kind,
-                "label_zh": quote[root[p.id]],
-                "label_en": "",
-                "direction": "none",
-                "role": p.role,
-                "value": str(p.value),
-                "counter": p.counter,
-                "qualifier": p.qualifier,
-                "as_written": p.as_written,
-                "evidence": p.evidence,
-                "start": p.start,
-                "end": p.end,
-                # A body, theme or indicator not known yet is described in these (empty here).
-                **dict.fromkeys((c for columns in ingest.DESCRIBING.values() for c in columns), ""),
-            }
-            for p in found
-        ],
-        columns=[*PROPOSAL_COLUMNS, "start", "end"],
-    )
-
-
-def _marked(text: str, spans) -> str:
-    """The report as HTML with every proposed figure highlighted."""
-    out, last = [], 0
-    for start, end in sorted(spans):
-        out += [html.escape(text[last:start]), f"<mark>{html.escape(text[start:end])}</mark>"]
-        last = end
-    out.append(html.escape(text[last:]))
-    return "<div style='white-space:pre-wrap;line-height:1.8'>" + "".join(out) + "</div>"
-
-
-def extractor() -> None:
-    """报告提取: figures proposed from a report's text, reviewed, then imported as a checked batch."""
-    lang = header("page_extractor", "extract_intro")
-    if not editor(lang):
-        return
-    upload = st.file_uploader(t("report_file", lang), type=["txt"], key="report_file")
-    text = st.text_area(t("report_text", lang), key="report_text", height=200)
-    if upload is not None:
-        try:
-            text = textio.decode(upload.getvalue())
-        except ValueError as error:
-            st.error(t("unreadable", lang, reason=labels.plain(error)))
-            return
-    if not text.strip():
-        return
-    cols = st.columns(4)
-    first_line = text.strip().splitlines()[0][:60]
-    source = {
-        "source_title": cols[0].text_input(t("source_title", lang), value=first_line, key="source_title"),
-        "source_publisher": cols[1].text_input(t("source_publisher", lang), key="source_publisher"),
-        "source_published": cols[2].text_input(t("source_published", lang), key="source_published"),
-        "source_reference": cols[3].text_input(t("source_reference", lang), key="source_reference"),
-    }
-    measures = state.table("measures")[["measure_id", "body_zh", "measure_kind", "measure_zh"]]
-    proposals = _proposals(text, measures)
-    if proposals.empty:
-        st.info(t("no_proposals", lang))
-        return
-    st.caption(t("proposals", lang, n=len(proposals)))
-    with st.container(height=260):
-        st.html(_marked(text, zip(proposals.start, proposals.end)))
-    choice = lambda key: st.column_config.SelectboxColumn(options=list(state.names(key, "zh").values()))  # noqa: E731
-    edited = st.data_editor(
-        proposals[PROPOSAL_COLUMNS],
-        key="proposal_editor",
-        hide_index=True,
-        width="stretch",
-        disabled=["as_written", "evidence"],
-        column_config={
-            "keep": st.column_config.CheckboxColumn(t("col_keep", lang)),
-            "body": st.column_config.SelectboxColumn(options=list(state.names("profile", "zh").values())),
-            "measure_id": st.column_config.SelectboxColumn(options=sorted(measures.measure_id)),
-            "theme": choice("theme"),
-            "indicator": choice("indicator"),
-            "measure_kind": st.column_config.SelectboxColumn(options=list(ROLES_BY_KIND)),
-            "direction": st.column_config.SelectboxColumn(options=["up", "down", "none"]),
-            "role": st.column_config.SelectboxColumn(options=sorted(set().union(*ROLES_BY_KIND.values()))),
-        },
-    )
-    kept = edited[edited.keep].drop(columns=["keep"]).assign(as_of=source["source_published"], **source)
-    data = export.csv_bytes(kept.astype(str).replace("nan", ""), bom=False)
-    name = f"extract_{hashlib.sha256(data).hexdigest()[:8]}.csv"
-    st.caption(t("extract_rows_hint", lang))
-    if st.button(t("check", lang), key="extract_check"):
-        st.session_state["extract_checked"] = name
-    if st.session_state.get("extract_checked") == name:  # stays until the table changes
-        _check_upload(data, name, lang)

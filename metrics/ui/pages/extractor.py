@@ -1,5 +1,5 @@
-"""Page script: see metrics.ui.views.extractor."""
+"""Page script: see metrics.ui.extracting.page."""
 
-from metrics.ui import views
+from metrics.ui import extracting
 
-views.extractor()
+extracting.page()

@@ -40,10 +40,11 @@ _TIMES = (
 )
 _FILLER_START = re.compile(
     rf"^(?:[、，和及与并且]|其中|累计|共计|总计|合计|共|{_TIMES}|全省|全市|全区|全县|全系统|全行|"
-    r"先后|已经|已|目前|当前|同比|环比|分别|并|还|又|对|将|把|向|在|为|有|约|近|达到|达)+"
+    r"先后|已经|已|目前|当前|同比|环比|分别|并|还|又|约|近|达到|达)+"
 )
 _FILLER_END = re.compile(
-    r"(?:达到|达|为|共|计|约|近|有|了|超过|逾|多|余|分别|同比|环比|累计|共计|是|由|从|的|至|到)+$"
+    r"(?:达到|达|为|共|计|约|近|有|了|超过|逾|多|余|分别|同比|环比|累计|共计|是|由|从|的|至|到|"
+    r"较(?:去年|上年|年初|上月|上季度)?同期|较(?:去年|上年|年初|上月|上季度)|比(?:去年|上年|年初))+$"
 )
 _DIRECTION_END = re.compile(rf"(?:{words.DIRECTION_PATTERN})+$")
 # Words after which the rest of a long subject says what is counted (厅党组对照中央…督察反馈的
@@ -56,6 +57,7 @@ _DATE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*年\s*(?:(?P<m>1[0-2]|0?[1-9])\s*月\s*(?:(?P<d>3[01]|[12]\d|0?[1-9])\s*日)?)?"
 )
 _AS_OF_WORDS = re.compile(r"(?:截至|截止|截止到|截至到)\s*$")
+_HEAD_LINES = 5
 UNSTATED = "（原文未注明）"
 
 # A new body's kind from how its name ends (the first rule that matches), and how its short
@@ -238,14 +240,15 @@ def _iso(m: re.Match) -> str:
 
 
 def as_of_of(text: str) -> str:
-    """The report's as-of date (YYYY, YYYY-MM or YYYY-MM-DD): a date after 截至, else the latest
-    date written in the text; '' when it names none."""
+    """The report's as-of date (YYYY, YYYY-MM or YYYY-MM-DD): the last date written after 截至,
+    else the latest date in its first lines (a dateline, a meeting's date); '' otherwise. A year
+    further in the text is often a baseline (较2016年减少…), never taken for the date."""
     s = simplified(text)
-    dates = list(_DATE.finditer(s))
-    stated = [m for m in dates if _AS_OF_WORDS.search(s[max(0, m.start() - 5) : m.start()])]
+    stated = [m for m in _DATE.finditer(s) if _AS_OF_WORDS.search(s[max(0, m.start() - 5) : m.start()])]
     if stated:
         return _iso(stated[-1])
-    return max((_iso(m) for m in dates), default="")
+    head = "\n".join([line for line in s.splitlines() if line.strip()][:_HEAD_LINES])
+    return max((_iso(m) for m in _DATE.finditer(head)), default="")
 
 
 # --- labels ------------------------------------------------------------------------------------
@@ -288,9 +291,12 @@ def subjects(text: str, proposals: list[extract.Proposal]) -> dict[int, str]:
         elif _clean(raw, change):
             listed = []
         subject = listed.pop(0) if listed else _clean(raw, change)
-        if not subject:  # 15项问题已全部整改到位, 全县12个乡镇: the noun after the number
+        if not subject or (raw.endswith("的") and not listed):
+            # 15项问题已全部整改到位, 全县12个乡镇: the noun after the number; 群众反映的900件
+            # 具体问题: what 的 qualifies
             after = _AFTER_NOUN.match(plain, p.end + (plain[p.end : p.end + 1] == "的"))
-            subject = after.group(1) if after else ""
+            noun = after.group(1) if after else ""
+            subject = f"{subject}的{noun}" if subject and noun else subject or noun
         if len(subject) < 2 or _DIRECTION_END.fullmatch(subject):
             # 营业收入486.7亿元，同比增长11.3% -> the change of 营业收入
             sentence_start = max(plain.rfind(c, 0, p.start) for c in "。；！？\n")

@@ -69,6 +69,10 @@ def test_with_nothing_before_the_number_the_noun_after_it_is_the_subject():
     assert subjects_of("15项问题已全部整改到位。") == [("15项", "问题")]
 
 
+def test_before_de_the_noun_after_the_number_completes_the_subject():
+    assert subjects_of("对照中央部署的8个专项整治，逐一制定方案。") == [("8个", "对照中央部署的专项整治")]
+
+
 @pytest.mark.parametrize(
     ("name", "kind", "short", "region"),
     [
@@ -110,10 +114,11 @@ def test_the_body_of_a_report_without_headings_is_named_in_its_title():
     [
         ("截至2024年2月底，15项问题已全部整改。2024年3月15日召开会议。", "2024-02"),
         ("2023年9月，临江省召开会议。2023年11月20日召开专题会议。", "2023-11-20"),
+        ("标题\n一。\n二。\n三。\n四。\n煤耗较2016年减少二百余万吨。", ""),  # a baseline, not a date
         ("今年以来共查处问题80起。", ""),
     ],
 )
-def test_as_of_is_the_date_after_jiezhi_else_the_latest_date(text, as_of):
+def test_as_of_is_the_date_after_jiezhi_else_the_latest_of_the_first_lines(text, as_of):
     assert proposals.as_of_of(text) == as_of
 
 

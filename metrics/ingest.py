@@ -753,6 +753,7 @@ def to_tables(
         **{table: frame(table, additions.rows[table].values()) for _, table, _ in NEW_TABLES},
         "measures": frame("measures", new_measures.values()),
         "figures": frame("figures", figures),
+        "targets": frame("targets", []),  # a figures file sets none (metrics.targets reads those)
     }
     return {table: tables[table] for table in batches.TABLES}, problems, additions.columns
 

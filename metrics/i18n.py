@@ -30,6 +30,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "filter_indicator": ("指标", "Indicator"),
     "filter_all": ("全部", "All"),
     "clear_filters": ("清除筛选", "Clear filters"),
+    "as_of": ("截至日期", "As of"),
+    "as_of_help": (
+        "显示各页在该日的样子：每项取该日或之前的最近一次报告。默认今天（全部报告）。",
+        "Show every page as it stood on that date: each measure's latest report on or before it. Default: today (every report).",
+    ),
+    "as_of_notice": (
+        "显示截至 {date} 的数据：每项取该日或之前的最近一次报告，之后的报告不计。",
+        "Showing the data as of {date}: each measure's latest report on or before that date; later reports are left out.",
+    ),
     "link_hint": (
         "筛选条件保存在网址中，复制网址即可分享当前视图。",
         "Filters live in the URL: copy it to share this exact view.",

@@ -176,6 +176,8 @@ def header(page: str, intro: str | None = None) -> str:
     st.title(t(page, lang))
     if intro:
         st.caption(t(intro, lang))
+    if day := state.as_of():
+        st.info(t("as_of_notice", lang, date=day), icon=":material/history:")
     return lang
 
 
@@ -500,7 +502,7 @@ def profile() -> None:
         t("profile_pick", lang), [names[b] for b in bodies.body_id], key="profile", bind="query-params"
     )
     body = (state.ids("profile") or tuple(bodies.body_id))[0]
-    one = type(f)(bodies=(body,))
+    one = type(f)(bodies=(body,), as_of=f.as_of)
     figures = labels.values(state.query("figures", one), lang).sort_values(
         ["measure_id", "as_of", "figure_id"]
     )

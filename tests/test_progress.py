@@ -307,3 +307,108 @@ def test_cli_refuses_an_unknown_name(progress_db, capsys, monkeypatch):
     monkeypatch.setenv("METRICS_IMPORTS_DIR", str(progress_db.parent / "imports"))
     assert cli.main(["progress", "--db", str(progress_db), "--body", "没有这个单位"]) == 2
     assert "unknown body" in capsys.readouterr().err
+
+
+# --- targets through the checked import -----------------------------------------------------------------
+
+
+def targets_csv(*rows: dict) -> bytes:
+    header = ["indicator", "body", "comparison", "target", "counter", "deadline", "note"]
+    lines = [",".join(header)] + [",".join(row.get(c, "") for c in header) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.fixture
+def target_store(tmp_path) -> Store:
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in DATA_DIR.glob("*.csv"):
+        (data / path.name).write_bytes(path.read_bytes())
+    add_reports(CsvEditor(data), targets=False)
+    store = Store(tmp_path / "metrics.duckdb", data, paths.sources_dir(), tmp_path / "imports")
+    store.build()
+    return store
+
+
+def lights(store: Store, as_of: str) -> dict[str, str]:
+    with store.connect() as con:
+        rows = queries.progress(con, Filters(as_of=as_of), NO_STALE)
+    return dict(zip(rows.measure_id, rows.light))
+
+
+def test_targets_imported_light_measures_and_roll_back(target_store):
+    assert lights(target_store, "2020-06-01")[MCA] == "no_target"
+    data = targets_csv(
+        {
+            "indicator": "巡视督察反馈问题整改",
+            "comparison": "≥",
+            "target": "90",
+            "counter": "%",
+            "deadline": "2020-12",
+        },
+        {
+            "indicator": "inspection_feedback_closure",
+            "body": "民政部",
+            "comparison": "at_least",
+            "target": "85",
+            "counter": "%",
+        },
+    )
+    checked, batch = target_store.import_file(data, "targets.csv")
+    assert checked.problems == [] and batch is not None
+    assert len(checked.tables["targets"]) == 2 and checked.tables["figures"].empty
+    after = lights(target_store, "2020-06-01")
+    assert (after[MCA], after[IM_ENV], after[IM_INSP]) == ("green", "yellow", "red")  # 88.6 >= 85; see above
+    assert after[INACTION] == "no_target"
+    target_store.rollback(batch.batch_id)
+    assert lights(target_store, "2020-06-01")[MCA] == "no_target"
+    assert target_store.batches() == []
+
+
+def test_a_bad_targets_file_is_refused_row_by_row(target_store):
+    data = targets_csv(
+        {"indicator": "巡视督察反馈问题整", "comparison": "≥", "target": "90", "counter": "%"},
+        {
+            "indicator": "inspection_feedback_closure",
+            "comparison": "about",
+            "target": "ninety",
+            "counter": "%",
+        },
+        {"indicator": "inspection_feedback_closure", "comparison": "≥", "target": "90", "counter": "件"},
+        {
+            "indicator": "inspection_feedback_closure",
+            "body": "天津",
+            "comparison": "≥",
+            "target": "90",
+            "counter": "%",
+        },
+        {
+            "indicator": "inspection_feedback_closure",
+            "comparison": "≥",
+            "target": "90",
+            "counter": "%",
+            "deadline": "2020-13",
+        },
+    )
+    checked, batch = target_store.import_file(data, "bad.csv")
+    assert batch is None
+    found = {(p.row, p.column) for p in checked.problems}
+    assert {
+        (2, "indicator"),
+        (3, "comparison"),
+        (3, "target"),
+        (4, "counter"),
+        (5, "body"),
+        (6, "deadline"),
+    } <= found
+    assert (6, "indicator") in found  # a second target for the indicator, body and counter of row 3
+    assert any("did you mean '巡视督察反馈问题整改'" in p.reason for p in checked.problems)
+    assert all(str(p).startswith("bad.csv:") for p in checked.problems)
+    assert target_store.batches() == []
+
+
+def test_targets_template_names_every_column():
+    from metrics import targets
+
+    header = targets.template("csv").decode("utf-8-sig").strip().split(",")
+    assert header == list(targets.TARGET_COLUMNS)

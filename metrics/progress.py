@@ -12,7 +12,8 @@ its change, its rank and rank change in its comparable group, and its light.
 - **Previous**: the measure's report before its latest. **Change**: in points (latest −
   previous) for rates, shares and percent or point changes; in percent ((latest − previous) ÷
   previous × 100; none when previous is 0) for counts, amounts, durations and levels; as a
-  difference in its counter for absolute changes (同比减少9个).
+  difference in its counter for absolute changes (同比减少9个). ``change_amount`` is always the
+  difference (latest − previous), so a count's change reads in both terms (+34起, +20.5%).
 - **Rank**: within the comparable group (``group_key``: like with like only), over every body
   of the group whatever filters are applied, best first (the good direction where the
   catalogue names one, else the largest first). Ties share the best rank and the next rank
@@ -128,6 +129,7 @@ WITH seen AS (
                WHEN 'percent' THEN (c.value - c.previous) / nullif(c.previous, 0) * 100
                ELSE c.value - c.previous
            END AS change,
+           c.value - c.previous AS change_amount,
            b.rank_before - c.rank AS rank_change,
            date_diff('day', c.as_of_date, CAST(at_date AS DATE)) AS days_since,
            date_diff('day', c.as_of_date, c.group_newest) AS days_behind,

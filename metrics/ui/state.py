@@ -89,6 +89,16 @@ def search(filters: Filters, text: str) -> tuple[pd.DataFrame, int]:
     return _search(filters, text, db_stamp())
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _trends(measure_ids: tuple[str, ...], filters: Filters, stamp: tuple[str, int, int]) -> pd.DataFrame:
+    return queries.progress_trends(_connection(stamp).cursor(), list(measure_ids), filters)
+
+
+def trends(measure_ids: tuple[str, ...], filters: Filters) -> pd.DataFrame:
+    """Every report of the given measures up to ``filters.as_of`` (cached)."""
+    return _trends(measure_ids, filters, db_stamp())
+
+
 def table(name: str) -> pd.DataFrame:
     """Result of the unfiltered ``queries.<name>(con)`` (bodies, themes, sources...), cached."""
     return _table(name, db_stamp())

@@ -10,6 +10,7 @@ import html
 import math
 import os
 from dataclasses import asdict
+from datetime import date
 from functools import partial
 
 import pandas as pd
@@ -18,7 +19,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from metrics import charts, export, extract, ingest, labels, signin, tablefile, textio
 from metrics.i18n import DEFINITIONS, definition, role_name, t
+from metrics.labels import LIGHT_MARKS
 from metrics.numbers import format_number, format_percent
+from metrics.progress import STALE_DAYS
 from metrics.store import Store, StoreError
 from metrics.ui import state
 from metrics.ui.downloads import SOURCE_COLUMNS, downloads
@@ -871,3 +874,101 @@ def extractor() -> None:
         st.session_state["extract_checked"] = name
     if st.session_state.get("extract_checked") == name:  # stays until the table changes
         _check_upload(data, name, lang)
+
+
+# --- 进度: progress between reports (queries.progress, metrics/progress.py) ------------------------
+
+PROGRESS_COLUMNS = {
+    "light_label": "col_light",
+    "comparable_label": "col_group",
+    "body_label": "col_body",
+    "measure_label": "col_measure",
+    "value_label": "col_value",
+    "as_of": "col_as_of",
+    "previous_label": "col_previous",
+    "previous_as_of": "col_previous_as_of",
+    "change_label": "col_change",
+    "rank_label": "col_rank",
+    "rank_change_label": "col_rank_change",
+    "target_label": "col_target",
+    "days_since": "col_days_since",
+}
+TREND_PANELS = 12  # small multiples drawn at most
+TALLY_COLUMNS = {"tally_label": "col_group", **{f"{light}": f"light_{light}" for light in LIGHT_MARKS}}
+
+
+def progress() -> None:
+    """进度: lights per group and per kind of body, the ranked table with changes, who slipped,
+    and small-multiple trends, all as of the sidebar's date."""
+    lang = header("page_progress", "progress_intro")
+    f = state.filters()
+    df = state.query("progress", f)
+    if empty(df, lang):
+        return
+    df = labels.progress(df, lang)
+    day = f.as_of or date.today().isoformat()
+    st.caption(t("progress_newest", lang, date=day, newest=str(df.as_of_date.max().date())))
+    if df.previous.isna().all():
+        st.info(t("progress_single_report", lang), icon=":material/info:")
+    if df.target_id.isna().all():
+        st.caption(t("progress_no_targets", lang))
+    with st.expander(t("progress_rules_title", lang)):
+        st.markdown(t("progress_rules", lang, stale=STALE_DAYS))
+    light_tiles(df, lang)
+    built = []
+    for by, title in (("group", "progress_by_group"), ("kind", "progress_by_kind")):
+        tallies = labels.light_tallies(state.grouped("progress_lights", f, by), by, lang)
+        shown = readable(tallies.assign(order=tallies.red * 1000 + tallies.yellow), "order", lang)
+        built.append(show("lights_chart", shown, t(title, lang), f"progress_lights_{by}", clickable=False))
+    st.subheader(t("progress_table", lang))
+    order = st.radio(
+        t("progress_sort", lang),
+        ("rank", "change"),
+        format_func=lambda o: t(f"sort_{o}", lang),
+        key="sort",
+        horizontal=True,
+        bind="query-params",
+    )
+    ranked = df.sort_values(
+        ["change", "group_key"] if order == "change" else ["group_key", "rank"], kind="stable"
+    )
+    table(ranked, PROGRESS_COLUMNS, lang, height=420)
+    slipped = df[df.rank_change < 0].sort_values(["rank_change", "group_key"], kind="stable")
+    st.subheader(t("progress_slipped", lang))
+    if slipped.empty:
+        st.caption(t("progress_none_slipped", lang))
+    else:
+        table(slipped, PROGRESS_COLUMNS, lang)
+    if trend := progress_trends(df, slipped, f, lang):
+        built.append(trend)
+    downloads(ranked, PROGRESS_COLUMNS, built, t("page_progress", lang), lang, "progress")
+
+
+def light_tiles(df: pd.DataFrame, lang: str) -> None:
+    """How many measures have each light, and how many slipped (counts of measures only)."""
+    counts = df.light.value_counts()
+    tiles = [
+        (t(f"light_{light}", lang), LIGHT_MARKS[light], int(counts.get(light, 0))) for light in LIGHT_MARKS
+    ]
+    tiles.append((t("kpi_slipped", lang), "↓", int((df.rank_change < 0).sum())))
+    for col, (name, mark, n) in zip(st.columns(len(tiles)), tiles, strict=True):
+        col.metric(f"{mark} {name}", format_number(n, lang))
+
+
+def progress_trends(df: pd.DataFrame, slipped: pd.DataFrame, f, lang: str) -> dict | None:
+    """Small multiples of the measures in view: the chosen bodies', else those that slipped most,
+    else the top of each group; only measures with two or more reports."""
+    several = df[df.previous.notna()]
+    if f.bodies:
+        pick, which = several, "trends_which_bodies"
+    elif not slipped.empty:
+        pick, which = slipped, "trends_which_slipped"
+    else:
+        pick, which = several.sort_values(["rank", "group_key"], kind="stable"), "trends_which_top"
+    ids = tuple(pick.measure_id.head(TREND_PANELS))
+    if not ids:
+        return None
+    st.subheader(t("progress_trends", lang))
+    st.caption(t("progress_trends_caption", lang, shown=len(ids), which=t(which, lang)))
+    history = labels.progress_history(state.trends(ids, f), lang)
+    return show("progress_trends_chart", history, "", "progress_trends", clickable=False)

@@ -29,7 +29,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import streamlit as st
 from conftest import DATA_DIR, CsvEditor
+from streamlit.testing.v1 import AppTest
 
 from metrics import cli, paths, queries
 from metrics.queries import Filters
@@ -412,3 +414,64 @@ def test_targets_template_names_every_column():
 
     header = targets.template("csv").decode("utf-8-sig").strip().split(",")
     assert header == list(targets.TARGET_COLUMNS)
+
+
+# --- the 进度 page (AppTest) -----------------------------------------------------------------------------
+
+
+def open_progress(db: Path, monkeypatch, **query) -> AppTest:
+    monkeypatch.setenv("METRICS_DB", str(db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file("../dashboard.py", default_timeout=90)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("metrics/ui/pages/progress.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def tiles(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_page_at_seed_scale_says_one_report_per_measure(monkeypatch, tmp_path):
+    db = tmp_path / "seed.duckdb"
+    Store(db, data_dir=DATA_DIR, sources_dir=paths.sources_dir(), imports_dir=tmp_path / "imports").build()
+    at = open_progress(db, monkeypatch)
+    assert any("目前每项指标只有一次报告" in i.value for i in at.info)
+    assert tiles(at)["· 未设目标"] == "90" and tiles(at)["↓ 排名下降"] == "0"
+    ranked = at.dataframe[0].value
+    assert len(ranked) == 90 and set(ranked["状态"]) == {"· 未设目标"}
+
+
+def test_page_travels_to_the_date_in_the_url(progress_db, monkeypatch):
+    at = open_progress(progress_db, monkeypatch, as_of="2020-06-01")
+    assert any("2020-06-01" in i.value for i in at.info)  # the time-travel notice
+    # 2020-06-01, stale after 30 days: mca yellow (88.6 < its 100, up from 75.9); im_insp (2019) and
+    # im_env (2020-03-01) behind their group's newest 2020-06-01 by more than 30 days, and in the
+    # cases group (newest 2020-03-01) eight_point and grassroots (2019): stale; inaction and
+    # umbrella (200 <= 200) green.
+    assert (tiles(at)["🟡 落后但在改善"], tiles(at)["🟢 达标"], tiles(at)["⚪ 逾期未报"]) == ("1", "2", "4")
+    assert tiles(at)["↓ 排名下降"] == "2"  # im_insp and im_env lost a place each
+    ranked = at.dataframe[0].value.set_index(["可比指标组", "单位"])
+    mca = ranked.loc[("巡视督察反馈问题整改", "民政部")]
+    assert (mca["数值"], mca["上次报告"], mca["变化"], mca["排名变化"]) == (
+        "88.6%",
+        "75.9%",
+        "+12.7个百分点",
+        "↑2",
+    )
+    assert mca["目标"] == "≥ 100% · 2020-06-30"
+    slipped = at.dataframe[1].value
+    assert set(slipped["单位"]) == {"内蒙古"} and len(slipped) == 2
+
+
+def test_page_sorts_by_change_and_speaks_english(progress_db, monkeypatch):
+    at = open_progress(progress_db, monkeypatch, as_of="2020-03-01", sort="change", lang="English")
+    ranked = at.dataframe[0].value
+    changes = [c for c in ranked["Change"] if c]
+    # within each group (cases, then inspection feedback) the largest change first
+    assert changes == ["+75 (+60%)", "+34 (+20.5%)", "+58.2 pp", "+42.3 pp"]
+    assert "🟢 on target" in set(ranked["Light"])

@@ -306,6 +306,7 @@ def overview() -> None:
     ]
     for col, (key, value, help_text) in zip(st.columns(len(tiles)), tiles, strict=True):
         col.metric(t(key, lang), value, help=help_text)
+    progress_block(f, lang)
     st.subheader(t("headline_groups", lang))
     frames = {kind: state.labeled(kind, f) for kind in ("closures", "value_figures", "changes")}
     built = []
@@ -929,8 +930,10 @@ def progress() -> None:
         horizontal=True,
         bind="query-params",
     )
+    # Changes are compared only within a comparable group: by change means within each group.
+    by_change = order == "change"
     ranked = df.sort_values(
-        ["change", "group_key"] if order == "change" else ["group_key", "rank"], kind="stable"
+        ["group_key", "change" if by_change else "rank"], ascending=[True, not by_change], kind="stable"
     )
     table(ranked, PROGRESS_COLUMNS, lang, height=420)
     slipped = df[df.rank_change < 0].sort_values(["rank_change", "group_key"], kind="stable")
@@ -942,6 +945,16 @@ def progress() -> None:
     if trend := progress_trends(df, slipped, f, lang):
         built.append(trend)
     downloads(ranked, PROGRESS_COLUMNS, built, t("page_progress", lang), lang, "progress")
+
+
+def progress_block(f, lang: str) -> None:
+    """总览's progress block: the lights and the slipped count, with a link to 进度."""
+    df = state.query("progress", f)
+    if df.empty:
+        return
+    st.subheader(t("progress_block", lang))
+    light_tiles(df, lang)
+    st.page_link("metrics/ui/pages/progress.py", label=t("progress_link", lang), icon=":material/traffic:")
 
 
 def light_tiles(df: pd.DataFrame, lang: str) -> None:

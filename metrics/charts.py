@@ -503,7 +503,9 @@ def lights_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
         alt.Chart(long.reset_index(drop=True))
         .mark_bar()
         .encode(
-            x=alt.X("n:Q", stack="zero", title=t("col_measures", lang)),
+            x=alt.X(
+                "n:Q", stack="zero", title=t("col_measures", lang), axis=alt.Axis(tickMinStep=1, format="d")
+            ),
             y=_rows(order, "tally_label"),
             color=alt.Color(
                 "light_name:N", title=None, scale=alt.Scale(domain=names, range=list(LIGHT_COLOURS.values()))

@@ -150,20 +150,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "progress_rules_title": ("状态灯规则", "How lights are set"),
     "progress_rules": (
         "按顺序取第一条成立的规则：\n\n"
-        "1. ⚪ **逾期未报**：该项最近一次报告比本组最新报告早 {stale} 天以上；\n"
-        "2. · **未设目标**：没有适用的目标（不替单位编造目标）；\n"
-        "3. 🟢 **达标**：数值达到目标（不低于 / 不高于目标值）；\n"
-        "4. 🔴 **逾期**：未达标且已过完成期限；\n"
-        "5. 🟡 **落后但在改善**：未达标，但比上次报告向目标方向前进；\n"
-        "6. 🔴 **落后且无改善**：未达标，且没有上次报告或没有前进。\n\n"
+        "1. ○ **逾期未报**：该项最近一次报告比本组最新报告早 {stale} 天以上；\n"
+        "2. – **未设目标**：没有适用的目标（不替单位编造目标）；\n"
+        "3. ✔ **达标**：数值达到目标（不低于 / 不高于目标值）；\n"
+        "4. ✖ **逾期**：未达标且已过完成期限；\n"
+        "5. ▲ **落后但在改善**：未达标，但比上次报告向目标方向前进；\n"
+        "6. ✖ **落后且无改善**：未达标，且没有上次报告或没有前进。\n\n"
         "变化：完成率、占比按百分点，数量按百分比（同时给出差值）。排名在整个可比指标组内计算（不受筛选影响），并列时取相同名次、下一名次顺延（1、2、2、4）；排名变化与本组上一次报告日的排名相比，↑ 为上升。",
         "The first rule that holds, in this order:\n\n"
-        "1. ⚪ **not reported**: the measure's latest report is more than {stale} days older than its group's newest report;\n"
-        "2. · **no target**: no target applies (targets are never invented);\n"
-        "3. 🟢 **on target**: the value meets the target (at least / at most the target value);\n"
-        "4. 🔴 **overdue**: behind the target and past its deadline;\n"
-        "5. 🟡 **behind, improving**: behind, but closer to the target than at the previous report;\n"
-        "6. 🔴 **behind, not improving**: behind, with no previous report or no move toward the target.\n\n"
+        "1. ○ **not reported**: the measure's latest report is more than {stale} days older than its group's newest report;\n"
+        "2. – **no target**: no target applies (targets are never invented);\n"
+        "3. ✔ **on target**: the value meets the target (at least / at most the target value);\n"
+        "4. ✖ **overdue**: behind the target and past its deadline;\n"
+        "5. ▲ **behind, improving**: behind, but closer to the target than at the previous report;\n"
+        "6. ✖ **behind, not improving**: behind, with no previous report or no move toward the target.\n\n"
         "Change: in points for rates and shares, in percent for counts (with the difference). Ranks cover the whole comparable group (whatever the filters); ties share a rank and the next one skips (1, 2, 2, 4); the rank change compares with the group's standing at its previous report date, ↑ meaning up.",
     ),
     "progress_by_group": ("各可比指标组的状态", "Lights per comparable group"),

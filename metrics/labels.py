@@ -267,12 +267,20 @@ def table(df: pd.DataFrame, columns: dict[str, str], lang: str) -> pd.DataFrame:
 
 # --- progress between reports (queries.progress) ------------------------------------------------------
 
-LIGHT_MARKS = {"green": "🟢", "yellow": "🟡", "red": "🔴", "stale": "⚪", "no_target": "·"}
+# Marks every CJK system font draws (colour emoji are missing on many servers and in exports).
+LIGHT_MARKS = {"green": "✔", "yellow": "▲", "red": "✖", "stale": "○", "no_target": "–"}
+LIGHT_MARK_COLOURS = {
+    "green": "green",
+    "yellow": "orange",
+    "red": "red",
+    "stale": "gray",
+    "no_target": "gray",
+}
 COMPARISON_SIGNS = {"at_least": "≥", "at_most": "≤"}
 
 
 def light_text(light: str, days_since, lang: str) -> str:
-    """'🟡 落后但在改善'; a stale measure says how long ago it reported ('⚪ 61 天未报送')."""
+    """'▲ 落后但在改善'; a stale measure says how long ago it reported ('○ 61 天未报送')."""
     if light == "stale":
         return f"{LIGHT_MARKS[light]} {t('light_stale_days', lang, days=int(days_since))}"
     return f"{LIGHT_MARKS[light]} {t(f'light_{light}', lang)}"

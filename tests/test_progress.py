@@ -441,9 +441,9 @@ def test_page_at_seed_scale_says_one_report_per_measure(monkeypatch, tmp_path):
     Store(db, data_dir=DATA_DIR, sources_dir=paths.sources_dir(), imports_dir=tmp_path / "imports").build()
     at = open_progress(db, monkeypatch)
     assert any("目前每项指标只有一次报告" in i.value for i in at.info)
-    assert tiles(at)["· 未设目标"] == "90" and tiles(at)["↓ 排名下降"] == "0"
+    assert tiles(at)[":gray[–] 未设目标"] == "90" and tiles(at)[":red[↓] 排名下降"] == "0"
     ranked = at.dataframe[0].value
-    assert len(ranked) == 90 and set(ranked["状态"]) == {"· 未设目标"}
+    assert len(ranked) == 90 and set(ranked["状态"]) == {"– 未设目标"}
 
 
 def test_page_travels_to_the_date_in_the_url(progress_db, monkeypatch):
@@ -453,8 +453,16 @@ def test_page_travels_to_the_date_in_the_url(progress_db, monkeypatch):
     # im_env (2020-03-01) behind their group's newest 2020-06-01 by more than 30 days, and in the
     # cases group (newest 2020-03-01) eight_point and grassroots (2019): stale; inaction and
     # umbrella (200 <= 200) green.
-    assert (tiles(at)["🟡 落后但在改善"], tiles(at)["🟢 达标"], tiles(at)["⚪ 逾期未报"]) == ("1", "2", "4")
-    assert tiles(at)["↓ 排名下降"] == "2"  # im_insp and im_env lost a place each
+    assert (
+        tiles(at)[":orange[▲] 落后但在改善"],
+        tiles(at)[":green[✔] 达标"],
+        tiles(at)[":gray[○] 逾期未报"],
+    ) == (
+        "1",
+        "2",
+        "4",
+    )
+    assert tiles(at)[":red[↓] 排名下降"] == "2"  # im_insp and im_env lost a place each
     ranked = at.dataframe[0].value.set_index(["可比指标组", "单位"])
     mca = ranked.loc[("巡视督察反馈问题整改", "民政部")]
     assert (mca["数值"], mca["上次报告"], mca["变化"], mca["排名变化"]) == (
@@ -472,6 +480,7 @@ def test_page_sorts_by_change_and_speaks_english(progress_db, monkeypatch):
     at = open_progress(progress_db, monkeypatch, as_of="2020-03-01", sort="change", lang="English")
     ranked = at.dataframe[0].value
     changes = [c for c in ranked["Change"] if c]
-    # within each group (cases, then inspection feedback) the largest change first
-    assert changes == ["+75 (+60%)", "+34 (+20.5%)", "+58.2 pp", "+42.3 pp"]
-    assert "🟢 on target" in set(ranked["Light"])
+    # Groups needing attention first: inspection feedback (mca and im_env yellow) before cases (two
+    # stale, two green); within each group the largest change first.
+    assert changes == ["+58.2 pp", "+42.3 pp", "+75 (+60%)", "+34 (+20.5%)"]
+    assert "✔ on target" in set(ranked["Light"])

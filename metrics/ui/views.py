@@ -19,7 +19,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from metrics import charts, export, extract, ingest, labels, signin, tablefile, textio
 from metrics.i18n import DEFINITIONS, definition, role_name, t
-from metrics.labels import LIGHT_MARKS
+from metrics.labels import LIGHT_MARK_COLOURS, LIGHT_MARKS
 from metrics.numbers import format_number, format_percent
 from metrics.progress import STALE_DAYS
 from metrics.store import Store, StoreError
@@ -895,6 +895,7 @@ PROGRESS_COLUMNS = {
     "days_since": "col_days_since",
 }
 TREND_PANELS = 12  # small multiples drawn at most
+ATTENTION = ("red", "yellow", "stale", "green", "no_target")  # the order groups are listed in
 TALLY_COLUMNS = {"tally_label": "col_group", **{f"{light}": f"light_{light}" for light in LIGHT_MARKS}}
 
 
@@ -919,6 +920,10 @@ def progress() -> None:
     built = []
     for by, title in (("group", "progress_by_group"), ("kind", "progress_by_kind")):
         tallies = labels.light_tallies(state.grouped("progress_lights", f, by), by, lang)
+        if by == "group":  # the groups with a light to show: a target, or a body not reporting
+            tallies = tallies[tallies.measures > tallies.no_target]
+            if tallies.empty:
+                continue
         shown = readable(tallies.assign(order=tallies.red * 1000 + tallies.yellow), "order", lang)
         built.append(show("lights_chart", shown, t(title, lang), f"progress_lights_{by}", clickable=False))
     st.subheader(t("progress_table", lang))
@@ -930,10 +935,14 @@ def progress() -> None:
         horizontal=True,
         bind="query-params",
     )
-    # Changes are compared only within a comparable group: by change means within each group.
+    # Groups that need attention first (a red light, then yellow, stale, green, no target); within
+    # a group by rank, or by change (changes are compared only within a comparable group).
     by_change = order == "change"
-    ranked = df.sort_values(
-        ["group_key", "change" if by_change else "rank"], ascending=[True, not by_change], kind="stable"
+    attention = df.light.map({light: i for i, light in enumerate(ATTENTION)})
+    ranked = df.assign(attention=attention.groupby(df.group_key).transform("min")).sort_values(
+        ["attention", "group_key", "change" if by_change else "rank"],
+        ascending=[True, True, not by_change],
+        kind="stable",
     )
     table(ranked, PROGRESS_COLUMNS, lang, height=420)
     slipped = df[df.rank_change < 0].sort_values(["rank_change", "group_key"], kind="stable")
@@ -961,9 +970,14 @@ def light_tiles(df: pd.DataFrame, lang: str) -> None:
     """How many measures have each light, and how many slipped (counts of measures only)."""
     counts = df.light.value_counts()
     tiles = [
-        (t(f"light_{light}", lang), LIGHT_MARKS[light], int(counts.get(light, 0))) for light in LIGHT_MARKS
+        (
+            t(f"light_{light}", lang),
+            f":{LIGHT_MARK_COLOURS[light]}[{LIGHT_MARKS[light]}]",
+            int(counts.get(light, 0)),
+        )
+        for light in LIGHT_MARKS
     ]
-    tiles.append((t("kpi_slipped", lang), "↓", int((df.rank_change < 0).sum())))
+    tiles.append((t("kpi_slipped", lang), ":red[↓]", int((df.rank_change < 0).sum())))
     for col, (name, mark, n) in zip(st.columns(len(tiles)), tiles, strict=True):
         col.metric(f"{mark} {name}", format_number(n, lang))
 

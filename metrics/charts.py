@@ -508,7 +508,10 @@ def lights_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
             ),
             y=_rows(order, "tally_label"),
             color=alt.Color(
-                "light_name:N", title=None, scale=alt.Scale(domain=names, range=list(LIGHT_COLOURS.values()))
+                "light_name:N",
+                title=None,
+                scale=alt.Scale(domain=names, range=list(LIGHT_COLOURS.values())),
+                legend=alt.Legend(labelLimit=400),
             ),
             order=alt.Order("light_order:Q"),
             tooltip=[

@@ -484,3 +484,22 @@ def test_page_sorts_by_change_and_speaks_english(progress_db, monkeypatch):
     # stale, two green); within each group the largest change first.
     assert changes == ["+58.2 pp", "+42.3 pp", "+75 (+60%)", "+34 (+20.5%)"]
     assert "✔ on target" in set(ranked["Light"])
+
+
+def test_progress_charts_validate_and_keep_groups_apart(pcon):
+    from metrics import charts, labels
+
+    tallies = labels.light_tallies(
+        queries.progress_lights(pcon, Filters(as_of="2020-06-01"), "kind"), "kind", "en"
+    )
+    spec = charts.lights_chart(tallies, "en", "Lights").to_dict()  # validated against the schema
+    drawn = pd.DataFrame(next(iter(spec["datasets"].values())))
+    province = drawn[drawn.tally_label == "Province-level Party committee"]
+    # 内蒙古's im_insp and im_env stale, 天津's inaction and umbrella green, two stale cases
+    assert dict(zip(province.light, province.n)) == {"green": 2, "stale": 4, "no_target": 38}
+    history = labels.progress_history(
+        queries.progress_trends(pcon, [MCA, IM_ENV], Filters(as_of="2020-06-01")), "zh"
+    )
+    spec = charts.progress_trends_chart(history, "zh").to_dict()
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    assert sorted(history.value_label) == ["17.7%", "34.6%", "75.9%", "76.9%", "88.6%"]

@@ -77,14 +77,22 @@ def _write_csv(path: Path, frame: pd.DataFrame) -> None:
         os.fsync(f.fileno())
 
 
-def write_aside(folder: Path, batch: Batch, tables: dict[str, pd.DataFrame]) -> Path:
-    """Write a batch, complete and on disk, into a hidden folder that ``commit`` moves into place."""
+def write_aside(
+    folder: Path, batch: Batch, tables: dict[str, pd.DataFrame], texts: dict[str, bytes] | None = None
+) -> Path:
+    """Write a batch, complete and on disk, into a hidden folder that ``commit`` moves into place;
+    ``texts`` (``<batch_id>/<name>`` -> bytes) are written into it as ``<name>``."""
     folder.mkdir(parents=True, exist_ok=True)
     aside = folder / f"{PENDING}{batch.batch_id}"
     shutil.rmtree(aside, ignore_errors=True)
     aside.mkdir()
     for table in TABLES:
         _write_csv(aside / f"{table}.csv", tables[table])
+    for name, data in (texts or {}).items():
+        with (aside / Path(name).name).open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
     meta = aside / META
     meta.write_text(json.dumps(asdict(batch), ensure_ascii=False, indent=2), encoding="utf-8")
     with meta.open("rb") as f:

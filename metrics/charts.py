@@ -160,8 +160,11 @@ def _closure_bars(
     """Stacked share-of-total bars, one per ``row`` value, sorted by rate and labelled
     'rate · closed/total'; ``tooltips`` go before and after the part's own."""
     parts = ["closed", "partly_closed", "in_progress", "status_not_reported"]
-    names = {p: t(f"part_{p}", lang) for p in parts}
-    long = df.melt(id_vars=keep, value_vars=parts, var_name="part", value_name="count")
+    # The legend lists only the parts some bar has, each in its fixed colour.
+    used = [p for p in parts if (df[p].fillna(0) > 0).any()] or parts[:1]
+    names = {p: t(f"part_{p}", lang) for p in used}
+    colours = [PART_COLOURS[parts.index(p)] for p in used]
+    long = df.melt(id_vars=keep, value_vars=used, var_name="part", value_name="count")
     long = long[long["count"] > 0].copy()
     long["part_label"] = long["part"].map(names)
     long["part_order"] = long["part"].map(parts.index)
@@ -176,7 +179,7 @@ def _closure_bars(
             x=alt.X("count:Q", stack="normalize", title=t("closure_rate", lang), axis=alt.Axis(format="%")),
             y=y,
             color=alt.Color(
-                "part_label:N", title=None, scale=alt.Scale(domain=list(names.values()), range=PART_COLOURS)
+                "part_label:N", title=None, scale=alt.Scale(domain=list(names.values()), range=colours)
             ),
             order=alt.Order("part_order:Q"),
             tooltip=[

@@ -119,6 +119,13 @@ def parser() -> argparse.ArgumentParser:
     )
     importing.add_argument("file", type=Path, help="CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX file")
     importing.add_argument("--dry-run", action="store_true", help="only check; write nothing")
+    importing.add_argument(
+        "--text",
+        type=Path,
+        metavar="REPORT",
+        help="the report the rows quote (UTF-8 or GBK/GB18030): kept with the batch as the new "
+        "source's text, and every quote checked against it",
+    )
     add("batches", "list imported batches (id, file name, sha256, time, rows) as CSV")
     rollback = add("rollback", "remove exactly one imported batch and rebuild")
     rollback.add_argument("batch", help="batch id (see the batches command)")
@@ -151,8 +158,55 @@ def parser() -> argparse.ArgumentParser:
     for name, (_, what, _) in EXPORTS.items():
         add(name, f"write {what} as CSV to stdout (builds the database first if missing)")
     _add_progress_command(add)
+    _add_brief_command(add)
     _add_extract_commands(sub)
     return p
+
+
+# --- a view printed (metrics.brief) ---
+
+FILTER_OPTIONS = {"body": "bodies", "kind": "body_kinds", "theme": "themes", "indicator": "indicators"}
+
+
+def _add_brief_command(add) -> None:
+    from metrics.view import PAGES
+
+    cmd = add("brief", "write the A4 PDF briefing of a dashboard view (filters by id or name)")
+    cmd.add_argument("--page", choices=PAGES, default="overview", help="dashboard page (default overview)")
+    for option in FILTER_OPTIONS:
+        cmd.add_argument(
+            f"--{option}",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help=f"{option} id or name; repeat for more",
+        )
+    cmd.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
+    cmd.add_argument("--out", type=Path, required=True, help="PDF file to write")
+
+
+def _brief(args, the_store: Store) -> int:
+    from metrics import brief, view
+
+    wanted = {what: getattr(args, option) for option, what in FILTER_OPTIONS.items()}
+    with the_store.connect() as con:
+        try:
+            filters = view.resolve(con, wanted)
+        except view.UnknownName as error:
+            print(error, file=sys.stderr)
+            return 2
+        document = brief.html(view.build(con, args.page, filters, args.lang))
+    try:
+        data = brief.pdf(document)
+        args.out.write_bytes(data)
+    except brief.BriefError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"{args.out}: cannot write: {error.strerror or error}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)
+    return 0
 
 
 # --- figure proposals from a text (metrics.extract); these never touch the database ---
@@ -168,7 +222,23 @@ def _add_extract_commands(sub) -> None:
         description="propose figures from a report text (one row per proposal)",
     )
     cmd.add_argument("file", type=Path, metavar="FILE", help=text_help)
-    cmd.add_argument("--format", choices=["csv", "json"], default="csv", help="output format (default csv)")
+    cmd.add_argument(
+        "--format",
+        choices=["csv", "json", "import"],
+        default="csv",
+        help="csv or json: every proposal; import: a file `metrics import` accepts as it is (rows it "
+        "would refuse are left out and listed on stderr with the reason). Default csv",
+    )
+    cmd.add_argument("--as-of", default="", help="as-of date of the figures (default: from the text)")
+    cmd.add_argument(
+        "--body", default="", help="the body of a report without section headings (default: from its title)"
+    )
+    for field in ("title", "publisher", "reference"):
+        cmd.add_argument(
+            f"--source-{field}",
+            default="",
+            help=f"the source's {field} (--format import; default: from the text)",
+        )
     what = "compare the proposals for the first source with its curated figures"
     cmd = sub.add_parser("evaluate-extract", help=what, description=what)
     cmd.add_argument("--text", type=Path, help=f"{text_help} (default: the first source)")
@@ -190,6 +260,8 @@ def _run_extract_command(args) -> int:
     except (OSError, ValueError) as error:
         print(f"cannot read the text: {error}", file=sys.stderr)
         return 2
+    if args.command == "extract" and args.format == "import":
+        return _extract_import_rows(args, text)
     if args.command == "extract":
         proposals = extract.extract(text)
         if args.format == "json":
@@ -292,6 +364,34 @@ def _progress(con, args) -> int:
     return 0
 
 
+def _extract_import_rows(args, text: str) -> int:
+    """``extract --format import``: the proposals as an import file that passes the checks."""
+    from metrics import proposals
+
+    as_of = args.as_of or proposals.as_of_of(text)
+    if not as_of:
+        print(f"{args.file}: the text states no date: give --as-of YYYY-MM-DD", file=sys.stderr)
+        return 2
+    the_store = Store()
+    if the_store.published() is None:
+        the_store.build(on_wait=_waiting)
+    source = {
+        "source_title": args.source_title,
+        "source_publisher": args.source_publisher,
+        "source_reference": args.source_reference or args.file.name,
+    }
+    found = proposals.propose(text, the_store, as_of, source, args.body)
+    for line in found.lines():
+        print(f"left out: {line}", file=sys.stderr)
+    sys.stdout.buffer.write(proposals.csv_bytes(found.rows))
+    print(
+        f"{len(found.rows)} rows, {len(found.left)} proposals left out. "
+        f"Import with: python -m metrics import FILE.csv --text {args.file}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 MAX_MESSAGES = 200  # problems printed at most; then one line says how many more
 
 
@@ -309,13 +409,20 @@ def _waiting(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _import(file: Path, the_store: Store, dry_run: bool) -> int:
+def _import(file: Path, the_store: Store, dry_run: bool, text: Path | None = None) -> int:
+    from metrics.extract import read_text
+
+    try:
+        report = None if text is None else read_text(text)
+    except (OSError, ValueError) as error:
+        print(f"cannot read the report text: {error}", file=sys.stderr)
+        return 2
     try:
         data = tablefile.read_file(file)
         if dry_run:
-            checked, batch = the_store.check(data, file.name), None
+            checked, batch = the_store.check(data, file.name, report), None
         else:
-            checked, batch = the_store.import_file(data, file.name, on_wait=_waiting)
+            checked, batch = the_store.import_file(data, file.name, on_wait=_waiting, report=report)
     except tablefile.UnreadableFile as error:
         print(f"{file}: cannot read: {error}", file=sys.stderr)
         return 2
@@ -401,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
             return _synth(args.out, args.bodies, args.rounds, args.seed)
         the_store = Store(args.db, getattr(args, "data", None))
         if args.command == "import":
-            return _import(args.file, the_store, args.dry_run)
+            return _import(args.file, the_store, args.dry_run, args.text)
         if args.command == "batches":
             columns = [f.name for f in fields(batches.Batch)]
             listing = pd.DataFrame([asdict(b) for b in the_store.batches()], columns=columns)
@@ -430,6 +537,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "progress":
             with the_store.connect() as con:
                 return _progress(con, args)
+        if args.command == "brief":
+            return _brief(args, the_store)
         query, _, columns = EXPORTS[args.command]
         with the_store.connect() as con:
             frame = query(con)[columns]

@@ -46,14 +46,20 @@ def checked(
     folder: Path | None = None,
     base: staging.Cache | None = None,
     without: tuple[str, ...] = (),
+    pending_texts: dict[str, bytes] | None = None,
 ) -> Iterator[tuple[staging.Staged, dict[str, SourceText]]]:
     """The curated tables and the stored batches but those in ``without`` (or the ``base``
     staged from them before) and ``pending`` rows (text, keyed by table as
     ``curated.location`` indexes them) staged in DuckDB and checked, with the source texts;
-    raises DataError listing every problem."""
+    raises DataError listing every problem. ``pending_texts`` are the report texts kept with
+    the pending rows' batch (see ``metrics.validate.read_source_texts``)."""
     columns = curated.dictionary(data_dir / "dictionary.csv")
     with staging.stage(columns, data_dir, imports_dir, pending, folder, base=base, without=without) as staged:
-        texts = {} if staged.problems else read_source_texts(source_files(staged), sources_dir)
+        texts = (
+            {}
+            if staged.problems
+            else read_source_texts(source_files(staged), sources_dir, imports_dir, pending_texts)
+        )
         problems = validate(staged, texts, require_texts)
         if problems:
             raise DataError(problems)

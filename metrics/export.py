@@ -95,8 +95,27 @@ def cjk_font_available() -> bool:
     return any(d.is_dir() and next(d.rglob("NotoSansCJK*"), None) is not None for d in FONT_DIRS)
 
 
-def combined_spec(charts, width: int = 640) -> dict:
-    """One static Vega-Lite spec with the charts one above another, for image downloads."""
+RESOLVE = {"scale": {"color": "independent", "x": "independent", "y": "independent"}}
+
+
+def footer_title(lines: list[str]) -> dict:
+    """A bottom title of text lines, from the image's left edge: what it says about itself."""
+    return {
+        "text": lines,
+        "orient": "bottom",
+        "anchor": "start",
+        "frame": "bounds",
+        "fontSize": 11,
+        "fontWeight": "normal",
+        "color": "#444",
+        "offset": 24,
+    }
+
+
+def combined_spec(charts, width: int = 640, heading: str = "", footer: tuple[str, ...] = ()) -> dict:
+    """One static Vega-Lite spec with the charts one above another, for image downloads; with
+    ``heading`` (the view and its filters) above and ``footer`` lines (sources, dates, link)
+    below, so that a pasted image says what it shows."""
     specs = [static_spec(chart if isinstance(chart, dict) else chart.to_dict()) for chart in charts]
     datasets, parts, config = {}, [], {}
     for spec in specs:
@@ -105,9 +124,15 @@ def combined_spec(charts, width: int = 640) -> dict:
         parts.append(
             {**{k: v for k, v in spec.items() if k not in ("datasets", "$schema", "config")}, "width": width}
         )
+    if footer:  # the footer is the bottom title of the charts (nested under the heading)
+        parts = [{"vconcat": parts, "spacing": 28, "resolve": RESOLVE, "title": footer_title(list(footer))}]
+    described = (
+        {"title": {"text": heading, "fontSize": 17, "anchor": "start", "offset": 12}} if heading else {}
+    )
     return {
+        **described,
         "vconcat": parts,
-        "resolve": {"scale": {"color": "independent", "x": "independent", "y": "independent"}},
+        "resolve": RESOLVE,
         "datasets": datasets,
         "config": config,
         "spacing": 28,
@@ -116,14 +141,14 @@ def combined_spec(charts, width: int = 640) -> dict:
     }
 
 
-def chart_png(charts, scale: float = 2) -> bytes:
+def chart_png(charts, scale: float = 2, width: int = 640, heading: str = "", footer=()) -> bytes:
     """PNG of the charts (scale 2 for crisp text on projectors and in documents)."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_png(combined_spec(charts), scale=scale)
+    return vlc.vegalite_to_png(combined_spec(charts, width, heading, tuple(footer)), scale=scale)
 
 
-def chart_svg(charts) -> bytes:
+def chart_svg(charts, width: int = 640, heading: str = "", footer=()) -> bytes:
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(combined_spec(charts)).encode("utf-8")
+    return vlc.vegalite_to_svg(combined_spec(charts, width, heading, tuple(footer))).encode("utf-8")

@@ -71,6 +71,32 @@ TEXT: dict[str, tuple[str, str]] = {
         "本机没有中文字体，图片中的中文无法显示。请安装：sudo apt-get install fonts-noto-cjk",
         "No CJK font on this machine, so Chinese text cannot be drawn in images. Install it: sudo apt-get install fonts-noto-cjk",
     ),
+    "download_brief": ("简报 PDF", "Briefing PDF"),
+    "download_pack": ("证据包 ZIP", "Evidence pack ZIP"),
+    "no_browser": (
+        "本机没有 Chromium 浏览器，无法生成 PDF 简报。请安装：sudo apt-get install chromium fonts-noto-cjk",
+        "No Chromium on this machine, so the PDF briefing cannot be made. Install it: sudo apt-get install chromium fonts-noto-cjk",
+    ),
+    # briefing (PDF) and self-describing chart images
+    "brief": ("简报", "Briefing"),
+    "brief_scope": ("筛选条件：", "Filters: "),
+    "brief_meta": (
+        "生成日期 {generated} · 数据最新截至 {latest}",
+        "Generated {generated} · data as of {latest} (latest)",
+    ),
+    "brief_link": ("在线查看：", "View online: "),
+    "brief_charts": ("图表", "Charts"),
+    "brief_facts": ("要点与原文依据", "Key facts with their source quotes"),
+    "brief_table": ("数据表", "Data"),
+    "brief_more_facts": (
+        "共 {total} 条，此处列出前 {shown} 条；数据表和下载中列出全部。",
+        "{total} in all; the first {shown} are listed here; the table and the downloads hold every one.",
+    ),
+    "image_source": ("来源：{sources}", "Source: {sources}"),
+    "image_generated": (
+        "数据截至 {latest} · 生成于 {generated} · {link}",
+        "Data as of {latest} · generated {generated} · {link}",
+    ),
     "sheet_data": ("数据", "data"),
     "sheet_sources": ("来源", "sources"),
     "sheet_definitions": ("字段说明", "definitions"),

@@ -41,7 +41,7 @@ IMPORT_COLUMNS: dict[str, tuple[bool, str]] = {
     "indicator": (False, "指标：编号或名称；新事项必填"),
     "measure_kind": (False, "事项类型：closure / count / change / share / amount / duration；新事项必填"),
     "label_zh": (False, "事项中文名称；新事项必填"),
-    "label_en": (False, "事项英文名称；新事项必填"),
+    "label_en": (False, "事项英文名称（可留空：英文页面显示中文名称）"),
     "direction": (False, "哪个方向为好：up / down / none；新事项必填"),
     "role": (
         True,
@@ -157,6 +157,7 @@ IMPORT_COLUMN_OF = {
         "direction": "indicator_direction",
     },
 }
+REPORT_FILE = "report.txt"  # a batch's report text, in its folder
 REQUIRED = [name for name, (required, _) in IMPORT_COLUMNS.items() if required]
 
 
@@ -173,6 +174,8 @@ class Checked:
     duplicate_of: str | None = None  # a stored batch with the same bytes
     # (table, line) -> {table column: import column} where a row's cell stands for another's
     columns: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
+    # The report text kept with the batch: source file_name -> UTF-8 bytes (see REPORT_FILE)
+    texts: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -787,10 +790,13 @@ def new_batch_id(sha256: str, stored: list[batches.Batch]) -> str:
 EXISTING = ("sources", "body_kinds", "bodies", "themes", "comparable_groups", "indicators", "measures")
 
 
-def read(data: bytes, file_name: str, layout: Layout, base: staging.Cache | None) -> Checked:
+def read(
+    data: bytes, file_name: str, layout: Layout, base: staging.Cache | None, report: str | None = None
+) -> Checked:
     """The import's rows as table rows, with the problems found in the file itself (not yet
     against the data as a whole), and a batch id. Raises UnreadableFile when the file is not a
-    table at all."""
+    table at all. ``report``: the text of the report the rows quote, kept with the batch as the
+    text of the source the import adds, so every quote is checked against it."""
     if len(data) > MAX_BYTES:
         raise UnreadableFile(
             f"the file is {len(data) / 2**20:.1f} MB; the limit is {MAX_BYTES / 2**20:.0f} MB"
@@ -811,8 +817,36 @@ def read(data: bytes, file_name: str, layout: Layout, base: staging.Cache | None
     columns = curated.dictionary(layout.data_dir / "dictionary.csv")
     existing = staging.read_frames(columns, layout.data_dir, layout.imports, EXISTING, base)
     result.tables, problems, result.columns = to_tables(rows, file_name, existing, result.batch_id)
+    if report is not None:
+        problems += _keep_report(result, report)
     result.problems = sorted(set(result.problems + problems))
     return result
+
+
+def report_file(batch_id: str) -> str:
+    """The source ``file_name`` of the report text kept with batch ``batch_id``."""
+    return f"{batch_id}/{REPORT_FILE}"
+
+
+def _keep_report(result: Checked, report: str) -> list[Problem]:
+    """Name ``report`` as the text of the source the import adds (its quotes are then checked
+    against it); a problem when the import adds no source."""
+    sources = result.tables.get("sources")
+    if sources is None or sources.empty:
+        return [
+            Problem(
+                result.file_name,
+                1,
+                "source_title",
+                "a report text is kept as the text of a new source: give source_title (and the other "
+                "source_ columns) instead of an existing source_id",
+            )
+        ]
+    data = report.encode("utf-8")
+    name = report_file(result.batch_id)
+    result.tables["sources"] = sources.assign(file_name=name, sha256=hashlib.sha256(data).hexdigest())
+    result.texts = {name: data}
+    return []
 
 
 def with_data_problems(result: Checked, error: database.DataError) -> Checked:
@@ -834,6 +868,7 @@ def against_data(result: Checked, layout: Layout, base: staging.Cache | None) ->
             layout.imports,
             result.tables,
             base=base,
+            pending_texts=result.texts,
         ):
             pass
     except database.DataError as error:

@@ -46,7 +46,7 @@ VIEWS = """
 -- joins its group only with one. An English name left empty (a body, theme or indicator staff
 -- added by an import without one) is the Chinese name, so English pages never show a blank.
 CREATE VIEW measure_facts AS
-SELECT m.measure_id, m.kind AS measure_kind, m.label_zh AS measure_zh, m.label_en AS measure_en,
+SELECT m.measure_id, m.kind AS measure_kind, m.label_zh AS measure_zh, coalesce(m.label_en, m.label_zh) AS measure_en,
        i.direction, m.note AS measure_note,
        m.body_id, b.name_zh AS body_zh, b.short_zh AS body_short_zh,
        coalesce(b.name_en, b.name_zh) AS body_en, coalesce(b.short_en, b.short_zh) AS body_short_en,

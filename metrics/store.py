@@ -138,12 +138,12 @@ class Store:
             return None
         return staging.load_cache(self.builds, self.data_dir, self.imports, published)
 
-    def check(self, data: bytes, file_name: str) -> ingest.Checked:
-        """Every problem an import of ``data`` would meet; writes nothing, takes no lock.
-        Raises ``tablefile.UnreadableFile`` when the file is not a table at all."""
+    def check(self, data: bytes, file_name: str, report: str | None = None) -> ingest.Checked:
+        """Every problem an import of ``data`` (quoting ``report``) would meet; writes nothing,
+        takes no lock. Raises ``tablefile.UnreadableFile`` when the file is not a table at all."""
 
         def checked(base: staging.Cache | None) -> ingest.Checked:
-            result = ingest.read(data, file_name, self, base)
+            result = ingest.read(data, file_name, self, base, report)
             return result if result.duplicate_of else ingest.against_data(result, self, base)
 
         return self._with_cache(checked)
@@ -173,13 +173,15 @@ class Store:
         file_name: str,
         progress: Callable[[float], None] = lambda done: None,
         on_wait: Callable[[str], None] | None = None,
+        report: str | None = None,
     ) -> tuple[ingest.Checked, batches.Batch | None]:
         """Check ``data`` and, if every row passes, store it as a batch and publish a build
         with it. Returns the check and the stored batch (None when nothing was written:
-        problems, or the same bytes were imported before)."""
+        problems, or the same bytes were imported before). ``report``: the text the rows quote,
+        kept with the batch as its new source's text (every quote must be in it)."""
         with self._writing(f"import of {Path(file_name).name}", on_wait):
             progress(0.05)
-            return self._with_cache(lambda base: self._import(data, file_name, base, progress))
+            return self._with_cache(lambda base: self._import(data, file_name, base, progress, report))
 
     def rollback(self, batch_id: str, on_wait: Callable[[str], None] | None = None) -> batches.Batch:
         """Remove exactly one batch (and every row it added) and publish a build without it.
@@ -224,9 +226,9 @@ class Store:
             raise StoreError(f"cannot write the store: {error}; nothing was changed{after}") from error
 
     def _import(
-        self, data: bytes, file_name: str, base, progress
+        self, data: bytes, file_name: str, base, progress, report: str | None
     ) -> tuple[ingest.Checked, batches.Batch | None]:
-        checked = ingest.read(data, file_name, self, base)
+        checked = ingest.read(data, file_name, self, base, report)
         if checked.duplicate_of:
             return checked, None
         if not checked.ok:  # report every problem, as a dry run would
@@ -240,7 +242,7 @@ class Store:
             rows=len(checked.tables["figures"]),
         )
         try:
-            self._publish(checked.tables, batch, base)
+            self._publish(checked.tables, batch, base, texts=checked.texts)
         except DataError as error:
             return ingest.with_data_problems(checked, error), None
         progress(1.0)
@@ -252,6 +254,7 @@ class Store:
         batch: batches.Batch | None = None,
         base: staging.Cache | None = None,
         drop: str | None = None,
+        texts: dict[str, bytes] | None = None,
     ) -> dict[str, int]:
         """Steps 2 to 7 of the module docstring: a full build, or with ``base`` the published
         build plus ``pending`` rows; storing ``batch`` (those rows) or removing ``drop``."""
@@ -269,14 +272,15 @@ class Store:
                 self.builds,
                 base if previous else None,
                 without,
-            ) as (staged, texts):
+                texts,
+            ) as (staged, source_texts):
                 _reached("checked")
                 if base and previous:
                     database.append(staged, previous, tmp)
                 else:
                     database.write(staged, tmp)
                 listed = batches.list_batches(self.imports, without) + ([batch] if batch else [])
-                database.facts(staged, texts, tmp, self.data_dir, listed)
+                database.facts(staged, source_texts, tmp, self.data_dir, listed)
                 counts = {table: staged.count(table) for table in curated.TABLES}
                 version = self._version()
                 os.rename(tmp, version)
@@ -284,7 +288,7 @@ class Store:
                 _reached("built")
                 plain = {t: frame.reset_index(drop=True) for t, frame in (pending or {}).items()}
                 if batch:
-                    batches.write_aside(self.imports, batch, plain)
+                    batches.write_aside(self.imports, batch, plain, texts or {})
                     _reached("aside")
                 entry = {
                     "op": "import" if batch else "rollback",
@@ -298,7 +302,7 @@ class Store:
                 if batch or drop:
                     self._finish(entry)
                 _reached("finished")
-                self._keep(staged, texts, version, batch, plain)
+                self._keep(staged, source_texts, version, batch, plain)
         finally:
             for leftover in (tmp, Path(f"{tmp}.wal")):
                 leftover.unlink(missing_ok=True)

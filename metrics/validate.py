@@ -74,13 +74,29 @@ class SourceText:
     text: str | None  # None when the file is not there or not UTF-8
 
 
-def read_source_texts(sources: pd.DataFrame, folder: Path) -> dict[str, SourceText]:
-    """The texts of ``sources`` (source_id, file_name) by source_id, read from ``folder``
-    (a missing file gives data None)."""
+#: The file name of a report text kept with an imported batch, inside the imports folder.
+BATCH_TEXT = re.compile(r"[A-Za-z0-9_]+/report\.txt")
+
+
+def read_source_texts(
+    sources: pd.DataFrame,
+    folder: Path,
+    imports: Path | None = None,
+    pending: dict[str, bytes] | None = None,
+) -> dict[str, SourceText]:
+    """The texts of ``sources`` (source_id, file_name) by source_id, read from ``folder``, or for
+    a report text kept with a batch (file_name ``<batch_id>/report.txt``) from the ``imports``
+    folder, or from ``pending`` (file_name -> bytes: the text of a batch not yet stored). A
+    missing file gives data None."""
     texts = {}
+    pending = pending or {}
     for row in sources.itertuples():
-        path = folder / row.file_name
-        data = path.read_bytes() if path.is_file() else None
+        batch_text = imports is not None and BATCH_TEXT.fullmatch(row.file_name) is not None
+        path = (imports if batch_text else folder) / row.file_name
+        if row.file_name in pending:
+            data = pending[row.file_name]
+        else:
+            data = path.read_bytes() if path.is_file() else None
         try:
             text = data.decode("utf-8") if data is not None else None
         except UnicodeDecodeError:

@@ -14,6 +14,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -588,3 +589,29 @@ def test_compare_by_kind_survives_language_pages_and_clicks(page, app_url):
     assert wait_until(page, lambda: drawn_groups(page), {"Central department"}) == {"Central department"}
     # 民政部's tasks alone, in 项 (内蒙古's 个 are filtered out)
     assert chart_titles(page) == ["Inspection feedback rectified · closure rate (counted in 项)"]
+
+
+def test_brief_pdf_download_holds_the_filtered_view(page, app_url):
+    """下载简报 gives the A4 PDF of the page for the filters in force (read back with poppler)."""
+    if shutil.which("pdftotext") is None:
+        message = "no pdftotext: apt-get install poppler-utils"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    theme = "%E4%B8%BA%E6%B0%91%E6%9C%8D%E5%8A%A1%E8%A7%A3%E9%9A%BE%E9%A2%98"  # 为民服务解难题
+    open_page(page, app_url, f"/closure?{TIANJIN_AND_INNER_MONGOLIA}&theme={theme}", "整改完成率")
+    with page.expect_download(timeout=120_000) as download:
+        page.locator('[data-testid="stDownloadButton"] button', has_text="简报 PDF").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith(b"%PDF-")
+    text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode(
+        "utf-8"
+    )
+    flat = re.sub(r"\s+", "", text)
+    assert "整改完成率" in flat
+    assert "单位：天津、内蒙古；专项整治/主题：为民服务解难题" in flat
+    assert "621/870" in flat and "71.4%" in flat
+    assert "目前群众反映的870件具体问题，已办结621件" in flat
+    assert "刀刃向内找问题有的放矢抓整改" in flat
+    assert f"{app_url}/closure?body=天津&body=内蒙古&theme=为民服务解难题" in flat  # the link reopens it

@@ -71,3 +71,37 @@ def test_template_workbook_has_no_links():
     data = ingest.template("xlsx")
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert all(c.hyperlink is None for sheet in book.worksheets for row in sheet.iter_rows() for c in row)
+
+
+def test_chart_images_describe_themselves(con):
+    """An exported chart says what it shows: the view and its filters above; the source, the
+    latest as-of date, the generation date and the link below; only the legend entries it uses."""
+    import datetime
+
+    from metrics import view
+    from metrics.queries import Filters
+
+    filters = Filters(bodies=("tianjin", "inner_mongolia"), themes=("serving_people",))
+    for lang, expected in {
+        "zh": [
+            "整改完成率 · 单位：天津、内蒙古；专项整治 / 主题：为民服务解难题",
+            "来源：刀刃向内找问题 有的放矢抓整改，编者（摘编），2019",
+            "数据截至 2019",
+            "http://localhost:8501/closure?body=天津&amp;body=内蒙古&amp;theme=为民服务解难题",
+            "群众诉求办结 · 完成率",
+        ],
+        "en": [
+            "Closure rates · Body: Tianjin, Inner Mongolia; Theme: Serving the people",
+            "Source: 刀刃向内找问题 有的放矢抓整改, 编者（摘编）, 2019",
+            "Data as of 2019",
+            "lang=English&amp;body=Tianjin",
+        ],
+    }.items():
+        v = view.build(con, "closure", filters, lang)
+        heading, footer = v.caption
+        svg = export.chart_svg([p.chart(lang) for p in v.panels], heading=heading, footer=footer).decode()
+        for text in [*expected, datetime.date.today().isoformat()]:
+            assert text in svg, text
+        # The closures drawn have closed and unreported parts only: the legend names no others.
+        assert ("基本完成" if lang == "zh" else "Mostly closed") not in svg
+        assert ("已完成" if lang == "zh" else "Closed") in svg

@@ -519,11 +519,18 @@ def test_download_buttons_per_page(page):
     buttons = download_buttons(at)
     # Profile draws a trend only for a measure with several dates; the data has one date per measure.
     # 前后对比 draws no ranking at seed scale (no two changes comparable): no image to download.
-    # 进度 draws its lights per kind of body at any scale.
+    # 进度 draws its lights per kind of body at any scale; the briefing does not know it yet.
     charted = page in RANKED_PAGES or page == "progress"
     formats = ["csv", "xlsx", "png", "svg"] if charted else ["csv", "xlsx"]
+    formats += [] if page == "progress" else ["pdf"]
     assert sorted(buttons) == sorted(f"{page}_{f}" for f in formats)
-    labels_zh = {"csv": "表格 CSV", "xlsx": "Excel 表格", "png": "图片 PNG", "svg": "矢量图 SVG"}
+    labels_zh = {
+        "csv": "表格 CSV",
+        "xlsx": "Excel 表格",
+        "pdf": "简报 PDF",
+        "png": "图片 PNG",
+        "svg": "矢量图 SVG",
+    }
     for f in formats:
         assert buttons[f"{page}_{f}"].proto.label == labels_zh[f]
         assert not buttons[f"{page}_{f}"].proto.disabled
@@ -538,6 +545,7 @@ def test_closure_downloads_filtered_to_tianjin(media):
     assert names == {
         "closure_csv": "整改完成率_天津市委.csv",
         "closure_xlsx": "整改完成率_天津市委.xlsx",
+        "closure_pdf": "整改完成率_天津市委.pdf",
     }
 
     data = files["closure_csv"][1]
@@ -560,10 +568,8 @@ def test_closure_image_downloads_carry_the_group_and_its_caveat(media):
     at = open_page("closure", body=["天津", "内蒙古"], theme="为民服务解难题")
     files = {key: media.file(button) for key, button in download_buttons(at).items()}
     assert {key: name for key, (name, _) in files.items()} == {
-        "closure_csv": "整改完成率_天津市委_内蒙古自治区党委.csv",
-        "closure_xlsx": "整改完成率_天津市委_内蒙古自治区党委.xlsx",
-        "closure_png": "整改完成率_天津市委_内蒙古自治区党委.png",
-        "closure_svg": "整改完成率_天津市委_内蒙古自治区党委.svg",
+        f"closure_{f}": f"整改完成率_天津市委_内蒙古自治区党委_为民服务解难题.{f}"
+        for f in ("csv", "xlsx", "pdf", "png", "svg")
     }
     data = files["closure_csv"][1]
     rows = list(csv.DictReader(io.StringIO(data[len(BOM) :].decode("utf-8"))))
@@ -826,6 +832,7 @@ def test_grouped_downloads_hold_the_grouped_rows(media):
     assert {key: name for key, (name, _) in files.items()} == {
         "cases_csv": "查处案件_按单位类别_全部.csv",
         "cases_xlsx": "查处案件_按单位类别_全部.xlsx",
+        "cases_pdf": "查处案件_按单位类别_全部.pdf",
         "cases_png": "查处案件_按单位类别_全部.png",
         "cases_svg": "查处案件_按单位类别_全部.svg",
     }

@@ -1,56 +1,66 @@
-"""Download buttons under every view: CSV, XLSX, PNG and SVG, named for what they hold."""
+"""Download buttons under every view: CSV, XLSX, PNG, SVG and the PDF briefing, named for what
+they hold."""
 
 from __future__ import annotations
 
-import re
+import datetime
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from metrics import export, labels
+from metrics import export, labels, view
 from metrics.i18n import definition, t
 from metrics.ui import state
+from metrics.view import SOURCE_COLUMNS
 
-UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
-SOURCE_COLUMNS = {
-    "source_id": "col_source",
-    "title": "col_title",
-    "publisher": "col_publisher",
-    "published": "col_published",
-    "reference": "col_reference",
-    "sha256": "col_sha256",
-    "note": "col_note",
-}
+FILTER_WIDGETS = (
+    ("body_kinds", "kind"),
+    ("bodies", "body"),
+    ("themes", "theme"),
+    ("indicators", "indicator"),
+)
+
+
+def filter_names(lang: str, full: bool = False) -> dict[str, list[str]]:
+    """The names of the filters in force, as the sidebar shows them (``full``: bodies by their
+    full names)."""
+    f = state.filters()
+    return {
+        what: [
+            state.names("profile" if full and key == "body" else key, lang).get(i, i)
+            for i in getattr(f, what)
+        ]
+        for what, key in FILTER_WIDGETS
+        if getattr(f, what)
+    }
 
 
 def file_stem(title: str, lang: str) -> str:
-    """'整改完成率_天津市委' — the view's title and what it is filtered to."""
-    f = state.filters()
-    if f.bodies:
-        bodies = state.table("bodies").set_index("body_id")
-        scope = [
-            bodies.at[b, "name_en" if lang == "en" else "name_zh"] for b in f.bodies if b in bodies.index
-        ]
-    elif f.themes:
-        themes = state.table("themes").set_index("theme_id")
-        scope = [
-            themes.at[x, "name_en" if lang == "en" else "name_zh"] for x in f.themes if x in themes.index
-        ]
-    else:
-        scope = [t("filter_all", lang)]
-    return UNSAFE_FILE_CHARS.sub("_", "_".join([title, *scope]))[:120]
+    """'整改完成率_天津市委_为民服务解难题' — the view's title and every filter in force
+    (``view.file_stem``; bodies by their full names)."""
+    return view.file_stem(title, filter_names(lang, full=True), lang)
 
 
-def cited(frame: pd.DataFrame) -> tuple[str, ...]:
-    """The source ids a view's rows cite (a row joins several with ', ')."""
-    if "source_id" not in frame:
-        return ()
-    return tuple(sorted({i for cell in frame.source_id.dropna() for i in str(cell).split(", ") if i}))
+def image_caption(page: str, title: str, frame: pd.DataFrame, lang: str) -> tuple[str, tuple[str, ...]]:
+    """Heading and footer of the view's chart images: filters, sources, dates and link."""
+    names = filter_names(lang)
+    sources = state.cited_sources(view.cited_ids(frame))
+    latest = state.query("kpis", state.filters()).iloc[0].latest_as_of
+    return view.image_caption(
+        title,
+        view.scope_text(names, lang),
+        [view.citation(s, lang) for s in sources.itertuples()],
+        str(latest or "–"),
+        datetime.date.today().isoformat(),
+        view.link(state.base_url(), page, names, lang),
+        lang,
+    )
 
 
 def workbook(data: pd.DataFrame, columns: dict[str, str], lang: str, source_ids: tuple[str, ...]) -> bytes:
     """XLSX: the view's data, the sources it cites and the definition of every column."""
-    sources = labels.table(state.cited_sources(source_ids), SOURCE_COLUMNS, lang)
+    sources = labels.table(view.readable_sources(state.cited_sources(source_ids)), SOURCE_COLUMNS, lang)
     definitions = pd.DataFrame(
         {
             t("col_column", lang): [t(k, lang) for k in columns.values()],
@@ -73,7 +83,9 @@ def downloads(
     data = labels.table(frame, columns, lang)
     stem = file_stem(title, lang)
     st.caption(t("download", lang))
-    cols = st.columns(4)
+    cols = st.columns(5)
+    if key in view.PAGES:  # the pages the briefing knows (metrics.view.PAGES)
+        brief(cols[4], key, stem, lang)
     cols[0].download_button(
         t("download_csv", lang),
         lambda: export.csv_bytes(data),
@@ -85,7 +97,7 @@ def downloads(
     )
     cols[1].download_button(
         t("download_xlsx", lang),
-        lambda: workbook(data, columns, lang, cited(frame)),
+        lambda: workbook(data, columns, lang, view.cited_ids(frame)),
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
@@ -95,9 +107,10 @@ def downloads(
     if not charts:
         return
     font_ok = export.cjk_font_available()
+    heading, footer = image_caption(key, title, frame, lang)
     cols[2].download_button(
         t("download_png", lang),
-        lambda: export.chart_png(charts),
+        lambda: export.chart_png(charts, heading=heading, footer=footer),
         f"{stem}.png",
         "image/png",
         key=f"{key}_png",
@@ -107,7 +120,7 @@ def downloads(
     )
     cols[3].download_button(
         t("download_svg", lang),
-        lambda: export.chart_svg(charts),
+        lambda: export.chart_svg(charts, heading=heading, footer=footer),
         f"{stem}.svg",
         "image/svg+xml",
         key=f"{key}_svg",
@@ -116,3 +129,19 @@ def downloads(
     )
     if not font_ok:
         st.warning(t("no_cjk_font", lang))
+
+
+def brief(where, page: str, stem: str, lang: str) -> None:
+    """下载简报: the A4 PDF briefing of the page for the filters in force (``metrics.brief``)."""
+    f = state.filters()
+    if page == "profile" and (chosen := state.ids("profile")):
+        f = type(f)(bodies=chosen)
+    where.download_button(
+        t("download_brief", lang),
+        partial(state.brief_pdf, page, f, lang, state.base_url()),
+        f"{stem}.pdf",
+        "application/pdf",
+        key=f"{page}_pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+    )

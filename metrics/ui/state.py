@@ -7,13 +7,14 @@ the next rerun and readers never see a half-written one.
 
 from __future__ import annotations
 
+import urllib.parse
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from metrics import charts, labels, paths, queries
+from metrics import charts, labels, paths, queries, view
 from metrics.i18n import LANG_NAMES, LANGS, t
 from metrics.queries import Filters
 from metrics.store import Store
@@ -110,6 +111,25 @@ def chart_spec(builder: str, df: pd.DataFrame, lang_: str, title: str, **options
     validating an Altair chart costs tens of milliseconds, a cache hit almost nothing.
     Validation is skipped here; the chart tests validate every builder."""
     return getattr(charts, builder)(df, lang_, title, **options).to_dict(validate=False)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _brief(page: str, filters: Filters, lang_: str, base_url: str, stamp: tuple[str, int, int]) -> bytes:
+    from metrics import brief
+
+    return brief.brief_pdf(_connection(stamp).cursor(), page, filters, lang_, base_url)
+
+
+def base_url() -> str:
+    """Where this dashboard is served, as the reader's browser reached it (for links in exports)."""
+    url = urllib.parse.urlsplit(st.context.url or "")
+    return f"{url.scheme}://{url.netloc}" if url.scheme and url.netloc else view.public_url()
+
+
+def brief_pdf(page: str, filters: Filters, lang_: str, base: str) -> bytes:
+    """The PDF briefing of ``page`` for ``filters`` (``metrics.brief``), its link on ``base``
+    (``base_url()``, read while the script runs), cached per database file."""
+    return _brief(page, filters, lang_, base, db_stamp())
 
 
 @st.fragment(run_every="5s")

@@ -18,98 +18,28 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from metrics import charts, export, extract, ingest, labels, signin, tablefile, textio
+from metrics import view as pageview
 from metrics.i18n import DEFINITIONS, definition, role_name, t
 from metrics.labels import LIGHT_MARK_COLOURS, LIGHT_MARKS
-from metrics.numbers import format_number, format_percent
+from metrics.numbers import format_number
 from metrics.progress import STALE_DAYS
 from metrics.store import Store, StoreError
 from metrics.ui import state
-from metrics.ui.downloads import SOURCE_COLUMNS, downloads
+from metrics.ui.downloads import downloads
 from metrics.validate import ROLES_BY_KIND
-
-FIGURE_COLUMNS = {
-    "figure_id": "col_figure_id",
-    "body_label": "col_body",
-    "body_kind_label": "col_body_kind",
-    "theme_label": "col_theme",
-    "indicator_label": "col_indicator",
-    "measure_label": "col_measure",
-    "role_label": "col_role",
-    "value": "col_value",
-    "counter": "col_counter",
-    "qualifier": "col_qualifier",
-    "as_written": "col_as_written",
-    "as_of": "col_as_of",
-    "period": "col_period",
-    "source_id": "col_source",
-    "evidence": "col_evidence",
-}
-CLOSURE_COLUMNS = {
-    "body_label": "col_body",
-    "comparable_label": "col_group",
-    "rank_label": "col_rank",
-    "indicator_label": "col_indicator",
-    "measure_label": "col_measure",
-    "total": "col_total",
-    "closed": "col_closed",
-    "partly_closed": "col_partly_closed",
-    "in_progress": "col_in_progress",
-    "status_not_reported": "col_status_not_reported",
-    "closure_rate": "col_closure_rate",
-    "total_derived": "col_total_derived",
-    "counter": "col_counter",
-    "as_of": "col_as_of",
-    "caveat_label": "col_caveat",
-    "evidence": "col_evidence",
-}
-VALUE_COLUMNS = {
-    "body_label": "col_body",
-    "comparable_label": "col_group",
-    "rank_label": "col_rank",
-    "theme_label": "col_theme",
-    "indicator_label": "col_indicator",
-    "measure_label": "col_measure",
-    "value": "col_value",
-    "counter": "col_counter",
-    "qualifier": "col_qualifier",
-    "as_written": "col_as_written",
-    "as_of": "col_as_of",
-    "caveat_label": "col_caveat",
-    "evidence": "col_evidence",
-}
-CHANGE_COLUMNS = {
-    "body_label": "col_body",
-    "comparable_label": "col_group",
-    "rank_label": "col_rank",
-    "theme_label": "col_theme",
-    "measure_label": "col_measure",
-    "before": "col_before",
-    "after": "col_after",
-    "change_pct": "col_change_pct",
-    "change_pp": "col_change_pp",
-    "change_abs": "col_change_abs",
-    "counter": "col_counter",
-    "direction_text": "col_direction",
-    "is_good": "col_is_good",
-    "as_of": "col_as_of",
-    "caveat_label": "col_caveat",
-    "evidence": "col_evidence",
-}
-
-
-OVERVIEW_COLUMNS = {
-    "body_label": "col_body",
-    "comparable_label": "col_group",
-    "rank_label": "col_rank",
-    "measure_label": "col_measure",
-    "closure_rate": "col_closure_rate",
-    "change_pct": "col_change_pct",
-    "value": "col_value",
-    "counter": "col_counter",
-    "as_of": "col_as_of",
-    "caveat_label": "col_caveat",
-    "evidence": "col_evidence",
-}
+from metrics.view import (
+    CHANGE_COLUMNS,
+    CLOSURE_COLUMNS,
+    FIGURE_COLUMNS,
+    LEFT_OUT_COLUMNS,
+    MAX_BARS,
+    OVERVIEW_BARS,
+    OVERVIEW_COLUMNS,
+    OVERVIEW_PANELS,
+    PANELS,
+    SOURCE_COLUMNS,
+    VALUE_COLUMNS,
+)
 
 
 def show(
@@ -203,34 +133,20 @@ def empty(df: pd.DataFrame, lang: str) -> bool:
     return df.empty
 
 
-MAX_BARS = 30
-# The overview's charts are small: at most this many bars, for the groups most bodies report.
-OVERVIEW_BARS, OVERVIEW_PANELS = 10, 4
-HEADLINE_FAMILIES = ("cases", "people", "clues")
-
-
 def readable(group: pd.DataFrame, by: str, lang: str, bars: int = MAX_BARS) -> pd.DataFrame:
-    """At most ``bars`` rows of a chart: the highest and the lowest by ``by``, so a chart of
-    thousands of bodies stays readable; the caption says how many are shown (each bar's
-    tooltip gives its rank in the whole group)."""
-    if len(group) <= bars:
-        return group
-    ordered = group.sort_values(by, ascending=False)
-    half = bars // 2
-    st.caption(t("top_and_bottom", lang, shown=bars, total=len(group), half=half))
-    return pd.concat([ordered.head(half), ordered.tail(half)])
+    """At most ``bars`` rows of a chart (``view.top_and_bottom``); the caption says how many are
+    shown (each bar's tooltip gives its rank in the whole group)."""
+    caption_rows(len(group), lang, bars)
+    return pageview.top_and_bottom(group, by, bars)
+
+
+def caption_rows(rows: int, lang: str, bars: int = MAX_BARS) -> None:
+    if rows > bars:
+        st.caption(t("top_and_bottom", lang, shown=bars, total=rows, half=bars // 2))
 
 
 # --- comparable groups: one chart per group that two or more bodies report -----------------------
 
-# What a page draws and how it reads each group's rows: the chart builder, the labelling, the
-# column a chart ranks by and the column the list of single-body groups shows.
-PANELS = {
-    "closures": ("closure_chart", labels.closures, "closure_rate", "closure_label"),
-    "cases": ("value_chart", labels.values, "value", "value_label"),
-    "value_figures": ("value_chart", labels.values, "value", "value_label"),
-    "changes": ("change_chart", labels.changes, "group_rank", "change_label"),
-}
 SINGLE_COLUMNS = {
     "body_label": "col_body",
     "comparable_label": "col_group",
@@ -241,38 +157,29 @@ SINGLE_COLUMNS = {
 }
 
 
+def draw(panel: pageview.Panel, lang: str, bars: int = MAX_BARS, **options) -> dict:
+    """A view's chart (``metrics.view.Panel``), with a caption when it shows only part of its group."""
+    caption_rows(panel.rows, lang, bars)
+    return show(panel.builder, panel.frame, panel.title, panel.key, **options, **panel.options)
+
+
 def comparable_panels(
     df: pd.DataFrame, kind: str, lang: str, key: str, bars: int = MAX_BARS, panels: int | None = None
 ) -> list:
-    """One ranked chart per comparable group (``group_key``) that two or more bodies report,
-    titled with the group and kind of figure, its definition and its members' caveats under the
-    title; the groups one body reports are listed beneath with their quotes, never drawn as
-    one-bar rankings. At most ``bars`` bars per chart and, when ``panels`` is given, charts for
-    that many groups (those most bodies report; the caption names the rest). Returns the
-    charts' specs (for the image downloads)."""
-    builder, label, rank_by, shown = PANELS[kind]
+    """One ranked chart per comparable group (``group_key``) that two or more bodies report
+    (``view.group_panels``); the groups one body reports are listed beneath with their quotes,
+    never drawn as one-bar rankings. At most ``bars`` bars per chart and, when ``panels`` is
+    given, charts for that many groups (the caption names the rest). Returns the charts' specs
+    (for the image downloads)."""
+    _, label, _, shown = PANELS[kind]
+    drawn, rest = pageview.charted_groups(df, panels)
+    if len(rest):
+        names = "、".join(rest.comparable_label) if lang != "en" else ", ".join(rest.comparable_label)
+        st.caption(t("more_groups", lang, n=len(rest), names=names))
     built = []
-    shared = df[df.group_bodies >= 2]
-    # Groups first by whether they count cases, people or clues (the headline comparisons), then
-    # by how many bodies report them.
-    reach = (
-        shared.assign(headline=shared.family.isin(HEADLINE_FAMILIES))
-        .groupby("group_key")
-        .agg(headline=("headline", "any"), bodies=("body_id", "nunique"))
-        .sort_values(["headline", "bodies"], ascending=False, kind="stable")
-    )
-    if panels is not None and len(reach) > panels:
-        rest = reach.index[panels:]
-        names = shared[shared.group_key.isin(rest)].drop_duplicates("group_key").comparable_label
-        st.caption(
-            t("more_groups", lang, n=len(rest), names="、".join(names) if lang != "en" else ", ".join(names))
-        )
-        shared = shared[shared.group_key.isin(reach.index[:panels])]
-    for group_key, group in shared.groupby("group_key", sort=True):
-        group = label(readable(group, rank_by, lang, bars), lang)
-        title, subtitle = labels.panel_title(group, lang)
-        built.append(show(builder, group, title, f"{key}_{group_key}", subtitle=tuple(subtitle)))
-        if "total_derived" in group and group.total_derived.any():
+    for panel in pageview.group_panels(drawn, kind, lang, key, bars):
+        built.append(draw(panel, lang, bars))
+        if "total_derived" in panel.frame and panel.frame.total_derived.any():
             st.caption("\\* " + t("total_derived_note", lang))
     singles(df[df.group_bodies < 2], label, shown, lang)
     return built
@@ -296,16 +203,10 @@ def overview() -> None:
     if kpi.figures == 0:
         empty(pd.DataFrame(), lang)
         return
-    tiles = [
-        ("kpi_bodies", format_number(kpi.bodies, lang), None),
-        ("kpi_figures", format_number(kpi.figures, lang), None),
-        ("kpi_sources", format_number(kpi.sources, lang), None),
-        ("kpi_groups", format_number(kpi.groups, lang), None),
-        ("kpi_latest", str(kpi.latest_as_of), None),
-        ("kpi_verified", format_percent(kpi.verified_share, lang), t("kpi_verified_help", lang)),
-    ]
-    for col, (key, value, help_text) in zip(st.columns(len(tiles)), tiles, strict=True):
-        col.metric(t(key, lang), value, help=help_text)
+    tiles = pageview.kpi_tiles(kpi, lang)
+    helps = [None] * (len(tiles) - 1) + [t("kpi_verified_help", lang)]
+    for col, (label, value), help_text in zip(st.columns(len(tiles)), tiles, helps, strict=True):
+        col.metric(label, value, help=help_text)
     progress_block(f, lang)
     st.subheader(t("headline_groups", lang))
     frames = {kind: state.labeled(kind, f) for kind in ("closures", "value_figures", "changes")}
@@ -365,11 +266,8 @@ def reductions() -> None:
     if empty(df, lang):
         return
     built = comparable_panels(df, "changes", lang, "reductions")
-    pairs = df[df.group_bodies >= 2].dropna(subset=["before", "after"])
-    for group_key, group in pairs.groupby("group_key", sort=True):  # before → after, one group each
-        group = labels.changes(readable(group, "change_pct", lang), lang)
-        title = f"{labels.panel_title(group, lang)[0]} · {t('before_after', lang)}"
-        built.append(show("dumbbell_chart", group, title, f"reductions_pairs_{group_key}", clickable=False))
+    for panel in pageview.before_after_panels(df, lang, "reductions"):  # before → after, one group each
+        built.append(draw(panel, lang, clickable=False))
     if built:
         st.caption(t("click_hint", lang))
     table(df, CHANGE_COLUMNS, lang)
@@ -582,14 +480,8 @@ def method() -> None:
     )
     st.subheader(t("method_left_out", lang))
     left_out = state.table("left_out")
-    columns = {
-        "as_written": "col_as_written",
-        "reason": "col_reason",
-        "note": "col_note",
-        "evidence": "col_evidence",
-    }
-    table(left_out, columns, lang)
-    downloads(left_out, columns, [], t("page_method", lang), lang, "method")
+    table(left_out, LEFT_OUT_COLUMNS, lang)
+    downloads(left_out, LEFT_OUT_COLUMNS, [], t("page_method", lang), lang, "method")
 
 
 def editor(lang: str) -> bool:

@@ -11,6 +11,7 @@ PAGES = [
     ("closure", ":material/task_alt:"),
     ("cases", ":material/gavel:"),
     ("reductions", ":material/trending_down:"),
+    ("progress", ":material/traffic:"),
     ("profile", ":material/account_balance:"),
     ("figures", ":material/table_view:"),
     ("method", ":material/menu_book:"),

@@ -3,7 +3,7 @@
 A batch is a folder ``<imports>/<batch_id>/`` holding ``batch.json`` (file name, SHA-256 of
 the imported file, time, row count) and the rows it adds to the curated tables ``TABLES``
 (``sources.csv``, ``bodies.csv``, ``themes.csv``, ``comparable_groups.csv``, ``indicators.csv``,
-``measures.csv``, ``figures.csv``), with the curated tables' columns. Batches stored before
+``measures.csv``, ``figures.csv``, ``targets.csv``), with the curated tables' columns. Batches stored before
 bodies, themes and indicators could be imported hold only sources, measures and figures: a
 later table's file that a batch lacks is read as empty (``table_file``). A batch is written
 aside first, in a hidden folder (``write_aside``), and appears by one ``rename`` (``commit``);
@@ -23,7 +23,16 @@ from pathlib import Path
 import pandas as pd
 
 # In load order (each references only tables before it, as in ``metrics.curated.TABLES``).
-TABLES = ("sources", "bodies", "themes", "comparable_groups", "indicators", "measures", "figures")
+TABLES = (
+    "sources",
+    "bodies",
+    "themes",
+    "comparable_groups",
+    "indicators",
+    "measures",
+    "figures",
+    "targets",
+)
 FIRST_TABLES = ("sources", "measures", "figures")  # what every batch holds, old or new
 META = "batch.json"
 PENDING = ".pending-"  # a batch written aside, not yet in the store

@@ -478,3 +478,79 @@ def change_group_chart(
         _bar_labels("change_pct_median", "median_label").encode(y=y),
         data=_only(df, columns),
     ).properties(title=titled(title, subtitle), height=alt.Step(BAR_STEP))
+
+
+# --- progress between reports ---------------------------------------------------------------------
+
+LIGHT_COLOURS = {
+    "green": "#2e7d32",
+    "yellow": "#f2b01e",
+    "red": "#c62828",
+    "stale": "#8d8d8d",
+    "no_target": "#d9d9d9",
+}
+
+
+def lights_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
+    """Stacked bars: how many measures of each row (a comparable group or a kind of body) have
+    each light (columns green … no_target of queries.progress_lights, ``tally_label``)."""
+    lights = list(LIGHT_COLOURS)
+    names = [t(f"light_{light}", lang) for light in lights]
+    long = df.melt(id_vars="tally_label", value_vars=lights, var_name="light", value_name="n")
+    long = long[long.n > 0].assign(
+        light_name=lambda d: d.light.map(dict(zip(lights, names, strict=True))),
+        light_order=lambda d: d.light.map({light: i for i, light in enumerate(lights)}),
+    )
+    order = df.sort_values(["red", "yellow"], ascending=False, kind="stable").tally_label.tolist()
+    return (
+        alt.Chart(long.reset_index(drop=True))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "n:Q", stack="zero", title=t("col_measures", lang), axis=alt.Axis(tickMinStep=1, format="d")
+            ),
+            y=_rows(order, "tally_label"),
+            color=alt.Color(
+                "light_name:N",
+                title=None,
+                scale=alt.Scale(domain=names, range=list(LIGHT_COLOURS.values())),
+                legend=alt.Legend(labelLimit=400),
+            ),
+            order=alt.Order("light_order:Q"),
+            tooltip=[
+                alt.Tooltip("tally_label:N", title=t("col_group", lang)),
+                alt.Tooltip("light_name:N", title=t("col_light", lang)),
+                alt.Tooltip("n:Q", title=t("col_measures", lang)),
+            ],
+        )
+        .properties(title=title, height=alt.Step(BAR_STEP))
+    )
+
+
+def progress_trends_chart(df: pd.DataFrame, lang: str, title: str = "", columns: int = 2) -> alt.FacetChart:
+    """Small multiples: one small line per measure (``row_label``) of its value over its reports,
+    each with its own scale (measures of different groups are never drawn on one axis)."""
+    fields = ["row_label", "as_of_date", "as_of", "value", "value_label"]
+    line = (
+        alt.Chart()
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("as_of_date:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0, tickCount=3)),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+            tooltip=[
+                alt.Tooltip("row_label:N", title=t("col_measure", lang)),
+                alt.Tooltip("as_of:N", title=t("col_as_of", lang)),
+                alt.Tooltip("value_label:N", title=t("col_value", lang)),
+            ],
+        )
+        .properties(width=150, height=90)
+    )
+    return (
+        alt.layer(line, data=_only(df, fields))
+        .facet(
+            facet=alt.Facet("row_label:N", title=None, header=alt.Header(labelLimit=170, labelFontSize=11)),
+            columns=columns,
+        )
+        .resolve_scale(y="independent")
+        .properties(title=title)
+    )

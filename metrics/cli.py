@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import asdict, fields
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from metrics import batches, database, export, ingest, paths, queries, tablefile
 from metrics.database import DataError
+from metrics.progress import STALE_DAYS
 from metrics.store import RollbackRefused, Store, StoreError
 
 EXPORTS = {
@@ -155,6 +157,7 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--seconds", type=float, default=60, help="how long (default 60)")
     for name, (_, what, _) in EXPORTS.items():
         add(name, f"write {what} as CSV to stdout (builds the database first if missing)")
+    _add_progress_command(add)
     _add_brief_command(add)
     _add_extract_commands(sub)
     return p
@@ -285,6 +288,79 @@ def _run_extract_command(args) -> int:
     print(f"false positives ({len(result['false_positives'])}):")
     for p in result["false_positives"]:
         print(f"  {p['body_zh'] or '-'}  {p['as_written']}  {p['value']}  at {p['start']}  {p['evidence']}")
+    return 0
+
+
+# --- progress between reports (metrics.progress) ---
+
+PROGRESS_COLUMNS = {
+    "group_key": "group",
+    "comparable_group_zh": "group_zh",
+    "body_zh": "body_zh",
+    "measure_id": "measure_id",
+    "measure_zh": "measure_zh",
+    "value": "value",
+    "counter": "counter",
+    "as_of": "as_of",
+    "previous": "previous",
+    "previous_as_of": "previous_as_of",
+    "change": "change",
+    "change_unit": "change_unit",
+    "rank": "rank",
+    "group_size": "group_size",
+    "rank_change": "rank_change",
+    "comparison": "target_comparison",
+    "target": "target",
+    "deadline": "deadline",
+    "days_since": "days_since",
+    "light": "light",
+}
+
+
+def _add_progress_command(add) -> None:
+    what = (
+        "write every measure's standing at a date as CSV: latest and previous report, change, "
+        "rank and rank change in its comparable group, light (see metrics/progress.py)"
+    )
+    cmd = add("progress", what)
+    cmd.add_argument("--as-of", type=_iso_date, help="date YYYY-MM-DD (default: today)")
+    for name, noun in (("kind", "kind of body"), ("body", "body"), ("indicator", "indicator")):
+        cmd.add_argument(
+            f"--{name}",
+            action="append",
+            default=[],
+            metavar=name.upper()[0],
+            help=f"{noun}: id or name (repeatable)",
+        )
+    cmd.add_argument(
+        "--stale-days",
+        type=int,
+        default=STALE_DAYS,
+        help=f"a report this many days older than its group's newest is stale (default {STALE_DAYS})",
+    )
+
+
+def _iso_date(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _progress(con, args) -> int:
+    chosen = {}
+    for what in ("kind", "body", "indicator"):
+        found = queries.ids_named(con, what, getattr(args, what))
+        unknown = [name for name, id_ in found.items() if id_ is None]
+        if unknown:
+            print(f"unknown {what}: {', '.join(unknown)}", file=sys.stderr)
+            return 2
+        chosen[what] = tuple(found.values())
+    filters = queries.Filters(
+        body_kinds=chosen["kind"], bodies=chosen["body"], indicators=chosen["indicator"], as_of=args.as_of
+    )
+    frame = queries.progress(con, filters, args.stale_days)[list(PROGRESS_COLUMNS)]
+    sys.stdout.buffer.write(export.csv_bytes(frame.rename(columns=PROGRESS_COLUMNS), bom=False))
     return 0
 
 
@@ -458,6 +534,9 @@ def main(argv: list[str] | None = None) -> int:
 
             report = loadtest.run(args.sessions, args.seconds, the_store.db)
             return 0 if report["clicks_served"] and not report["errors"] else 1
+        if args.command == "progress":
+            with the_store.connect() as con:
+                return _progress(con, args)
         if args.command == "brief":
             return _brief(args, the_store)
         query, _, columns = EXPORTS[args.command]

@@ -27,6 +27,7 @@ TABLES = (
     "indicators",
     "measures",
     "figures",
+    "targets",
     "left_out",
     "number_words",
 )

@@ -21,6 +21,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_method": ("说明", "Method"),
     "page_importer": ("数据导入", "Import"),
     "page_extractor": ("报告提取", "From a report"),
+    "page_progress": ("进度", "Progress"),
     # filters
     "language": ("语言", "Language"),
     "filters": ("筛选", "Filters"),
@@ -30,6 +31,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "filter_indicator": ("指标", "Indicator"),
     "filter_all": ("全部", "All"),
     "clear_filters": ("清除筛选", "Clear filters"),
+    "as_of": ("截至日期", "As of"),
+    "as_of_help": (
+        "显示各页在该日的样子：每项取该日或之前的最近一次报告。默认今天（全部报告）。",
+        "Show every page as it stood on that date: each measure's latest report on or before it. Default: today (every report).",
+    ),
+    "as_of_notice": (
+        "显示截至 {date} 的数据：每项取该日或之前的最近一次报告，之后的报告不计。",
+        "Showing the data as of {date}: each measure's latest report on or before that date; later reports are left out.",
+    ),
     "link_hint": (
         "筛选条件保存在网址中，复制网址即可分享当前视图。",
         "Filters live in the URL: copy it to share this exact view.",
@@ -143,6 +153,74 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "headline_closure": ("整改完成率", "Closure rates"),
     "headline_reductions": ("前后对比", "Reductions"),
+    # progress between reports
+    "progress_intro": (
+        "每项指标在所选日期的最新报告、上次报告及其变化，在同一可比指标组内的排名及排名变化，以及按目标判定的状态灯。规则见下方“状态灯规则”。",
+        "Each measure's latest report at the chosen date, its previous report and the change, its rank and rank change within its comparable group, and its light against its target. The rules are under 'How lights are set'.",
+    ),
+    "progress_single_report": (
+        "目前每项指标只有一次报告，还无法计算变化和排名变化；下表列出各项当前的值、组内排名和状态。导入后续报告（如每周报送）后，这里会显示变化、排名升降和下滑的单位。",
+        "Each measure has one report so far, so there is no change and no rank change yet; the table lists each measure's value, rank in its group and light. Once later reports are imported (weekly, say), this page shows changes, moves up and down and the bodies that slipped.",
+    ),
+    "progress_no_targets": (
+        "尚未设定任何目标，状态灯只区分“未设目标”和“逾期未报”；编辑可在“数据导入”页导入目标文件。",
+        "No targets are set yet, so the lights only tell 'no target' from 'not reported'; editors import a targets file on the Import page.",
+    ),
+    "progress_newest": ("截至 {date}；最新一次报告：{newest}", "As of {date}; newest report: {newest}"),
+    "light_green": ("达标", "on target"),
+    "light_yellow": ("落后但在改善", "behind, improving"),
+    "light_red": ("落后且无改善或逾期", "behind, not improving or overdue"),
+    "light_stale": ("逾期未报", "not reported"),
+    "light_stale_days": ("{days} 天未报送", "not reported for {days} days"),
+    "light_no_target": ("未设目标", "no target"),
+    "progress_rules_title": ("状态灯规则", "How lights are set"),
+    "progress_rules": (
+        "按顺序取第一条成立的规则：\n\n"
+        "1. ○ **逾期未报**：该项最近一次报告比本组最新报告早 {stale} 天以上；\n"
+        "2. – **未设目标**：没有适用的目标（不替单位编造目标）；\n"
+        "3. ✔ **达标**：数值达到目标（不低于 / 不高于目标值）；\n"
+        "4. ✖ **逾期**：未达标且已过完成期限；\n"
+        "5. ▲ **落后但在改善**：未达标，但比上次报告向目标方向前进；\n"
+        "6. ✖ **落后且无改善**：未达标，且没有上次报告或没有前进。\n\n"
+        "变化：完成率、占比按百分点，数量按百分比（同时给出差值）。排名在整个可比指标组内计算（不受筛选影响），并列时取相同名次、下一名次顺延（1、2、2、4）；排名变化与本组上一次报告日的排名相比，↑ 为上升。",
+        "The first rule that holds, in this order:\n\n"
+        "1. ○ **not reported**: the measure's latest report is more than {stale} days older than its group's newest report;\n"
+        "2. – **no target**: no target applies (targets are never invented);\n"
+        "3. ✔ **on target**: the value meets the target (at least / at most the target value);\n"
+        "4. ✖ **overdue**: behind the target and past its deadline;\n"
+        "5. ▲ **behind, improving**: behind, but closer to the target than at the previous report;\n"
+        "6. ✖ **behind, not improving**: behind, with no previous report or no move toward the target.\n\n"
+        "Change: in points for rates and shares, in percent for counts (with the difference). Ranks cover the whole comparable group (whatever the filters); ties share a rank and the next one skips (1, 2, 2, 4); the rank change compares with the group's standing at its previous report date, ↑ meaning up.",
+    ),
+    "progress_by_group": ("各可比指标组的状态", "Lights per comparable group"),
+    "progress_by_kind": ("各单位类别的状态", "Lights per kind of body"),
+    "progress_table": ("排名与变化", "Ranks and changes"),
+    "progress_sort": ("排序", "Sort by"),
+    "sort_rank": ("组内排名", "rank in group"),
+    "sort_change": ("变化", "change"),
+    "progress_slipped": ("排名下降的单位", "Bodies that slipped"),
+    "progress_none_slipped": (
+        "与上次报告相比，没有单位排名下降。",
+        "No body lost places since the previous report.",
+    ),
+    "progress_trends": ("走势", "Trends"),
+    "progress_trends_caption": (
+        "每个小图是一项指标的历次报告（各自的纵轴）；显示 {shown} 项：{which}。",
+        "Each small chart is one measure's reports (each with its own axis); {shown} shown: {which}.",
+    ),
+    "trends_which_bodies": ("所选单位的指标", "the measures of the chosen bodies"),
+    "trends_which_slipped": ("排名下降最多的指标", "the measures that slipped most"),
+    "trends_which_top": ("各组排名靠前的指标", "the top of each group"),
+    "progress_block": ("进度与状态", "Progress and lights"),
+    "progress_link": ("查看进度", "See progress"),
+    "kpi_slipped": ("排名下降", "Slipped"),
+    "col_light": ("状态", "Light"),
+    "col_previous": ("上次报告", "Previous"),
+    "col_previous_as_of": ("上次截至", "Previous as of"),
+    "col_change": ("变化", "Change"),
+    "col_rank_change": ("排名变化", "Rank change"),
+    "col_target": ("目标", "Target"),
+    "col_days_since": ("距今天数", "Days since"),
     # closure
     "closure_intro": (
         "每个条形是一项整改事项：已完成 / 基本完成 / 取得阶段性成效 / 未说明状态。只有指标目录中同一可比指标组的事项才放在一起比较排序（※ 为口径相近、附说明的事项）。",
@@ -482,6 +560,21 @@ def role_name(role: str, lang: str) -> str:
 
 
 DEFINITIONS: dict[str, tuple[str, str]] = {
+    "col_light": (
+        "状态灯：达标、落后但在改善、落后且无改善或逾期、逾期未报、未设目标（规则见进度页）。",
+        "Light: on target, behind but improving, behind and not improving or overdue, not reported, no target (rules on the Progress page).",
+    ),
+    "col_previous": ("该项上一次报告的数值。", "The measure's value at its previous report."),
+    "col_change": (
+        "与上次报告相比的变化：完成率、占比按百分点，数量按差值和百分比。",
+        "Change since the previous report: points for rates and shares, the difference and percent for counts.",
+    ),
+    "col_rank_change": (
+        "与本组上一次报告日的排名相比：↑ 上升，↓ 下降，= 不变。",
+        "Against the group's standing at its previous report date: ↑ up, ↓ down, = same.",
+    ),
+    "col_target": ("适用的目标及完成期限。", "The target that applies, and its deadline."),
+    "col_days_since": ("最新报告距所选日期的天数。", "Days from the latest report to the chosen date."),
     "col_figure_id": (
         "数字的编号，可在数据明细中查到原文。",
         "Id of the figure; look it up under Figures for its quote.",

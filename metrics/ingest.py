@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from metrics import batches, curated, database, staging, tablefile
+from metrics import batches, curated, database, staging, tablefile, targets
 from metrics.tablefile import MAX_BYTES, UnreadableFile
 from metrics.validate import Problem
 from metrics.vocabulary import looks_like_formula
@@ -203,11 +203,14 @@ class Checked:
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def read_rows(data: bytes, file_name: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """The import file as text cells indexed by file line, and the problems of its shape."""
+def read_rows(
+    data: bytes, file_name: str, table: tablefile.Table | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The import file (``table``: the file already read) as text cells indexed by file line,
+    and the problems of its shape."""
     if not data.strip():
         raise UnreadableFile("the file is empty")
-    table = tablefile.read(data, file_name)
+    table = table or tablefile.read(data, file_name)
     header, records, known = table.header, table.records, list(IMPORT_COLUMNS)
     if not any(header):
         reason = f"row 1 is empty; it must name the columns ({', '.join(REQUIRED)}, …: see the template)"
@@ -756,6 +759,7 @@ def to_tables(
         **{table: frame(table, additions.rows[table].values()) for _, table, _ in NEW_TABLES},
         "measures": frame("measures", new_measures.values()),
         "figures": frame("figures", figures),
+        "targets": frame("targets", []),  # a figures file sets none (metrics.targets reads those)
     }
     return {table: tables[table] for table in batches.TABLES}, problems, additions.columns
 
@@ -805,7 +809,10 @@ def read(
             result.duplicate_of = batch.batch_id
             return result
     result.batch_id = new_batch_id(digest, stored)
-    rows, result.problems = read_rows(data, file_name)
+    table = tablefile.read(data, file_name) if data.strip() else None
+    if table is not None and targets.is_targets_file(table):  # a file of targets, not figures
+        return targets.read_into(result, table, file_name, layout, base)
+    rows, result.problems = read_rows(data, file_name, table)
     result.rows = len(rows)
     columns = curated.dictionary(layout.data_dir / "dictionary.csv")
     existing = staging.read_frames(columns, layout.data_dir, layout.imports, EXISTING, base)

@@ -263,3 +263,95 @@ def table(df: pd.DataFrame, columns: dict[str, str], lang: str) -> pd.DataFrame:
     ``columns`` maps a frame column to an i18n key: ``{"body_label": "col_body"}``.
     """
     return df[list(columns)].rename(columns={c: t(key, lang) for c, key in columns.items()})
+
+
+# --- progress between reports (queries.progress) ------------------------------------------------------
+
+# Marks every CJK system font draws (colour emoji are missing on many servers and in exports).
+LIGHT_MARKS = {"green": "✔", "yellow": "▲", "red": "✖", "stale": "○", "no_target": "–"}
+LIGHT_MARK_COLOURS = {
+    "green": "green",
+    "yellow": "orange",
+    "red": "red",
+    "stale": "gray",
+    "no_target": "gray",
+}
+COMPARISON_SIGNS = {"at_least": "≥", "at_most": "≤"}
+
+
+def light_text(light: str, days_since, lang: str) -> str:
+    """'▲ 落后但在改善'; a stale measure says how long ago it reported ('○ 61 天未报送')."""
+    if light == "stale":
+        return f"{LIGHT_MARKS[light]} {t('light_stale_days', lang, days=int(days_since))}"
+    return f"{LIGHT_MARKS[light]} {t(f'light_{light}', lang)}"
+
+
+def _progress_change(unit: str, change, amount, counter: str, lang: str) -> str:
+    """A change in its terms: points for rates ('+12.7个百分点'), the difference and the percent
+    for counts ('+34起 (+20.5%)'), the difference for absolute changes; '' without a previous."""
+    if pd.isna(amount):
+        return ""
+    if unit == "points":
+        return signed(round(amount, 1), lang, "个百分点")
+    difference = signed(round(amount, 1), lang, counter or "")
+    if unit == "percent" and pd.notna(change):
+        return f"{difference} ({signed(round(change, 1), lang, '%')})"
+    return difference
+
+
+def _rank_move(move) -> str:
+    """↑2 (moved up two places), ↓1, = (same place); '' when there was no previous standing."""
+    if pd.isna(move):
+        return ""
+    return "=" if move == 0 else f"↑{int(move)}" if move > 0 else f"↓{int(-move)}"
+
+
+def progress(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Progress rows with ``light_label``, ``value_label``, ``previous_label``, ``change_label``,
+    ``rank_label`` ('第 1 / 3'), ``rank_change_label`` ('↑2') and ``target_label`` ('≥ 90% · 2020-12')."""
+    out = names(df, lang)
+    value, previous, counter = _columns(out, "value", "previous", "counter")
+
+    def number(v, c) -> str:
+        return "" if pd.isna(v) else format_number(round(v, 1), lang, c or "")
+
+    out["value_label"] = [number(v, c) for v, c in zip(value, counter, strict=True)]
+    out["previous_label"] = [number(v, c) for v, c in zip(previous, counter, strict=True)]
+    cells = _columns(out, "change_unit", "change", "change_amount", "counter")
+    out["change_label"] = [_progress_change(*r, lang) for r in zip(*cells, strict=True)]
+    out["rank_label"] = [
+        t("rank_of", lang, rank=int(r), size=int(n))
+        for r, n in zip(out["rank"], out["group_size"], strict=True)
+    ]
+    out["rank_change_label"] = [_rank_move(m) for m in out.rank_change]
+    out["light_label"] = [light_text(g, d, lang) for g, d in zip(out.light, out.days_since, strict=True)]
+    cells = _columns(out, "comparison", "target", "target_counter", "deadline")
+    out["target_label"] = [
+        ""
+        if pd.isna(c) or c is None
+        else f"{COMPARISON_SIGNS[c]} {number(v, k)}" + (f" · {d}" if isinstance(d, str) and d else "")
+        for c, v, k, d in zip(*cells, strict=True)
+    ]
+    return out
+
+
+def light_tallies(df: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
+    """Tallies of lights (queries.progress_lights) with ``tally_label`` in ``lang``: the kind of
+    body, or the comparable group with its kind of figure ('巡视督察反馈问题整改 · 完成率')."""
+    out = df.copy()
+    out["tally_label"] = out["tally_en" if lang == "en" else "tally_zh"]
+    if by == "group":
+        metrics = [t(f"metric_{key.split('/')[1]}", lang) for key in out.tally_id]
+        out["tally_label"] = [
+            f"{name} · {metric}" for name, metric in zip(out.tally_label, metrics, strict=True)
+        ]
+    return out
+
+
+def progress_history(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Reports of measures (queries.progress_trends) with ``row_label`` and ``value_label``."""
+    out = names(df, lang)
+    out["value_label"] = [
+        format_number(round(v, 1), lang, c or "") for v, c in zip(out.value, out.counter, strict=True)
+    ]
+    return out

@@ -1,7 +1,9 @@
 """Every SQL statement the dashboard and the CLI run, with bound parameters.
 
 Each function takes a connection (or cursor) and a ``Filters`` and returns a
-DataFrame. Filter values are always bound, never pasted into SQL text.
+DataFrame. Filter values are always bound, never pasted into SQL text. ``Filters.as_of`` shows
+the data as it stood at a date: figures reported after it are left out, and the "latest" views
+(closures, changes, cases, value figures) become each measure's last report at or before it.
 """
 
 from __future__ import annotations
@@ -10,37 +12,61 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from metrics.progress import LIGHTS, STALE_DAYS
+
 FILTER_SQL = """
     (len($body_kinds::VARCHAR[]) = 0 OR list_contains($body_kinds::VARCHAR[], body_kind))
     AND (len($bodies::VARCHAR[]) = 0 OR list_contains($bodies::VARCHAR[], body_id))
     AND (len($themes::VARCHAR[]) = 0 OR list_contains($themes::VARCHAR[], theme_id))
     AND (len($indicators::VARCHAR[]) = 0 OR list_contains($indicators::VARCHAR[], indicator_id))
+    AND ($as_of::DATE IS NULL OR as_of_date(as_of) <= $as_of::DATE)
 """
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Selected ids; an empty tuple means no restriction."""
+    """Selected ids; an empty tuple means no restriction. ``as_of`` (YYYY-MM-DD, or None for
+    everything reported) is the date the data is shown as it stood at."""
 
     body_kinds: tuple[str, ...] = field(default=())
     bodies: tuple[str, ...] = field(default=())
     themes: tuple[str, ...] = field(default=())
     indicators: tuple[str, ...] = field(default=())
+    as_of: str | None = None
 
-    def params(self) -> dict[str, list[str]]:
+    def params(self) -> dict[str, list[str] | str | None]:
         return {
             "body_kinds": list(self.body_kinds),
             "bodies": list(self.bodies),
             "themes": list(self.themes),
             "indicators": list(self.indicators),
+            "as_of": self.as_of,
         }
 
 
 NO_FILTERS = Filters()
 
 
+# Each "latest" view and the history it is the latest of (metrics/schema.py).
+HISTORIES = {
+    "closures": "closure_history",
+    "changes": "change_history",
+    "value_figures": "value_history",
+    "cases": "case_history",
+}
+
+
+def _source(view: str, filters: Filters) -> str:
+    """``view``, or with ``filters.as_of`` and a latest view: each measure's last report at or
+    before that date, from the view's history (bound as ``$as_of``)."""
+    if filters.as_of is None or view not in HISTORIES:
+        return view
+    return f"""(SELECT * FROM {HISTORIES[view]} WHERE as_of_date(as_of) <= $as_of::DATE
+               QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id)) AS {view}"""
+
+
 def _select(con, view: str, filters: Filters, order: str) -> pd.DataFrame:
-    sql = f"SELECT * FROM {view} WHERE {FILTER_SQL} ORDER BY {order}"
+    sql = f"SELECT * FROM {_source(view, filters)} WHERE {FILTER_SQL} ORDER BY {order}"
     return con.execute(sql, filters.params()).df()
 
 
@@ -101,7 +127,7 @@ def _ranked(con, view: str, filters: Filters, value: str, order: str) -> pd.Data
                CASE WHEN {value} IS NOT NULL THEN
                    rank() OVER (PARTITION BY group_key, {value} IS NULL ORDER BY {best})
                END AS group_rank
-        FROM {view} WHERE {FILTER_SQL}
+        FROM {_source(view, filters)} WHERE {FILTER_SQL}
         ORDER BY {order}
     """
     return con.execute(sql, filters.params()).df()
@@ -228,13 +254,13 @@ GROUPINGS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def _grouped_rows(table: str, by: str) -> tuple[str, str]:
+def _grouped_rows(table: str, by: str, filters: Filters) -> tuple[str, str]:
     """The FROM clause (the filtered rows of ``table`` with their body's region) and the group
     columns for ``by``; an unknown ``by`` is a ValueError, so nothing from outside reaches SQL."""
     if by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}: use one of {', '.join(GROUPINGS)}")
     group_id, group_zh, group_en, group_order = GROUPINGS[by]
-    rows = f"""(SELECT * FROM {table} WHERE {FILTER_SQL}) AS c
+    rows = f"""(SELECT * FROM {_source(table, filters)} WHERE {FILTER_SQL}) AS c
         LEFT JOIN (SELECT body_id AS region_body_id, nullif(region, '') AS body_region FROM bodies) AS r
             ON r.region_body_id = c.body_id"""
     columns = f"""{group_id} AS group_id, any_value({group_zh}) AS group_zh,
@@ -252,7 +278,7 @@ def closure_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.D
     those with a rate. Totals are summed only within one counter family (项 and 个 are both items;
     件 and 件次 are not): ``counters`` lists the counters summed.
     """
-    rows, group = _grouped_rows("closures", by)
+    rows, group = _grouped_rows("closures", by, filters)
     rated = "FILTER (WHERE c.closure_rate IS NOT NULL)"
     sql = f"""
         WITH sums AS (
@@ -287,7 +313,7 @@ def case_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.Data
     Only counts of one ``group_key`` are summed (人 and 名 together, 人 and 件 never), over every
     theme. ``approximate`` says that a summed figure was written as 多/余/近…
     """
-    rows, group = _grouped_rows("cases", by)
+    rows, group = _grouped_rows("cases", by, filters)
     sql = f"""
         SELECT c.family, c.group_key, any_value(c.comparable_group_zh) AS comparable_group_zh,
                any_value(c.comparable_group_en) AS comparable_group_en,
@@ -313,7 +339,7 @@ def change_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.Da
     ``is_good`` says whether the median moved the good way, where all measures of the group share
     one direction; ``good`` and ``bad`` count the measures that moved each way.
     """
-    rows, group = _grouped_rows("changes", by)
+    rows, group = _grouped_rows("changes", by, filters)
     pair = "FILTER (WHERE c.before IS NOT NULL AND c.after IS NOT NULL)"
     sql = f"""
         WITH stats AS (
@@ -355,3 +381,79 @@ def change_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.Da
         ORDER BY group_key, change_pct_median NULLS LAST, group_id
     """
     return con.execute(sql, filters.params()).df()
+
+
+# --- progress between reports (metrics/progress.py) ---------------------------------------------
+
+
+def progress(con, filters: Filters = NO_FILTERS, stale_days: int = STALE_DAYS) -> pd.DataFrame:
+    """Every measure's standing at ``filters.as_of`` (default: today): latest value and date,
+    previous report, change, rank and rank change in its comparable group (ranked over the
+    whole group, then filtered) and light; best first within each group."""
+    sql = f"""
+        SELECT * FROM progress_at(coalesce($as_of::DATE, current_date), $stale_days)
+        WHERE {FILTER_SQL}
+        ORDER BY group_key, rank, body_id, measure_id
+    """
+    return con.execute(sql, {**filters.params(), "stale_days": stale_days}).df()
+
+
+# The tallies of lights: per comparable group or per kind of body (never taken from the caller).
+LIGHT_TALLIES = {
+    "group": (
+        "group_key",
+        "any_value(comparable_group_zh)",
+        "any_value(comparable_group_en)",
+        "min(group_key)",
+    ),
+    "kind": ("body_kind", "any_value(body_kind_zh)", "any_value(body_kind_en)", "min(body_kind_order)"),
+}
+
+
+def progress_lights(con, filters: Filters = NO_FILTERS, by: str = "group") -> pd.DataFrame:
+    """How many measures have each light, per comparable group (``by="group"``) or kind of body
+    (``by="kind"``), at ``filters.as_of``: columns green, yellow, red, stale, no_target, measures."""
+    if by not in LIGHT_TALLIES:
+        raise ValueError(f"unknown tally {by!r}: use one of {', '.join(LIGHT_TALLIES)}")
+    key, name_zh, name_en, order = LIGHT_TALLIES[by]
+    counts = ", ".join(f"count(*) FILTER (WHERE light = '{light}') AS {light}" for light in LIGHTS)
+    sql = f"""
+        SELECT {key} AS tally_id, {name_zh} AS tally_zh, {name_en} AS tally_en, {counts},
+               count(*) AS measures
+        FROM progress_at(coalesce($as_of::DATE, current_date), $stale_days)
+        WHERE {FILTER_SQL}
+        GROUP BY {key}
+        ORDER BY red DESC, yellow DESC, {order}
+    """
+    return con.execute(sql, {**filters.params(), "stale_days": STALE_DAYS}).df()
+
+
+def progress_trends(con, measure_ids: list[str], filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Every report of the given measures up to ``filters.as_of``: the small-multiple trends."""
+    sql = """
+        SELECT h.*, mf.* EXCLUDE (measure_id) FROM progress_history h JOIN measure_facts mf USING (measure_id)
+        WHERE list_contains($ids::VARCHAR[], h.measure_id)
+          AND ($as_of::DATE IS NULL OR h.as_of_date <= $as_of::DATE)
+        ORDER BY h.measure_id, h.as_of_date
+    """
+    return con.execute(sql, {"ids": list(measure_ids), "as_of": filters.as_of}).df()
+
+
+# Names a caller may use for ids (the CLI's --kind, --body, --indicator): table, id, name columns.
+NAMED_IDS = {
+    "kind": ("body_kinds", "body_kind", ("name_zh", "name_en")),
+    "body": ("bodies", "body_id", ("name_zh", "short_zh", "name_en", "short_en")),
+    "indicator": ("indicators", "indicator_id", ("name_zh", "name_en")),
+}
+
+
+def ids_named(con, what: str, names: list[str]) -> dict[str, str | None]:
+    """Each of ``names`` (an id, or a Chinese or English name) -> its id of ``what`` (kind, body,
+    indicator), or None when nothing has that name."""
+    table, id_column, columns = NAMED_IDS[what]
+    found = {}
+    for name in names:
+        match = " OR ".join(f"{c} = $name" for c in (id_column, *columns))
+        row = con.execute(f"SELECT {id_column} FROM {table} WHERE {match} LIMIT 1", {"name": name}).fetchone()
+        found[name] = row[0] if row else None
+    return found

@@ -3,11 +3,13 @@
 Tables get their types, NOT NULL, primary keys, foreign keys and CHECKs from
 ``data/dictionary.csv`` so that the dictionary, the validation and the database
 cannot drift apart. Every derived number (closure rate, change in percent) is
-computed here, in the views, from its parts, and nowhere else.
+computed here, in the views, from its parts, and nowhere else (progress between reports:
+``metrics.progress``, created with them).
 """
 
 from __future__ import annotations
 
+from metrics import progress
 from metrics.curated import TABLES, Column
 
 SQL_TYPES = {"text": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE"}
@@ -198,17 +200,21 @@ LEFT JOIN counters cf ON cf.counter = c.counter;
 CREATE VIEW changes AS
 SELECT * FROM change_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
 
--- Single-valued measures (counts, shares, amounts, durations), latest as-of.
-CREATE VIEW value_figures AS
+-- Single-valued measures (counts, shares, amounts, durations): every as-of, then the latest.
+CREATE VIEW value_history AS
 SELECT ff.*, ff.comparable_group || '/' || ff.measure_kind || '/' || ff.counter_family AS group_key
 FROM figure_facts ff
-JOIN (SELECT measure_id, max(as_of) AS as_of FROM figures WHERE role = 'value' GROUP BY measure_id)
-    USING (measure_id, as_of)
 WHERE ff.role = 'value';
 
-CREATE VIEW cases AS
-SELECT * FROM value_figures
+CREATE VIEW value_figures AS
+SELECT * FROM value_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
+
+CREATE VIEW case_history AS
+SELECT * FROM value_history
 WHERE measure_kind = 'count' AND family IN ('cases', 'people', 'clues');
+
+CREATE VIEW cases AS
+SELECT * FROM case_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
 """
 
 
@@ -224,6 +230,7 @@ MATERIALIZED = (
     "changes",
     "value_figures",
     "cases",
+    "progress_history",
 )
 
 
@@ -239,6 +246,7 @@ def create(con, columns: dict[str, list[Column]]) -> None:
     for table in TABLES:
         con.execute(table_ddl(table, columns[table]))
     con.execute(VIEWS)
+    con.execute(progress.SQL)
 
 
 def insert_from_text(table: str, columns: list[Column], source: str) -> str:

@@ -17,6 +17,7 @@ PAGE_TITLES = {
     "closure": ("整改完成率", "Closure rates"),
     "cases": ("查处案件", "Case counts"),
     "reductions": ("前后对比", "Reductions"),
+    "progress": ("进度", "Progress"),
     "profile": ("单位画像", "Body profile"),
     "figures": ("数据明细", "Figures"),
     "method": ("说明", "Method"),

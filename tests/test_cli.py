@@ -388,6 +388,14 @@ CASES = [
             Case(command, "store cannot be written", (), 2, "blocked", stderr=CANNOT_WRITE),
         )
     ),
+    # progress (builds a missing database first, like the exports)
+    Case("progress", "success", ("--as-of", "2020-01-01"), 0, "built", stdout=r"^group,group_zh,body_zh,"),
+    Case(
+        "progress", "success (filtered by name)", ("--body", "天津"), 0, "built", stdout=r"\n[^\n]*天津市委"
+    ),
+    Case("progress", "unknown body", ("--body", "天津市"), 2, "built", stderr="unknown body: 天津市"),
+    Case("progress", "wrong date", ("--as-of", "2020-13-01"), 2, stderr="not a date"),
+    Case("progress", "store cannot be written", (), 2, "blocked", stderr=CANNOT_WRITE),
     # extract, evaluate-extract, extract-bench: a text file
     Case("extract", "success", ("{text}",), 0, stdout=r"^id,body_zh,as_written,.*\n.*870件"),
     Case(

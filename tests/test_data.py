@@ -62,11 +62,15 @@ def test_header_is_the_dictionary_columns_in_order(table):
     assert header == [c.name for c in DICTIONARY[table]]
 
 
+# Targets are set by editors (a targets import); the curated data invents none.
+MAY_BE_EMPTY = {"targets"}
+
+
 @pytest.mark.parametrize("table", TABLE_FILES)
 def test_records_have_the_header_width(table):
     with (DATA_DIR / f"{table}.csv").open(encoding="utf-8-sig", newline="") as f:
         header, *rows = list(csv.reader(f))
-    assert rows, f"{table}.csv has no records"
+    assert rows or table in MAY_BE_EMPTY, f"{table}.csv has no records"
     assert [i for i, r in enumerate(rows, start=2) if len(r) != len(header)] == []
 
 

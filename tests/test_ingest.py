@@ -84,6 +84,7 @@ BATCH_FILES = {
     "indicators.csv",
     "measures.csv",
     "figures.csv",
+    "targets.csv",
 }
 
 # The 天津 example, byte for byte as an editor would save it.

@@ -84,7 +84,8 @@ def downloads(
     stem = file_stem(title, lang)
     st.caption(t("download", lang))
     cols = st.columns(5)
-    brief(cols[4], key, stem, lang)
+    if key in view.PAGES:  # the pages the briefing knows (metrics.view.PAGES)
+        brief(cols[4], key, stem, lang)
     cols[0].download_button(
         t("download_csv", lang),
         lambda: export.csv_bytes(data),

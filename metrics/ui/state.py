@@ -8,6 +8,7 @@ the next rerun and readers never see a half-written one.
 from __future__ import annotations
 
 import urllib.parse
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -89,6 +90,16 @@ def search(filters: Filters, text: str) -> tuple[pd.DataFrame, int]:
     return _search(filters, text, db_stamp())
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _trends(measure_ids: tuple[str, ...], filters: Filters, stamp: tuple[str, int, int]) -> pd.DataFrame:
+    return queries.progress_trends(_connection(stamp).cursor(), list(measure_ids), filters)
+
+
+def trends(measure_ids: tuple[str, ...], filters: Filters) -> pd.DataFrame:
+    """Every report of the given measures up to ``filters.as_of`` (cached)."""
+    return _trends(measure_ids, filters, db_stamp())
+
+
 def table(name: str) -> pd.DataFrame:
     """Result of the unfiltered ``queries.<name>(con)`` (bodies, themes, sources...), cached."""
     return _table(name, db_stamp())
@@ -163,9 +174,22 @@ def ids(key: str) -> tuple[str, ...]:
     return tuple(by_name[name] for name in chosen if name in by_name)
 
 
+def as_of() -> str | None:
+    """The date the pages show the data as it stood at (YYYY-MM-DD), or None for today: the
+    sidebar's date control, bound to the URL (``?as_of=2020-06-01``)."""
+    chosen = st.session_state.get("as_of")
+    if not isinstance(chosen, date) or chosen >= date.today():
+        return None
+    return chosen.isoformat()
+
+
 def filters() -> Filters:
     return Filters(
-        body_kinds=ids("kind"), bodies=ids("body"), themes=ids("theme"), indicators=ids("indicator")
+        body_kinds=ids("kind"),
+        bodies=ids("body"),
+        themes=ids("theme"),
+        indicators=ids("indicator"),
+        as_of=as_of(),
     )
 
 
@@ -189,6 +213,7 @@ def _switch_language() -> None:
 def _clear() -> None:
     for key in FILTER_KEYS:
         st.session_state[key] = []
+    st.session_state["as_of"] = date.today()
 
 
 def pick_body(chart_key: str) -> None:
@@ -238,6 +263,9 @@ def grouping(lang_: str) -> str:
     return by
 
 
+EARLIEST = date(2000, 1, 1)  # the as-of control's first day
+
+
 def _filter(key: str, options: list[str], lang_: str) -> None:
     """A sidebar multiselect of names, bound to the URL parameter ``key``."""
     st.sidebar.multiselect(
@@ -266,5 +294,15 @@ def sidebar() -> None:
     _filter("body", [body_names[b] for b in bodies.body_id], lang_)
     _filter("theme", list(names("theme").values()), lang_)
     _filter("indicator", list(names("indicator").values()), lang_)
+    side.date_input(
+        t("as_of", lang_),
+        value="today",
+        min_value=EARLIEST,
+        max_value="today",
+        key="as_of",
+        bind="query-params",
+        format="YYYY-MM-DD",
+        help=t("as_of_help", lang_),
+    )
     side.button(t("clear_filters", lang_), on_click=_clear, key="clear")
     side.caption(t("link_hint", lang_))

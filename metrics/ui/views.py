@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import asdict
+from datetime import date
 from functools import partial
 
 import pandas as pd
@@ -16,6 +17,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from metrics import charts, ingest, labels, signin, tablefile
 from metrics import view as pageview
 from metrics.i18n import DEFINITIONS, definition, role_name, t
+from metrics.labels import LIGHT_MARK_COLOURS, LIGHT_MARKS
+from metrics.numbers import format_number
+from metrics.progress import STALE_DAYS
 from metrics.store import Store, StoreError
 from metrics.ui import state
 from metrics.ui.downloads import downloads
@@ -101,6 +105,8 @@ def header(page: str, intro: str | None = None) -> str:
     st.title(t(page, lang))
     if intro:
         st.caption(t(intro, lang))
+    if day := state.as_of():
+        st.info(t("as_of_notice", lang, date=day), icon=":material/history:")
     return lang
 
 
@@ -197,6 +203,7 @@ def overview() -> None:
     helps = [None] * (len(tiles) - 1) + [t("kpi_verified_help", lang)]
     for col, (label, value), help_text in zip(st.columns(len(tiles)), tiles, helps, strict=True):
         col.metric(label, value, help=help_text)
+    progress_block(f, lang)
     st.subheader(t("headline_groups", lang))
     frames = {kind: state.labeled(kind, f) for kind in ("closures", "value_figures", "changes")}
     built = []
@@ -393,7 +400,7 @@ def profile() -> None:
         t("profile_pick", lang), [names[b] for b in bodies.body_id], key="profile", bind="query-params"
     )
     body = (state.ids("profile") or tuple(bodies.body_id))[0]
-    one = type(f)(bodies=(body,))
+    one = type(f)(bodies=(body,), as_of=f.as_of)
     figures = labels.values(state.query("figures", one), lang).sort_values(
         ["measure_id", "as_of", "figure_id"]
     )
@@ -653,3 +660,127 @@ def _batches(lang: str) -> None:
                 return
             st.session_state["import_message"] = t("rolled_back", lang, batch=batch.batch_id, n=batch.rows)
             st.rerun()
+
+
+# --- 进度: progress between reports (queries.progress, metrics/progress.py) ------------------------
+
+PROGRESS_COLUMNS = {
+    "light_label": "col_light",
+    "comparable_label": "col_group",
+    "body_label": "col_body",
+    "measure_label": "col_measure",
+    "value_label": "col_value",
+    "as_of": "col_as_of",
+    "previous_label": "col_previous",
+    "previous_as_of": "col_previous_as_of",
+    "change_label": "col_change",
+    "rank_label": "col_rank",
+    "rank_change_label": "col_rank_change",
+    "target_label": "col_target",
+    "days_since": "col_days_since",
+}
+TREND_PANELS = 12  # small multiples drawn at most
+ATTENTION = ("red", "yellow", "stale", "green", "no_target")  # the order groups are listed in
+TALLY_COLUMNS = {"tally_label": "col_group", **{f"{light}": f"light_{light}" for light in LIGHT_MARKS}}
+
+
+def progress() -> None:
+    """进度: lights per group and per kind of body, the ranked table with changes, who slipped,
+    and small-multiple trends, all as of the sidebar's date."""
+    lang = header("page_progress", "progress_intro")
+    f = state.filters()
+    df = state.query("progress", f)
+    if empty(df, lang):
+        return
+    df = labels.progress(df, lang)
+    day = f.as_of or date.today().isoformat()
+    st.caption(t("progress_newest", lang, date=day, newest=str(df.as_of_date.max().date())))
+    if df.previous.isna().all():
+        st.info(t("progress_single_report", lang), icon=":material/info:")
+    if df.target_id.isna().all():
+        st.caption(t("progress_no_targets", lang))
+    with st.expander(t("progress_rules_title", lang)):
+        st.markdown(t("progress_rules", lang, stale=STALE_DAYS))
+    light_tiles(df, lang)
+    built = []
+    for by, title in (("group", "progress_by_group"), ("kind", "progress_by_kind")):
+        tallies = labels.light_tallies(state.grouped("progress_lights", f, by), by, lang)
+        if by == "group":  # the groups with a light to show: a target, or a body not reporting
+            tallies = tallies[tallies.measures > tallies.no_target]
+            if tallies.empty:
+                continue
+        shown = readable(tallies.assign(order=tallies.red * 1000 + tallies.yellow), "order", lang)
+        built.append(show("lights_chart", shown, t(title, lang), f"progress_lights_{by}", clickable=False))
+    st.subheader(t("progress_table", lang))
+    order = st.radio(
+        t("progress_sort", lang),
+        ("rank", "change"),
+        format_func=lambda o: t(f"sort_{o}", lang),
+        key="sort",
+        horizontal=True,
+        bind="query-params",
+    )
+    # Groups that need attention first (a red light, then yellow, stale, green, no target); within
+    # a group by rank, or by change (changes are compared only within a comparable group).
+    by_change = order == "change"
+    attention = df.light.map({light: i for i, light in enumerate(ATTENTION)})
+    ranked = df.assign(attention=attention.groupby(df.group_key).transform("min")).sort_values(
+        ["attention", "group_key", "change" if by_change else "rank"],
+        ascending=[True, True, not by_change],
+        kind="stable",
+    )
+    table(ranked, PROGRESS_COLUMNS, lang, height=420)
+    slipped = df[df.rank_change < 0].sort_values(["rank_change", "group_key"], kind="stable")
+    st.subheader(t("progress_slipped", lang))
+    if slipped.empty:
+        st.caption(t("progress_none_slipped", lang))
+    else:
+        table(slipped, PROGRESS_COLUMNS, lang)
+    if trend := progress_trends(df, slipped, f, lang):
+        built.append(trend)
+    downloads(ranked, PROGRESS_COLUMNS, built, t("page_progress", lang), lang, "progress")
+
+
+def progress_block(f, lang: str) -> None:
+    """总览's progress block: the lights and the slipped count, with a link to 进度."""
+    df = state.query("progress", f)
+    if df.empty:
+        return
+    st.subheader(t("progress_block", lang))
+    light_tiles(df, lang)
+    st.page_link("metrics/ui/pages/progress.py", label=t("progress_link", lang), icon=":material/traffic:")
+
+
+def light_tiles(df: pd.DataFrame, lang: str) -> None:
+    """How many measures have each light, and how many slipped (counts of measures only)."""
+    counts = df.light.value_counts()
+    tiles = [
+        (
+            t(f"light_{light}", lang),
+            f":{LIGHT_MARK_COLOURS[light]}[{LIGHT_MARKS[light]}]",
+            int(counts.get(light, 0)),
+        )
+        for light in LIGHT_MARKS
+    ]
+    tiles.append((t("kpi_slipped", lang), ":red[↓]", int((df.rank_change < 0).sum())))
+    for col, (name, mark, n) in zip(st.columns(len(tiles)), tiles, strict=True):
+        col.metric(f"{mark} {name}", format_number(n, lang))
+
+
+def progress_trends(df: pd.DataFrame, slipped: pd.DataFrame, f, lang: str) -> dict | None:
+    """Small multiples of the measures in view: the chosen bodies', else those that slipped most,
+    else the top of each group; only measures with two or more reports."""
+    several = df[df.previous.notna()]
+    if f.bodies:
+        pick, which = several, "trends_which_bodies"
+    elif not slipped.empty:
+        pick, which = slipped, "trends_which_slipped"
+    else:
+        pick, which = several.sort_values(["rank", "group_key"], kind="stable"), "trends_which_top"
+    ids = tuple(pick.measure_id.head(TREND_PANELS))
+    if not ids:
+        return None
+    st.subheader(t("progress_trends", lang))
+    st.caption(t("progress_trends_caption", lang, shown=len(ids), which=t(which, lang)))
+    history = labels.progress_history(state.trends(ids, f), lang)
+    return show("progress_trends_chart", history, "", "progress_trends", clickable=False)

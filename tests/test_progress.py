@@ -1,0 +1,505 @@
+"""Progress between reports (metrics/progress.py): time travel, change, rank and rank change with
+ties, lights at their boundaries, targets imported and rolled back.
+
+The fixture is the curated data with later reports of two comparable groups added by hand. Every
+expected number below is worked out by hand from those figures (in the comments), never by the
+code under test.
+
+Inspection-feedback closures (group inspection_feedback_closure/closure_rate, higher is better):
+
+    measure (body)          2019            2020-03-01    2020-06-01   2020-09-01      2020-11-01
+    im_insp (内蒙古)        141/171 82.456                                150/171 87.719   150/171 87.719
+    im_env  (内蒙古)        9/(9+17) 34.615 20/26 76.923               26/26  100
+    mca     (民政部)        14/79  17.722   60/79 75.949  70/79 88.608  79/79  100
+
+(a total not reported again is carried from the last report: metrics/schema.py)
+
+Case counts (group cases/count/item, all 天津, no good direction: largest first): inaction
+166起 -> 200起 and umbrella 125件 -> 200件 on 2020-03-01; eight_point 91件 and grassroots 80起
+only in 2019.
+
+Targets: every body, inspection_feedback_closure >= 90 % by 2020-12 (the end of 2020-12-31);
+民政部's own >= 100 % by 2020-06-30; 天津 cases <= 200 起 (the item family: 件 too), no deadline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import streamlit as st
+from conftest import DATA_DIR, CsvEditor
+from streamlit.testing.v1 import AppTest
+
+from metrics import cli, paths, queries
+from metrics.queries import Filters
+from metrics.store import Store
+
+INSPECTION = "inspection_feedback_closure/closure_rate"
+CASES = "cases/count/item"
+IM_INSP, IM_ENV, MCA = (
+    "inner_mongolia_inspection_closure",
+    "inner_mongolia_env_inspection_closure",
+    "mca_inspection_tasks_closure",
+)
+INACTION, UMBRELLA, EIGHT, GRASSROOTS = (
+    "tianjin_inaction_cases",
+    "tianjin_umbrella_cases",
+    "tianjin_eight_point_cases",
+    "tianjin_grassroots_corruption_cases",
+)
+LATER_REPORTS = [
+    # measure, role, value, counter, as_of
+    (MCA, "closed", 60, "项", "2020-03-01"),
+    (IM_ENV, "total", 26, "项", "2020-03-01"),
+    (IM_ENV, "closed", 20, "项", "2020-03-01"),
+    (INACTION, "value", 200, "起", "2020-03-01"),
+    (UMBRELLA, "value", 200, "件", "2020-03-01"),
+    (MCA, "closed", 70, "项", "2020-06-01"),
+    (IM_ENV, "closed", 26, "项", "2020-09-01"),
+    (MCA, "closed", 79, "项", "2020-09-01"),
+    (IM_INSP, "closed", 150, "个", "2020-09-01"),
+    (IM_INSP, "closed", 150, "个", "2020-11-01"),
+]
+TARGETS = [
+    # target_id, indicator_id, body_id, comparison, value, counter, deadline
+    ("t_all_90", "inspection_feedback_closure", "", "at_least", "90", "%", "2020-12"),
+    ("t_mca_100", "inspection_feedback_closure", "mca", "at_least", "100", "%", "2020-06-30"),
+    ("t_tianjin_cases", "cases", "tianjin", "at_most", "200", "起", ""),
+]
+NO_STALE = 10_000  # days: no report is stale
+
+
+def add_reports(edit: CsvEditor, targets: bool = True) -> None:
+    edit.append(
+        "sources",
+        {
+            "source_id": "progress_fixture",
+            "title": "进度测试报告",
+            "publisher": "测试",
+            "published": "2020",
+            "reference": "tests/test_progress.py",
+        },
+    )
+    for n, (measure, role, value, counter, as_of) in enumerate(LATER_REPORTS, start=1):
+        written = f"{value}{counter}"
+        edit.append(
+            "figures",
+            {
+                "figure_id": f"p{n:03d}",
+                "measure_id": measure,
+                "role": role,
+                "value": str(value),
+                "counter": counter,
+                "qualifier": "exact",
+                "as_written": written,
+                "as_of": as_of,
+                "source_id": "progress_fixture",
+                "evidence": f"截至{as_of}，共{written}",
+            },
+        )
+    if targets:
+        for target_id, indicator, body, comparison, value, counter, deadline in TARGETS:
+            edit.append(
+                "targets",
+                {
+                    "target_id": target_id,
+                    "indicator_id": indicator,
+                    "body_id": body,
+                    "comparison": comparison,
+                    "value": value,
+                    "counter": counter,
+                    "deadline": deadline,
+                },
+            )
+
+
+@pytest.fixture(scope="module")
+def progress_db(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("progress")
+    data = folder / "data"
+    data.mkdir()
+    for path in DATA_DIR.glob("*.csv"):
+        (data / path.name).write_bytes(path.read_bytes())
+    add_reports(CsvEditor(data))
+    db = folder / "metrics.duckdb"
+    Store(db, data_dir=data, sources_dir=paths.sources_dir(), imports_dir=folder / "imports").build()
+    return db
+
+
+@pytest.fixture
+def pcon(progress_db):
+    connection = duckdb.connect(str(progress_db), read_only=True)
+    yield connection
+    connection.close()
+
+
+def standing(con, as_of: str, group: str = INSPECTION, stale_days: int = NO_STALE) -> pd.DataFrame:
+    frame = queries.progress(con, Filters(as_of=as_of), stale_days)
+    return frame[frame.group_key == group].set_index("measure_id")
+
+
+def close(a, b) -> bool:
+    return abs(a - b) < 1e-3
+
+
+# --- time travel -----------------------------------------------------------------------------------
+
+
+def test_before_any_later_report_only_the_2019_figures_stand(pcon):
+    rows = standing(pcon, "2019-12-31")
+    assert close(rows.loc[IM_INSP, "value"], 82.456)  # 141/171
+    assert close(rows.loc[IM_ENV, "value"], 34.615)  # 9/(9+17)
+    assert close(rows.loc[MCA, "value"], 17.722)  # 14/79
+    assert rows.previous.isna().all() and rows.rank_change.isna().all()  # one report each, one date
+    assert list(rows.loc[[IM_INSP, IM_ENV, MCA], "rank"]) == [1, 2, 3]
+
+
+def test_time_travel_takes_the_latest_report_at_or_before_the_date(pcon):
+    between = standing(pcon, "2020-07-15")  # the picture of 2020-06-01
+    assert between.loc[MCA, "as_of"] == "2020-06-01"
+    assert close(between.loc[MCA, "value"], 88.608)  # 70/79
+    assert between.loc[MCA, "previous_as_of"] == "2020-03-01"
+    assert close(between.loc[MCA, "previous"], 75.949)  # 60/79
+    assert close(between.loc[MCA, "change"], 12.658)  # points
+    assert between.loc[IM_ENV, "as_of"] == "2020-03-01"
+    on_the_day = standing(pcon, "2020-06-01")
+    assert on_the_day.loc[MCA, "as_of"] == "2020-06-01"  # a report on the date counts
+    day_before = standing(pcon, "2020-05-31")
+    assert day_before.loc[MCA, "as_of"] == "2020-03-01"
+
+
+def test_latest_views_travel_too(pcon):
+    """The closure page's query at a date: each measure's last report at or before it."""
+    closures = queries.closures(pcon, Filters(as_of="2020-03-01")).set_index("measure_id")
+    assert (closures.loc[MCA, "closed"], closures.loc[MCA, "total"]) == (60, 79)
+    assert closures.loc[IM_INSP, "as_of"] == "2019"
+    latest = queries.closures(pcon).set_index("measure_id")
+    assert latest.loc[MCA, "closed"] == 79
+    figures = queries.figures(pcon, Filters(as_of="2019-12-31"))
+    assert not figures.figure_id.str.startswith("p").any()
+
+
+def test_change_is_percent_for_counts_and_points_for_rates(pcon):
+    cases = standing(pcon, "2020-03-01", CASES)
+    assert close(cases.loc[INACTION, "change"], 20.482)  # (200 - 166) / 166 * 100
+    assert close(cases.loc[UMBRELLA, "change"], 60.0)  # (200 - 125) / 125 * 100
+    assert set(cases.change_unit) == {"percent"}
+    rates = standing(pcon, "2020-03-01")
+    assert close(rates.loc[IM_ENV, "change"], 42.308)  # 76.923 - 34.615
+    assert set(rates.change_unit) == {"points"}
+
+
+# --- ranks and rank changes ---------------------------------------------------------------------------
+
+
+def test_rank_change_against_the_groups_previous_standing(pcon):
+    # 2020-06-01: mca 88.608 (1), im_insp 82.456 (2), im_env 76.923 (3); the standing of
+    # 2020-03-01 was im_insp 1, im_env 2, mca 3.
+    rows = standing(pcon, "2020-06-01")
+    assert list(rows.loc[[MCA, IM_INSP, IM_ENV], "rank"]) == [1, 2, 3]
+    assert list(rows.loc[[MCA, IM_INSP, IM_ENV], "rank_change"]) == [2, -1, -1]
+    assert set(rows.group_size) == {3}
+
+
+def test_ties_share_the_best_rank_and_the_next_rank_skips(pcon):
+    # 2020-09-01: im_env 100 and mca 100 tie at 1, im_insp 87.719 is 3rd (not 2nd); the
+    # standing of 2020-06-01 was mca 1, im_insp 2, im_env 3.
+    rows = standing(pcon, "2020-09-01")
+    assert list(rows.loc[[IM_ENV, MCA, IM_INSP], "rank"]) == [1, 1, 3]
+    assert list(rows.loc[[IM_ENV, MCA, IM_INSP], "rank_change"]) == [2, 0, -1]
+
+
+def test_tied_counts_of_two_counters_of_one_family(pcon):
+    # 200起 and 200件 tie at 1; 91 is 3rd, 80 4th. In 2019: 166 (1), 125 (2), 91 (3), 80 (4).
+    rows = standing(pcon, "2020-03-01", CASES)
+    assert list(rows.loc[[INACTION, UMBRELLA, EIGHT, GRASSROOTS], "rank"]) == [1, 1, 3, 4]
+    assert list(rows.loc[[INACTION, UMBRELLA, EIGHT, GRASSROOTS], "rank_change"]) == [0, 1, 0, 0]
+
+
+def test_ranks_cover_the_whole_group_whatever_the_filters(pcon):
+    only_mca = queries.progress(pcon, Filters(bodies=("mca",), as_of="2020-06-01"), NO_STALE)
+    row = only_mca[only_mca.group_key == INSPECTION].iloc[0]
+    assert (row["rank"], row["group_size"]) == (1, 3)
+
+
+# --- lights at their boundaries -----------------------------------------------------------------------
+
+
+def light(con, as_of: str, measure: str, stale_days: int = NO_STALE, group: str = INSPECTION) -> str:
+    return standing(con, as_of, group, stale_days).loc[measure, "light"]
+
+
+def test_behind_and_improving_is_yellow_behind_without_a_previous_report_is_red(pcon):
+    assert light(pcon, "2020-06-01", IM_ENV) == "yellow"  # 76.923 < 90, up from 34.615
+    assert light(pcon, "2020-06-01", IM_INSP) == "red"  # 82.456 < 90, one report: no improvement shown
+
+
+def test_a_value_equal_to_its_previous_is_not_improving(pcon):
+    assert light(pcon, "2020-09-01", IM_INSP) == "yellow"  # 87.719 < 90, up from 82.456
+    assert light(pcon, "2020-11-01", IM_INSP) == "red"  # 87.719 again: not improving
+
+
+def test_on_target_exactly_is_green_for_at_least_and_at_most(pcon):
+    assert light(pcon, "2020-09-01", MCA) == "green"  # 100 >= its own 100 (after its deadline)
+    assert light(pcon, "2020-09-01", IM_ENV) == "green"  # 100 >= 90
+    assert light(pcon, "2020-03-01", INACTION, group=CASES) == "green"  # 200起 <= 200
+    assert light(pcon, "2020-03-01", UMBRELLA, group=CASES) == "green"  # 200件 <= 200起: one family
+
+
+def test_a_bodys_own_target_beats_the_one_for_every_body(pcon):
+    rows = standing(pcon, "2020-06-01")
+    assert rows.loc[MCA, "target_id"] == "t_mca_100"
+    assert rows.loc[IM_ENV, "target_id"] == "t_all_90"
+    assert light(pcon, "2020-06-01", MCA) == "yellow"  # 88.608 < 100, up from 75.949, deadline not passed
+
+
+def test_past_the_deadline_behind_is_red_even_when_improving(pcon):
+    assert light(pcon, "2020-06-30", MCA) == "yellow"  # the deadline day itself is not past it
+    assert light(pcon, "2020-07-01", MCA) == "red"
+    # 2020-12 means 2020-12-31: im_insp 87.719 < 90 (not improving since 2020-11-01 anyway)
+    assert standing(pcon, "2020-12-31").loc[IM_INSP, "deadline_date"] == pd.Timestamp("2020-12-31")
+
+
+def test_stale_after_more_than_n_days_behind_the_groups_newest_report(pcon):
+    # 2020-11-01 is the group's newest report; im_env last reported 2020-09-01: 61 days before.
+    assert light(pcon, "2020-11-01", IM_ENV, stale_days=61) == "green"
+    assert light(pcon, "2020-11-01", IM_ENV, stale_days=60) == "stale"
+    assert standing(pcon, "2020-11-01").loc[IM_ENV, "days_since"] == 61
+
+
+def test_without_a_target_the_light_says_so(pcon):
+    rows = queries.progress(pcon, Filters(as_of="2020-03-01"), NO_STALE)
+    untargeted = rows[~rows.indicator_id.isin(["inspection_feedback_closure", "cases"])]
+    assert set(untargeted.light) == {"no_target"}
+    assert untargeted.target.isna().all()
+
+
+def test_light_tallies_per_group(pcon):
+    tallies = queries.progress_lights(pcon, Filters(as_of="2020-06-01"), "group").set_index("tally_id")
+    # stale after 30 days: im_insp (2019) and im_env (2020-03-01) are stale, mca is yellow
+    row = tallies.loc[INSPECTION]
+    assert (row.green, row.yellow, row.red, row.stale, row.measures) == (0, 1, 0, 2, 3)
+
+
+# --- the command line ---------------------------------------------------------------------------------
+
+
+def test_cli_prints_the_ranked_table(progress_db, capsysbinary, monkeypatch):
+    monkeypatch.setenv("METRICS_IMPORTS_DIR", str(progress_db.parent / "imports"))
+    status = cli.main(["progress", "--db", str(progress_db), "--as-of", "2020-06-01", "--body", "民政部"])
+    assert status == 0
+    out = pd.read_csv(pd.io.common.BytesIO(capsysbinary.readouterr().out), dtype=str)
+    for column in ("group", "body_zh", "value", "as_of", "previous", "previous_as_of", "change"):
+        assert column in out.columns
+    assert {"rank", "rank_change", "light"} <= set(out.columns)
+    mca = out[out.group == INSPECTION].iloc[0]
+    assert (mca.body_zh, mca.as_of, mca.previous_as_of, mca["rank"], mca.rank_change) == (
+        "民政部党组",
+        "2020-06-01",
+        "2020-03-01",
+        "1",
+        "2",
+    )
+
+
+def test_cli_refuses_an_unknown_name(progress_db, capsys, monkeypatch):
+    monkeypatch.setenv("METRICS_IMPORTS_DIR", str(progress_db.parent / "imports"))
+    assert cli.main(["progress", "--db", str(progress_db), "--body", "没有这个单位"]) == 2
+    assert "unknown body" in capsys.readouterr().err
+
+
+# --- targets through the checked import -----------------------------------------------------------------
+
+
+def targets_csv(*rows: dict) -> bytes:
+    header = ["indicator", "body", "comparison", "target", "counter", "deadline", "note"]
+    lines = [",".join(header)] + [",".join(row.get(c, "") for c in header) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.fixture
+def target_store(tmp_path) -> Store:
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in DATA_DIR.glob("*.csv"):
+        (data / path.name).write_bytes(path.read_bytes())
+    add_reports(CsvEditor(data), targets=False)
+    store = Store(tmp_path / "metrics.duckdb", data, paths.sources_dir(), tmp_path / "imports")
+    store.build()
+    return store
+
+
+def lights(store: Store, as_of: str) -> dict[str, str]:
+    with store.connect() as con:
+        rows = queries.progress(con, Filters(as_of=as_of), NO_STALE)
+    return dict(zip(rows.measure_id, rows.light))
+
+
+def test_targets_imported_light_measures_and_roll_back(target_store):
+    assert lights(target_store, "2020-06-01")[MCA] == "no_target"
+    data = targets_csv(
+        {
+            "indicator": "巡视督察反馈问题整改",
+            "comparison": "≥",
+            "target": "90",
+            "counter": "%",
+            "deadline": "2020-12",
+        },
+        {
+            "indicator": "inspection_feedback_closure",
+            "body": "民政部",
+            "comparison": "at_least",
+            "target": "85",
+            "counter": "%",
+        },
+    )
+    checked, batch = target_store.import_file(data, "targets.csv")
+    assert checked.problems == [] and batch is not None
+    assert len(checked.tables["targets"]) == 2 and checked.tables["figures"].empty
+    after = lights(target_store, "2020-06-01")
+    assert (after[MCA], after[IM_ENV], after[IM_INSP]) == ("green", "yellow", "red")  # 88.6 >= 85; see above
+    assert after[INACTION] == "no_target"
+    target_store.rollback(batch.batch_id)
+    assert lights(target_store, "2020-06-01")[MCA] == "no_target"
+    assert target_store.batches() == []
+
+
+def test_a_bad_targets_file_is_refused_row_by_row(target_store):
+    data = targets_csv(
+        {"indicator": "巡视督察反馈问题整", "comparison": "≥", "target": "90", "counter": "%"},
+        {
+            "indicator": "inspection_feedback_closure",
+            "comparison": "about",
+            "target": "ninety",
+            "counter": "%",
+        },
+        {"indicator": "inspection_feedback_closure", "comparison": "≥", "target": "90", "counter": "件"},
+        {
+            "indicator": "inspection_feedback_closure",
+            "body": "天津",
+            "comparison": "≥",
+            "target": "90",
+            "counter": "%",
+        },
+        {
+            "indicator": "inspection_feedback_closure",
+            "comparison": "≥",
+            "target": "90",
+            "counter": "%",
+            "deadline": "2020-13",
+        },
+    )
+    checked, batch = target_store.import_file(data, "bad.csv")
+    assert batch is None
+    found = {(p.row, p.column) for p in checked.problems}
+    assert {
+        (2, "indicator"),
+        (3, "comparison"),
+        (3, "target"),
+        (4, "counter"),
+        (5, "body"),
+        (6, "deadline"),
+    } <= found
+    assert (6, "indicator") in found  # a second target for the indicator, body and counter of row 3
+    assert any("did you mean '巡视督察反馈问题整改'" in p.reason for p in checked.problems)
+    assert all(str(p).startswith("bad.csv:") for p in checked.problems)
+    assert target_store.batches() == []
+
+
+def test_targets_template_names_every_column():
+    from metrics import targets
+
+    header = targets.template("csv").decode("utf-8-sig").strip().split(",")
+    assert header == list(targets.TARGET_COLUMNS)
+
+
+# --- the 进度 page (AppTest) -----------------------------------------------------------------------------
+
+
+def open_progress(db: Path, monkeypatch, **query) -> AppTest:
+    monkeypatch.setenv("METRICS_DB", str(db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file("../dashboard.py", default_timeout=90)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("metrics/ui/pages/progress.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def tiles(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_page_at_seed_scale_says_one_report_per_measure(monkeypatch, tmp_path):
+    db = tmp_path / "seed.duckdb"
+    Store(db, data_dir=DATA_DIR, sources_dir=paths.sources_dir(), imports_dir=tmp_path / "imports").build()
+    at = open_progress(db, monkeypatch)
+    assert any("目前每项指标只有一次报告" in i.value for i in at.info)
+    assert tiles(at)[":gray[–] 未设目标"] == "90" and tiles(at)[":red[↓] 排名下降"] == "0"
+    ranked = at.dataframe[0].value
+    assert len(ranked) == 90 and set(ranked["状态"]) == {"– 未设目标"}
+
+
+def test_page_travels_to_the_date_in_the_url(progress_db, monkeypatch):
+    at = open_progress(progress_db, monkeypatch, as_of="2020-06-01")
+    assert any("2020-06-01" in i.value for i in at.info)  # the time-travel notice
+    # 2020-06-01, stale after 30 days: mca yellow (88.6 < its 100, up from 75.9); im_insp (2019) and
+    # im_env (2020-03-01) behind their group's newest 2020-06-01 by more than 30 days, and in the
+    # cases group (newest 2020-03-01) eight_point and grassroots (2019): stale; inaction and
+    # umbrella (200 <= 200) green.
+    assert (
+        tiles(at)[":orange[▲] 落后但在改善"],
+        tiles(at)[":green[✔] 达标"],
+        tiles(at)[":gray[○] 逾期未报"],
+    ) == (
+        "1",
+        "2",
+        "4",
+    )
+    assert tiles(at)[":red[↓] 排名下降"] == "2"  # im_insp and im_env lost a place each
+    ranked = at.dataframe[0].value.set_index(["可比指标组", "单位"])
+    mca = ranked.loc[("巡视督察反馈问题整改", "民政部")]
+    assert (mca["数值"], mca["上次报告"], mca["变化"], mca["排名变化"]) == (
+        "88.6%",
+        "75.9%",
+        "+12.7个百分点",
+        "↑2",
+    )
+    assert mca["目标"] == "≥ 100% · 2020-06-30"
+    slipped = at.dataframe[1].value
+    assert set(slipped["单位"]) == {"内蒙古"} and len(slipped) == 2
+
+
+def test_page_sorts_by_change_and_speaks_english(progress_db, monkeypatch):
+    at = open_progress(progress_db, monkeypatch, as_of="2020-03-01", sort="change", lang="English")
+    ranked = at.dataframe[0].value
+    changes = [c for c in ranked["Change"] if c]
+    # Groups needing attention first: inspection feedback (mca and im_env yellow) before cases (two
+    # stale, two green); within each group the largest change first.
+    assert changes == ["+58.2 pp", "+42.3 pp", "+75 (+60%)", "+34 (+20.5%)"]
+    assert "✔ on target" in set(ranked["Light"])
+
+
+def test_progress_charts_validate_and_keep_groups_apart(pcon):
+    from metrics import charts, labels
+
+    tallies = labels.light_tallies(
+        queries.progress_lights(pcon, Filters(as_of="2020-06-01"), "kind"), "kind", "en"
+    )
+    spec = charts.lights_chart(tallies, "en", "Lights").to_dict()  # validated against the schema
+    drawn = pd.DataFrame(next(iter(spec["datasets"].values())))
+    province = drawn[drawn.tally_label == "Province-level Party committee"]
+    # 内蒙古's im_insp and im_env stale, 天津's inaction and umbrella green, two stale cases
+    assert dict(zip(province.light, province.n)) == {"green": 2, "stale": 4, "no_target": 38}
+    history = labels.progress_history(
+        queries.progress_trends(pcon, [MCA, IM_ENV], Filters(as_of="2020-06-01")), "zh"
+    )
+    spec = charts.progress_trends_chart(history, "zh").to_dict()
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    assert sorted(history.value_label) == ["17.7%", "34.6%", "75.9%", "76.9%", "88.6%"]

@@ -233,11 +233,16 @@ def _add_extract_commands(sub) -> None:
     cmd.add_argument(
         "--body", default="", help="the body of a report without section headings (default: from its title)"
     )
-    for field in ("title", "publisher", "reference"):
+    defaults = {
+        "title": "the text's first line if it is a heading, else the file name",
+        "publisher": "（原文未注明）, not stated",
+        "reference": "the file name",
+    }
+    for field, default in defaults.items():
         cmd.add_argument(
             f"--source-{field}",
             default="",
-            help=f"the source's {field} (--format import; default: from the text)",
+            help=f"the source's {field} (--format import; default: {default})",
         )
     what = "compare the proposals for the first source with its curated figures"
     cmd = sub.add_parser("evaluate-extract", help=what, description=what)
@@ -376,7 +381,7 @@ def _extract_import_rows(args, text: str) -> int:
     if the_store.published() is None:
         the_store.build(on_wait=_waiting)
     source = {
-        "source_title": args.source_title,
+        "source_title": args.source_title or proposals.title_of(text) or args.file.stem,
         "source_publisher": args.source_publisher,
         "source_reference": args.source_reference or args.file.name,
     }

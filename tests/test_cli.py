@@ -322,6 +322,25 @@ CASES = [
     # import
     Case("import", "success", ("{good}",), 0, "built", stderr=r"imported 2 figures", batches_after=1),
     Case(
+        "import",
+        "success (report kept)",
+        ("{good}", "--text", "{text}"),
+        0,
+        "built",
+        stderr=r"imported 2 figures",
+        batches_after=1,
+    ),
+    Case(
+        "import",
+        "report text missing",
+        ("{good}", "--text", "{missing}"),
+        2,
+        "built",
+        stderr="cannot read the report text",
+        unchanged=True,
+        batches_after=0,
+    ),
+    Case(
         "import", "success (dry run)", ("{good}", "--dry-run"), 0, "built", stderr="dry run", unchanged=True
     ),
     Case("import", "data error", ("{bad}",), 1, "built", located=True, unchanged=True),
@@ -396,8 +415,25 @@ CASES = [
     Case("progress", "unknown body", ("--body", "天津市"), 2, "built", stderr="unknown body: 天津市"),
     Case("progress", "wrong date", ("--as-of", "2020-13-01"), 2, stderr="not a date"),
     Case("progress", "store cannot be written", (), 2, "blocked", stderr=CANNOT_WRITE),
+    # brief (builds a missing database first): the PDF of a view
+    Case(
+        "brief", "success", ("--body", "天津", "--out", "{out}"), 0, "built", stderr=r"^wrote .*\(\d+ bytes\)"
+    ),
+    Case("brief", "unknown body", ("--body", "天津市", "--out", "{out}"), 2, "built", stderr="天津市"),
+    Case(
+        "brief", "output cannot be written", ("--out", "{regular}/x.pdf"), 2, "built", stderr="cannot write"
+    ),
     # extract, evaluate-extract, extract-bench: a text file
     Case("extract", "success", ("{text}",), 0, stdout=r"^id,body_zh,as_written,.*\n.*870件"),
+    Case(
+        "extract",
+        "success (import rows)",
+        ("{text}", "--format", "import", "--as-of", "2019-10"),
+        0,
+        stdout=r"^body,measure_id,.*\n天津,.*870件",
+        stderr=r"Import with: python -m metrics import FILE.csv --text",
+    ),
+    Case("extract", "no date for import rows", ("{text}", "--format", "import"), 2, stderr="--as-of"),
     Case(
         "extract", "success (json)", ("{text}", "--format", "json"), 0, stdout=r'^\[\n.*"as_written": "870件"'
     ),

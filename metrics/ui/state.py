@@ -109,6 +109,19 @@ def _brief(page: str, filters: Filters, lang_: str, base_url: str, stamp: tuple[
     return brief.brief_pdf(_connection(stamp).cursor(), page, filters, lang_, base_url)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _pack(page: str, filters: Filters, lang_: str, base_url: str, stamp: tuple[str, int, int]) -> bytes:
+    from metrics import pack
+
+    return pack.pack(_connection(stamp).cursor(), page, filters, lang_, base_url)
+
+
+def pack_zip(page: str, filters: Filters, lang_: str, base: str) -> bytes:
+    """The evidence pack (zip) of ``page`` for ``filters`` (``metrics.pack``), its link on ``base``,
+    cached per database file."""
+    return _pack(page, filters, lang_, base, db_stamp())
+
+
 def base_url() -> str:
     """Where this dashboard is served, as the reader's browser reached it (for links in exports)."""
     url = urllib.parse.urlsplit(st.context.url or "")
@@ -236,6 +249,13 @@ def grouping(lang_: str) -> str:
     elif st.query_params.get("by") != by:
         st.query_params["by"] = by
     return by
+
+
+def grouping_in_force(page: str) -> str:
+    """How ``page`` compares bodies now: body, kind or region (only the closure, cases and
+    reductions pages group)."""
+    by = st.session_state.get("by") or "body"
+    return by if page in ("closure", "cases", "reductions") else "body"
 
 
 def _filter(key: str, options: list[str], lang_: str) -> None:

@@ -58,8 +58,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_png": ("图片 PNG", "Chart PNG"),
     "download_svg": ("矢量图 SVG", "Chart SVG"),
     "no_cjk_font": (
-        "本机没有中文字体，图片中的中文无法显示。请安装：sudo apt-get install fonts-noto-cjk",
-        "No CJK font on this machine, so Chinese text cannot be drawn in images. Install it: sudo apt-get install fonts-noto-cjk",
+        "服务器上没有中文字体，PNG 图片暂不可用（中文会显示为方框）；SVG 和其他下载不受影响。请联系看板管理员。",
+        "The server has no CJK font, so PNG images are not offered (Chinese would show as boxes); SVG and the other downloads are not affected. Please tell the dashboard's administrator.",
     ),
     "download_brief": ("简报 PDF", "Briefing PDF"),
     "download_pack": ("证据包 ZIP", "Evidence pack ZIP"),

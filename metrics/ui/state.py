@@ -7,6 +7,7 @@ the next rerun and readers never see a half-written one.
 
 from __future__ import annotations
 
+import os
 import urllib.parse
 from pathlib import Path
 
@@ -142,6 +143,12 @@ def watch_database() -> None:
     if st.session_state.setdefault("db_stamp", stamp) != stamp:
         st.session_state["db_stamp"] = stamp
         st.rerun(scope="app")
+
+
+def editing_enabled() -> bool:
+    """Whether editors may sign in here: ``METRICS_EDITOR_PASSWORD`` is set (the editor pages are
+    in the navigation only then)."""
+    return bool(os.environ.get("METRICS_EDITOR_PASSWORD", ""))
 
 
 def lang() -> str:

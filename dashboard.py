@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from metrics import paths
 from metrics.i18n import t
 from metrics.ui import state
 
@@ -18,10 +19,11 @@ PAGES = [
     ("importer", ":material/upload_file:"),
     ("extractor", ":material/document_scanner:"),
 ]
+# Pages for editors: in the navigation only when editing is enabled (METRICS_EDITOR_PASSWORD);
+# viewers see a viewer's app, with no page about how it is run.
+EDITOR_PAGES = ("importer", "extractor")
 
-st.set_page_config(
-    page_title="整改看板 · Rectification dashboard", page_icon=":material/fact_check:", layout="wide"
-)
+st.set_page_config(page_title="整改看板 · Rectification dashboard", page_icon=str(paths.ICON), layout="wide")
 state.sidebar()
 state.watch_database()
 lang = state.lang()
@@ -35,5 +37,6 @@ st.navigation(
             default=i == 0,
         )
         for i, (name, icon) in enumerate(PAGES)
+        if name not in EDITOR_PAGES or state.editing_enabled()
     ]
 ).run()

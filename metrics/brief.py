@@ -57,6 +57,9 @@ BRIEF_TABLE = (
     "col_as_written",
     "col_reason",
 )
+# The overview's downloads list every closure's counts and every change's before and after; its
+# printed table leaves them to the facts above it (621/870, 277 → 76), so that it fits A4.
+OVERVIEW_DOWNLOADS_ONLY = ("col_total", "col_closed", "col_before", "col_after")
 PERCENT_COLUMNS = ("closure_rate",)
 # Columns of short values that read badly when wrapped (内蒙/古).
 NOWRAP = ("col_body", "col_rank", "col_counter", "col_as_of", "col_closure_rate", "col_published")
@@ -207,7 +210,11 @@ def html(v: view.View) -> str:
     parts += [f'<p class="note">{escape(note)}</p>' for note in v.notes]
     if len(v.facts):
         parts += [f"<h2>{escape(t('brief_facts', lang))}</h2>", facts_html(v)]
-    columns = {c: k for c, k in v.columns.items() if k in BRIEF_TABLE}
+    columns = {
+        c: k
+        for c, k in v.columns.items()
+        if k in BRIEF_TABLE and not (v.page == "overview" and k in OVERVIEW_DOWNLOADS_ONLY)
+    }
     if len(v.data) and columns:
         parts += [f"<h2>{escape(t('brief_table', lang))}</h2>", table_html(v.data, columns, lang)]
     if len(v.sources):

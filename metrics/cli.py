@@ -168,11 +168,8 @@ def parser() -> argparse.ArgumentParser:
 FILTER_OPTIONS = {"body": "bodies", "kind": "body_kinds", "theme": "themes", "indicator": "indicators"}
 
 
-def _add_brief_command(add) -> None:
-    from metrics.view import PAGES
-
-    cmd = add("brief", "write the A4 PDF briefing of a dashboard view (filters by id or name)")
-    cmd.add_argument("--page", choices=PAGES, default="overview", help="dashboard page (default overview)")
+def _add_view_options(cmd, pages) -> None:
+    cmd.add_argument("--page", choices=pages, default="overview", help="dashboard page (default overview)")
     for option in FILTER_OPTIONS:
         cmd.add_argument(
             f"--{option}",
@@ -182,31 +179,69 @@ def _add_brief_command(add) -> None:
             help=f"{option} id or name; repeat for more",
         )
     cmd.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
+
+
+def _add_brief_command(add) -> None:
+    from metrics.view import PAGES
+
+    cmd = add("brief", "write the A4 PDF briefing of a dashboard view (filters by id or name)")
+    _add_view_options(cmd, PAGES)
     cmd.add_argument("--out", type=Path, required=True, help="PDF file to write")
+    cmd = add(
+        "pack",
+        "write the evidence pack of a dashboard view: a zip of CSV, XLSX, chart PNG/SVG, quotes and README",
+    )
+    _add_view_options(cmd, PAGES)
+    cmd.add_argument("--out", type=Path, required=True, help="zip file to write")
+
+
+def _view(args, con):
+    """The view the options name, or None (the unknown name is said on stderr)."""
+    from metrics import view
+
+    wanted = {what: getattr(args, option) for option, what in FILTER_OPTIONS.items()}
+    try:
+        filters = view.resolve(con, wanted)
+    except view.UnknownName as error:
+        print(error, file=sys.stderr)
+        return None
+    return view.build(con, args.page, filters, args.lang)
+
+
+def _write(out: Path, make) -> int:
+    try:
+        data = make()
+        out.write_bytes(data)
+    except OSError as error:
+        print(f"{out}: cannot write: {error.strerror or error}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} ({len(data)} bytes)", file=sys.stderr)
+    return 0
 
 
 def _brief(args, the_store: Store) -> int:
-    from metrics import brief, view
+    from metrics import brief
 
-    wanted = {what: getattr(args, option) for option, what in FILTER_OPTIONS.items()}
     with the_store.connect() as con:
-        try:
-            filters = view.resolve(con, wanted)
-        except view.UnknownName as error:
-            print(error, file=sys.stderr)
-            return 2
-        document = brief.html(view.build(con, args.page, filters, args.lang))
+        shown = _view(args, con)
+    if shown is None:
+        return 2
+    document = brief.html(shown)
     try:
-        data = brief.pdf(document)
-        args.out.write_bytes(data)
+        return _write(args.out, lambda: brief.pdf(document))
     except brief.BriefError as error:
         print(error, file=sys.stderr)
         return 2
-    except OSError as error:
-        print(f"{args.out}: cannot write: {error.strerror or error}", file=sys.stderr)
+
+
+def _pack(args, the_store: Store) -> int:
+    from metrics import pack
+
+    with the_store.connect() as con:
+        shown = _view(args, con)
+    if shown is None:
         return 2
-    print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)
-    return 0
+    return _write(args.out, lambda: pack.pack_zip(shown))
 
 
 # --- figure proposals from a text (metrics.extract); these never touch the database ---
@@ -544,6 +579,8 @@ def main(argv: list[str] | None = None) -> int:
                 return _progress(con, args)
         if args.command == "brief":
             return _brief(args, the_store)
+        if args.command == "pack":
+            return _pack(args, the_store)
         query, _, columns = EXPORTS[args.command]
         with the_store.connect() as con:
             frame = query(con)[columns]

@@ -27,12 +27,16 @@ def escape_cell(value):
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy with text cells escaped against formula injection and whole floats as integers."""
+    """A copy with text cells escaped against formula injection and whole numbers as integers
+    (2018, not 2018.0, even in a column that also holds 3.5)."""
     out = df.copy()
     for column in out.columns:
         series = out[column]
         if pd.api.types.is_float_dtype(series) and series.dropna().mod(1).eq(0).all():
             out[column] = series.astype("Int64")
+        elif pd.api.types.is_float_dtype(series):
+            whole = [None if pd.isna(v) else int(v) if float(v).is_integer() else float(v) for v in series]
+            out[column] = pd.Series(whole, index=series.index, dtype=object)
         elif not pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             out[column] = series.map(escape_cell)
     return out
@@ -51,19 +55,57 @@ def csv_bytes(df: pd.DataFrame, bom: bool = True) -> bytes:
 XLSX_OPTIONS = {"strings_to_urls": False, "strings_to_formulas": False, "strings_to_numbers": False}
 
 
-def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An XLSX workbook with one sheet per frame (text cells escaped and written as text, never
-    as links or formulas), columns sized to fit."""
+# How numbers read in a workbook: rates as percentages with one decimal, counts with thousands
+# separators (decimals only where a value has them). The values stay numbers.
+PERCENT_FORMAT = "0.0%"
+WHOLE_FORMAT = "#,##0"
+DECIMAL_FORMAT = "#,##0.0##"
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not pd.isna(value)
+
+
+def xlsx_bytes(sheets: dict[str, pd.DataFrame], percent: tuple[str, ...] | set[str] = ()) -> bytes:
+    """An XLSX workbook with one sheet per frame: text cells escaped and written as text (never
+    as links or formulas), numbers as numbers formatted for reading (the columns named in
+    ``percent`` hold fractions shown as 71.4%; other numbers with thousands separators), columns
+    sized to fit, the header row frozen."""
+    import xlsxwriter
+
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as writer:
-        for name, frame in sheets.items():
-            safe = safe_frame(frame)
-            safe.to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
-            for i, column in enumerate(safe.columns):
-                longest = max([len(str(column)), *(len(str(v)) for v in safe[column].head(200))])
-                sheet.set_column(i, i, min(max(8, longest * 1.6), 60))
-            sheet.freeze_panes(1, 0)
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, **XLSX_OPTIONS})
+    header = book.add_format({"bold": True, "bottom": 1, "valign": "top"})
+    formats = {
+        "percent": book.add_format({"num_format": PERCENT_FORMAT}),
+        "whole": book.add_format({"num_format": WHOLE_FORMAT}),
+        "decimal": book.add_format({"num_format": DECIMAL_FORMAT}),
+    }
+    for name, frame in sheets.items():
+        safe = safe_frame(frame)
+        sheet = book.add_worksheet(name[:31])
+        for col, column in enumerate(safe.columns):
+            sheet.write_string(0, col, str(column), header)
+            for row, value in enumerate(safe[column].tolist(), start=1):
+                if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+                    continue
+                if isinstance(value, bool):
+                    sheet.write_boolean(row, col, value)
+                elif _is_number(value):
+                    kind = (
+                        "percent"
+                        if column in percent
+                        else "whole"
+                        if float(value).is_integer()
+                        else "decimal"
+                    )
+                    sheet.write_number(row, col, value, formats[kind])
+                else:
+                    sheet.write_string(row, col, str(value))
+            longest = max([len(str(column)), *(len(str(v)) for v in safe[column].head(200))])
+            sheet.set_column(col, col, min(max(8, longest * 1.6), 60))
+        sheet.freeze_panes(1, 0)
+    book.close()
     return buffer.getvalue()
 
 

@@ -68,8 +68,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "download_png": ("图片 PNG", "Chart PNG"),
     "download_svg": ("矢量图 SVG", "Chart SVG"),
     "no_cjk_font": (
-        "本机没有中文字体，图片中的中文无法显示。请安装：sudo apt-get install fonts-noto-cjk",
-        "No CJK font on this machine, so Chinese text cannot be drawn in images. Install it: sudo apt-get install fonts-noto-cjk",
+        "服务器上没有中文字体，PNG 图片暂不可用（中文会显示为方框）；SVG 和其他下载不受影响。请联系看板管理员。",
+        "The server has no CJK font, so PNG images are not offered (Chinese would show as boxes); SVG and the other downloads are not affected. Please tell the dashboard's administrator.",
     ),
     "download_brief": ("简报 PDF", "Briefing PDF"),
     "download_pack": ("证据包 ZIP", "Evidence pack ZIP"),
@@ -100,6 +100,32 @@ TEXT: dict[str, tuple[str, str]] = {
     "sheet_data": ("数据", "data"),
     "sheet_sources": ("来源", "sources"),
     "sheet_definitions": ("字段说明", "definitions"),
+    "sheet_chart": ("图{n}", "chart {n}"),
+    # evidence pack (zip)
+    "pack": ("证据包", "Evidence pack"),
+    "pack_view": ("视图：", "View: "),
+    "pack_files": ("文件：", "Files:"),
+    "pack_csv": (
+        "当前视图的数据表（CSV，UTF-8 带 BOM，Excel 可直接打开）",
+        "the view's table (CSV, UTF-8 with BOM, opens in Excel)",
+    ),
+    "pack_xlsx": (
+        "Excel 工作簿：数据、每个图表一张表（共 {n} 张）、来源和字段说明",
+        "Excel workbook: the data, one sheet per chart ({n}), the sources and the column definitions",
+    ),
+    "pack_quotes": (
+        "每个数字的原文依据及其来源（标题、发布者、日期、出处）",
+        "every figure's verbatim source quote with its source (title, publisher, date, reference)",
+    ),
+    "pack_cite": ("引用方式：", "Cite as:"),
+    "pack_citation": (
+        "{app}：{title}（{scope}），{generated} 生成，数据截至 {latest}。来源：{sources}。{link}",
+        "{app}: {title} ({scope}), generated {generated}, data as of {latest}. Source: {sources}. {link}",
+    ),
+    "pack_note": (
+        "图表图片（PNG、SVG）自带标题、筛选条件、来源、日期和链接，可直接粘贴到汇报材料中。原文依据逐字引自来源报告。",
+        "The chart images (PNG, SVG) carry their title, filters, sources, dates and link, ready to paste into a briefing. Quotes are verbatim from the source reports.",
+    ),
     # overview
     "kpi_bodies": ("报告单位", "Bodies reporting"),
     "kpi_figures": ("数字", "Figures"),
@@ -580,6 +606,22 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "Id of the figure; look it up under Figures for its quote.",
     ),
     "col_body": ("报告数字的单位。", "The body that reported the figure."),
+    "col_group": (
+        "可比指标组：统计对象、量词和数字类型都相同的事项才放在一起排名或比较。",
+        "Comparable group: only measures that count the same thing, in the same counters and kind of figure, are ranked or compared together.",
+    ),
+    "col_rank": (
+        "在可比指标组内的名次（仅当两个及以上单位报告时）。",
+        "Rank within the comparable group (only where two or more bodies report it).",
+    ),
+    "col_caveat": (
+        "该事项与组内其他事项口径不完全相同之处，比较时请注意。",
+        "Where this measure differs from the rest of its group: compare with care.",
+    ),
+    "col_change_abs": (
+        "变化的数量（之后减之前），按量词计。",
+        "Change as an amount (after minus before), in the counter.",
+    ),
     "col_body_kind": (
         "单位类别：省区市、中央部门、金融机构、中央企业、中央指导组。",
         "Kind of body: province, central department, financial institution, central enterprise, central guidance group.",

@@ -12,6 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 DICTIONARY = DATA_DIR / "dictionary.csv"
+# The page icon, served by the app itself (a Material icon would be fetched from fonts.gstatic.com).
+ICON = ROOT / "metrics" / "ui" / "icon.png"
 
 
 def default_db() -> Path:

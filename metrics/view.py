@@ -93,15 +93,23 @@ CHANGE_COLUMNS = {
     "caveat_label": "col_caveat",
     "evidence": "col_evidence",
 }
+# The overview lists every row its three kinds of chart draw from: closures (with their counts),
+# counts and changes (with before and after).
 OVERVIEW_COLUMNS = {
     "body_label": "col_body",
     "comparable_label": "col_group",
     "rank_label": "col_rank",
+    "theme_label": "col_theme",
     "measure_label": "col_measure",
+    "total": "col_total",
+    "closed": "col_closed",
     "closure_rate": "col_closure_rate",
+    "before": "col_before",
+    "after": "col_after",
     "change_pct": "col_change_pct",
     "value": "col_value",
     "counter": "col_counter",
+    "qualifier": "col_qualifier",
     "as_of": "col_as_of",
     "caveat_label": "col_caveat",
     "evidence": "col_evidence",
@@ -114,6 +122,26 @@ SOURCE_COLUMNS = {
     "reference": "col_reference",
     "sha256": "col_sha256",
     "note": "col_note",
+}
+# The sources sheet of a download: how a reader cites and finds each source (the id is what the
+# data's source column holds).
+SOURCE_SHEET_COLUMNS = {
+    "source_id": "col_source",
+    "title": "col_title",
+    "publisher": "col_publisher",
+    "published": "col_published",
+    "reference": "col_reference",
+    "note": "col_note",
+}
+# Columns of percentages: how many of their units make a whole (a closure rate is a fraction; a
+# change is in percent). Spreadsheets show them as percentages (71.4%, -77.6%).
+PERCENT_UNITS = {
+    "col_closure_rate": 1,
+    "col_change_pct": 100,
+    "col_change_median": 100,
+    "col_change_min": 100,
+    "col_change_max": 100,
+    "col_change_of_sums": 100,
 }
 LEFT_OUT_COLUMNS = {
     "as_written": "col_as_written",

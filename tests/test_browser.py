@@ -684,3 +684,75 @@ def test_a_new_report_from_paste_to_its_body_s_page(browser, editor_url):
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "extractor_imported_profile_zh")
     context.close()
+
+
+def test_viewers_see_a_viewers_app_that_needs_no_internet(browser, app_url):
+    """No Deploy button or developer menu, no editor pages (METRICS_EDITOR_PASSWORD is not set),
+    and every page, its icon and its fonts load from the app alone: requests to any other host are
+    blocked and recorded, and there must be none."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(30_000)
+    outside, local = [], []
+
+    def route(request_route):
+        host = urlparse(request_route.request.url).hostname
+        if request_route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            local.append(request_route.request.url)
+            request_route.continue_()
+        else:
+            outside.append(request_route.request.url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    failed = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    try:
+        for name, (title, _) in PAGE_TITLES.items():
+            open_page(page, app_url, "/" if name == "overview" else f"/{name}", title)
+        assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
+        nav = page.locator('[data-testid="stSidebarNav"] a').all_text_contents()
+        titles = [zh for zh, _ in PAGE_TITLES.values()]  # after each link's icon name
+        assert len(nav) == len(titles) and all(n.strip().endswith(z) for n, z in zip(nav, titles)), nav
+        assert not [n for n in nav if "数据导入" in n or "报告提取" in n], nav
+        menu = page.locator('[data-testid="stMainMenu"]')
+        if menu.count():  # the viewer's menu, if any, holds no developer option
+            menu.click()
+            items = page.locator('[data-testid="stMainMenuList"]').inner_text()
+            for developer in ("Rerun", "Clear cache", "Deploy", "Developer", "Record a screencast"):
+                assert developer not in items, items
+            page.keyboard.press("Escape")
+        icon = page.locator("link[rel~='icon']").first.get_attribute("href")
+        assert icon and urlparse(icon).hostname in (None, "127.0.0.1", "localhost"), icon
+        fonts = (
+            page.evaluate("document.fonts.status"),
+            page.evaluate("[...document.fonts].filter(f => f.status === 'error').map(f => f.family)"),
+        )
+        assert fonts[1] == [], fonts
+    finally:
+        context.close()
+    assert outside == [], outside
+    assert not [u for u in failed if urlparse(u).hostname in ("127.0.0.1", "localhost")], failed
+    assert any("/static/" in u for u in local)  # the check saw the app's own files load
+
+
+def test_evidence_pack_download_holds_the_filtered_view(page, app_url):
+    """证据包 ZIP gives the zip of the page for the filters in force, its link on this address."""
+    import zipfile
+
+    theme = "%E4%B8%BA%E6%B0%91%E6%9C%8D%E5%8A%A1%E8%A7%A3%E9%9A%BE%E9%A2%98"  # 为民服务解难题
+    open_page(page, app_url, f"/closure?{TIANJIN_AND_INNER_MONGOLIA}&theme={theme}", "整改完成率")
+    with page.expect_download(timeout=120_000) as download:
+        page.locator('[data-testid="stDownloadButton"] button', has_text="证据包 ZIP").click()
+    assert download.value.suggested_filename == "整改完成率_天津市委_内蒙古自治区党委_为民服务解难题.zip"
+    archive = zipfile.ZipFile(download.value.path())
+    assert {"README.txt", "data.csv", "data.xlsx", "quotes.csv", "charts/chart_01.png"} <= set(
+        archive.namelist()
+    )
+    readme = archive.read("README.txt").decode("utf-8")
+    assert f"{app_url}/closure?body=天津&body=内蒙古&theme=为民服务解难题" in readme
+    rows = list(csv.DictReader(io.StringIO(archive.read("data.csv").decode("utf-8-sig"))))
+    assert [(r["单位"], r["总数"], r["已完成"]) for r in rows] == [
+        ("天津", "870", "621"),
+        ("内蒙古", "12156", "7461"),
+    ]

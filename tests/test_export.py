@@ -105,3 +105,25 @@ def test_chart_images_describe_themselves(con):
         # The closures drawn have closed and unreported parts only: the legend names no others.
         assert ("基本完成" if lang == "zh" else "Mostly closed") not in svg
         assert ("已完成" if lang == "zh" else "Closed") in svg
+
+
+def test_numbers_are_formatted_for_reading():
+    """Rates read as percentages with one decimal, counts with thousands separators (decimals
+    only where a value has them); the cells stay numbers."""
+    frame = pd.DataFrame(
+        {"完成率": [0.7137931, None], "总数": [12156, 870], "数值": [1e11, 3.5], "是否": [True, False]}
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(export.xlsx_bytes({"数据": frame}, percent={"完成率"}))).active
+    rate, total, value, flag = sheet["A2"], sheet["B2"], sheet["C2"], sheet["D2"]
+    assert (rate.value, rate.number_format, rate.data_type) == (0.7137931, "0.0%", "n")
+    assert sheet["A3"].value is None
+    assert (total.value, total.number_format) == (12156, "#,##0")
+    assert (value.value, value.number_format) == (100_000_000_000, "#,##0")
+    assert (sheet["C3"].value, sheet["C3"].number_format) == (3.5, "#,##0.0##")
+    assert flag.value is True
+
+
+def test_csv_writes_whole_numbers_without_decimals():
+    frame = pd.DataFrame({"单位": ["a", "b", "c"], "数值": [2018.0, 3.5, None]})
+    lines = export.csv_bytes(frame, bom=False).decode().splitlines()
+    assert lines == ["单位,数值", "a,2018", "b,3.5", "c,"]

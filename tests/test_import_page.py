@@ -134,25 +134,13 @@ def submit_button(at: AppTest, label: str):
 # --- who may import -------------------------------------------------------------------------------
 
 
-def test_disabled_without_password_chinese():
-    at = open_importer()
-    assert texts(at.title) == ["数据导入"]
-    [info] = texts(at.info)
-    assert "仅供编辑人员使用" in info and "未启用" in info
-    assert "METRICS_EDITOR_PASSWORD" in info
-    assert not at.get("file_uploader")
-    assert not at.text_input
-    # the template is there for everyone
-    assert [b.label for b in at.get("download_button")] == ["模板 CSV", "模板 Excel（含字段说明）"]
-
-
-def test_disabled_without_password_english():
-    at = open_importer(english=True)
-    assert texts(at.title) == ["Import"]
-    [info] = texts(at.info)
-    assert "for editors" in info and "not enabled" in info
-    assert "METRICS_EDITOR_PASSWORD" in info
-    assert not at.get("file_uploader")
+def test_not_in_the_navigation_without_password():
+    """Viewers see a viewer's app: without METRICS_EDITOR_PASSWORD there is no 数据导入 page (and
+    so no page telling how the dashboard is started)."""
+    at = AppTest.from_file("../dashboard.py", default_timeout=60).run()
+    assert not at.exception
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(PAGE)
 
 
 def test_wrong_password_then_right_password(monkeypatch):

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 
 import openpyxl
 import pandas as pd
@@ -519,10 +520,10 @@ def test_download_buttons_per_page(page):
     buttons = download_buttons(at)
     # Profile draws a trend only for a measure with several dates; the data has one date per measure.
     # 前后对比 draws no ranking at seed scale (no two changes comparable): no image to download.
-    # 进度 draws its lights per kind of body at any scale; the briefing does not know it yet.
+    # 进度 draws its lights per kind of body at any scale; the briefing and the pack do not know it yet.
     charted = page in RANKED_PAGES or page == "progress"
-    formats = ["csv", "xlsx", "png", "svg"] if charted else ["csv", "xlsx"]
-    formats += [] if page == "progress" else ["pdf"]
+    formats = ["csv", "xlsx"] + ([] if page == "progress" else ["pdf", "zip"])
+    formats += ["png", "svg"] if charted else []
     assert sorted(buttons) == sorted(f"{page}_{f}" for f in formats)
     labels_zh = {
         "csv": "表格 CSV",
@@ -530,6 +531,7 @@ def test_download_buttons_per_page(page):
         "pdf": "简报 PDF",
         "png": "图片 PNG",
         "svg": "矢量图 SVG",
+        "zip": "证据包 ZIP",
     }
     for f in formats:
         assert buttons[f"{page}_{f}"].proto.label == labels_zh[f]
@@ -546,6 +548,7 @@ def test_closure_downloads_filtered_to_tianjin(media):
         "closure_csv": "整改完成率_天津市委.csv",
         "closure_xlsx": "整改完成率_天津市委.xlsx",
         "closure_pdf": "整改完成率_天津市委.pdf",
+        "closure_zip": "整改完成率_天津市委.zip",
     }
 
     data = files["closure_csv"][1]
@@ -569,7 +572,7 @@ def test_closure_image_downloads_carry_the_group_and_its_caveat(media):
     files = {key: media.file(button) for key, button in download_buttons(at).items()}
     assert {key: name for key, (name, _) in files.items()} == {
         f"closure_{f}": f"整改完成率_天津市委_内蒙古自治区党委_为民服务解难题.{f}"
-        for f in ("csv", "xlsx", "pdf", "png", "svg")
+        for f in ("csv", "xlsx", "pdf", "png", "svg", "zip")
     }
     data = files["closure_csv"][1]
     rows = list(csv.DictReader(io.StringIO(data[len(BOM) :].decode("utf-8"))))
@@ -583,6 +586,24 @@ def test_closure_image_downloads_carry_the_group_and_its_caveat(media):
     assert svg.startswith("<svg")
     for text in ("群众诉求办结 · 完成率", "天津", "621", "内蒙古", "7461", "※ 内蒙古", "统计收集的意见建议"):
         assert text in svg, text
+
+
+def test_evidence_pack_button_holds_the_view_the_other_buttons_give(media):
+    """证据包: the zip holds the same table as the CSV button, the same chart, and says its link."""
+    at = open_page("closure", body=["天津", "内蒙古"], theme="为民服务解难题")
+    buttons = download_buttons(at)
+    assert buttons["closure_zip"].proto.label == "证据包 ZIP"
+    name, data = media.file(buttons["closure_zip"])
+    assert name == "整改完成率_天津市委_内蒙古自治区党委_为民服务解难题.zip"
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert sorted(archive.namelist()) == sorted(
+        ["README.txt", "data.csv", "data.xlsx", "quotes.csv", "charts/chart_01.png", "charts/chart_01.svg"]
+    )
+    assert archive.read("data.csv") == media.file(buttons["closure_csv"])[1]
+    readme = archive.read("README.txt").decode("utf-8")
+    assert "筛选条件：单位：天津、内蒙古；专项整治 / 主题：为民服务解难题" in readme
+    assert "/closure?body=天津&body=内蒙古&theme=为民服务解难题" in readme
+    assert "群众诉求办结 · 完成率" in archive.read("charts/chart_01.svg").decode("utf-8")
 
 
 def test_unfiltered_and_english_file_names(media):

@@ -9,10 +9,9 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from metrics import export, labels, view
-from metrics.i18n import definition, t
+from metrics import export, pack, view
+from metrics.i18n import t
 from metrics.ui import state
-from metrics.view import SOURCE_COLUMNS
 
 FILTER_WIDGETS = (
     ("body_kinds", "kind"),
@@ -59,33 +58,23 @@ def image_caption(page: str, title: str, frame: pd.DataFrame, lang: str) -> tupl
 
 
 def workbook(data: pd.DataFrame, columns: dict[str, str], lang: str, source_ids: tuple[str, ...]) -> bytes:
-    """XLSX: the view's data, the sources it cites and the definition of every column."""
-    sources = labels.table(view.readable_sources(state.cited_sources(source_ids)), SOURCE_COLUMNS, lang)
-    definitions = pd.DataFrame(
-        {
-            t("col_column", lang): [t(k, lang) for k in columns.values()],
-            t("col_description", lang): [definition(k, lang) for k in columns.values()],
-        }
-    )
-    return export.xlsx_bytes(
-        {
-            t("sheet_data", lang): data,
-            t("sheet_sources", lang): sources,
-            t("sheet_definitions", lang): definitions,
-        }
-    )
+    """XLSX: the view's data, the sources it cites and the definition of every column
+    (``pack.workbook``: rates as percentages, counts with thousands separators)."""
+    return pack.workbook(data, columns, lang, state.cited_sources(source_ids))
 
 
 def downloads(
     frame: pd.DataFrame, columns: dict[str, str], charts: list, title: str, lang: str, key: str
 ) -> None:
     """The four download buttons for one view. ``columns`` picks and names the data's columns."""
-    data = labels.table(frame, columns, lang)
+    data = pack.table(frame, columns, lang)
     stem = file_stem(title, lang)
     st.caption(t("download", lang))
-    cols = st.columns(5)
-    if key in view.PAGES:  # the pages the briefing knows (metrics.view.PAGES)
+    cols = st.columns(6)
+    if key in view.PAGES:  # the pages the briefing and the pack know (metrics.view.PAGES)
         brief(cols[4], key, stem, lang)
+        if state.grouping_in_force(key) == "body":  # the pack is of the view by body (metrics.view)
+            evidence_pack(cols[5], key, stem, lang)
     cols[0].download_button(
         t("download_csv", lang),
         lambda: export.csv_bytes(data),
@@ -97,7 +86,7 @@ def downloads(
     )
     cols[1].download_button(
         t("download_xlsx", lang),
-        lambda: workbook(data, columns, lang, view.cited_ids(frame)),
+        lambda: workbook(frame, columns, lang, view.cited_ids(frame)),
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
@@ -131,14 +120,32 @@ def downloads(
         st.warning(t("no_cjk_font", lang))
 
 
-def brief(where, page: str, stem: str, lang: str) -> None:
-    """下载简报: the A4 PDF briefing of the page for the filters in force (``metrics.brief``)."""
+def page_filters(page: str):
+    """The filters of the page's view: the sidebar's, or on 单位画像 the body picked there."""
     f = state.filters()
     if page == "profile" and (chosen := state.ids("profile")):
         f = type(f)(bodies=chosen)
+    return f
+
+
+def evidence_pack(where, page: str, stem: str, lang: str) -> None:
+    """证据包: a zip of the view's CSV, XLSX, chart images, quotes and README (``metrics.pack``)."""
+    where.download_button(
+        t("download_pack", lang),
+        partial(state.pack_zip, page, page_filters(page), lang, state.base_url()),
+        f"{stem}.zip",
+        "application/zip",
+        key=f"{page}_zip",
+        on_click="ignore",
+        icon=":material/folder_zip:",
+    )
+
+
+def brief(where, page: str, stem: str, lang: str) -> None:
+    """下载简报: the A4 PDF briefing of the page for the filters in force (``metrics.brief``)."""
     where.download_button(
         t("download_brief", lang),
-        partial(state.brief_pdf, page, f, lang, state.base_url()),
+        partial(state.brief_pdf, page, page_filters(page), lang, state.base_url()),
         f"{stem}.pdf",
         "application/pdf",
         key=f"{page}_pdf",

@@ -7,6 +7,7 @@ the next rerun and readers never see a half-written one.
 
 from __future__ import annotations
 
+import os
 import urllib.parse
 from datetime import date
 from pathlib import Path
@@ -120,6 +121,19 @@ def _brief(page: str, filters: Filters, lang_: str, base_url: str, stamp: tuple[
     return brief.brief_pdf(_connection(stamp).cursor(), page, filters, lang_, base_url)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _pack(page: str, filters: Filters, lang_: str, base_url: str, stamp: tuple[str, int, int]) -> bytes:
+    from metrics import pack
+
+    return pack.pack(_connection(stamp).cursor(), page, filters, lang_, base_url)
+
+
+def pack_zip(page: str, filters: Filters, lang_: str, base: str) -> bytes:
+    """The evidence pack (zip) of ``page`` for ``filters`` (``metrics.pack``), its link on ``base``,
+    cached per database file."""
+    return _pack(page, filters, lang_, base, db_stamp())
+
+
 def base_url() -> str:
     """Where this dashboard is served, as the reader's browser reached it (for links in exports)."""
     url = urllib.parse.urlsplit(st.context.url or "")
@@ -140,6 +154,12 @@ def watch_database() -> None:
     if st.session_state.setdefault("db_stamp", stamp) != stamp:
         st.session_state["db_stamp"] = stamp
         st.rerun(scope="app")
+
+
+def editing_enabled() -> bool:
+    """Whether editors may sign in here: ``METRICS_EDITOR_PASSWORD`` is set (the editor pages are
+    in the navigation only then)."""
+    return bool(os.environ.get("METRICS_EDITOR_PASSWORD", ""))
 
 
 def lang() -> str:
@@ -264,6 +284,13 @@ def grouping(lang_: str) -> str:
 
 
 EARLIEST = date(2000, 1, 1)  # the as-of control's first day
+
+
+def grouping_in_force(page: str) -> str:
+    """How ``page`` compares bodies now: body, kind or region (only the closure, cases and
+    reductions pages group)."""
+    by = st.session_state.get("by") or "body"
+    return by if page in ("closure", "cases", "reductions") else "body"
 
 
 def _filter(key: str, options: list[str], lang_: str) -> None:

@@ -406,12 +406,15 @@ _AFTER_RE = re.compile(
 )
 # What may stand between a direction word and its % (numbers of a 、 list, 了, 达...).
 _GAP_NOISE_RE = re.compile(r"[0-9０-９.．%％、]+|了|达到|达|约|近|分别|为")
-_PROGRESS = r"正在[\u4e00-\u9fff]{0,4}?(?:推进|整改|办理|落实|实施)|正在整改|正在推进|正在办理|正在落实|整改中|推进中|办理中|取得阶段性成效|取得阶段性进展|持续整改|尚未完成|未完成|尚未办结|未办结"
+_PROGRESS = r"正在[\u4e00-\u9fff]{0,4}?(?:推进|整改|办理|落实|实施|处理|解决|化解|核查)|正在整改|正在推进|正在办理|正在落实|整改中|推进中|办理中|取得阶段性成效|取得阶段性进展|持续整改|尚未完成|未完成|尚未办结|未办结"
 _PARTLY = "基本完成|基本办结|基本整改到位|基本整改|基本解决"
 _CLOSED = (
     "已整改完成|已整改到位|已完成整改|已全部办结|已全部完成|已办结|已整改|已完成|已解决|已立行立改|已销号|"
     "已化解|已落实|督促整改|全部完成|全部办结|全部整改|完成整改|整改完成|整改到位|办结|销号|立行立改"
 )
+# A verb that is its clause's whole text before the number (排查问题4,862个，整改4,517个) is a
+# closed part when a total precedes in the sentence (see _pair); 制定整改措施57条 is not one.
+_BARE_CLOSED = frozenset({"整改", "解决", "化解", "办理答复", "答复", "办理", "已"})
 _PART_BEFORE_RE = re.compile(
     rf"(?:(?P<in_progress>{_PROGRESS})|(?P<partly_closed>{_PARTLY})|(?P<closed>{_CLOSED}))[^0-9０-９]{{0,4}}$"
 )
@@ -657,6 +660,8 @@ def _guess_role(c: _Cand, text: str, prefix: str) -> None:
         before = _PART_AFTER_RE.match(suffix.strip(_BLANKS))
     if before is not None:
         c.part = before.lastgroup or ""
+    elif prefix.strip(_BLANKS).removeprefix("已") in _BARE_CLOSED:
+        c.part = "closed"
 
 
 def _gap_of_a_list(between: str) -> str:
@@ -731,6 +736,8 @@ def _pair(cands: list[_Cand]) -> None:
                 if t.counter == c.counter or (t.counter in _COUNT_FAMILY and c.counter in _COUNT_FAMILY):
                     total = j
                 break
+        if total is None:
+            total = _earlier_total(cands, i, sum(cands[r].value for r in run))
         if total is not None or len(run) > 1:
             anchor = total if total is not None else run[0]
             if total is not None:
@@ -742,6 +749,20 @@ def _pair(cands: list[_Cand]) -> None:
                 if r != anchor:
                     cands[r].pairs_with = anchor
         i = k
+
+
+def _earlier_total(cands: list[_Cand], i: int, parts: Decimal) -> int | None:
+    """A total named in the sentence before its parts (发现问题93起，涉及…；已解决89起): the
+    nearest count there in the same counter, if it is at least the ``parts`` together."""
+    c = cands[i]
+    for j in range(i - 1, max(-1, i - _PAIR_SCAN), -1):
+        t = cands[j]
+        if t.sentence < c.sentence - 1 or t.part:
+            return None
+        if t.sentence == c.sentence or t.counter != c.counter:
+            continue
+        return j if t.role == "value" and t.kind == "count" and t.value >= parts else None
+    return None
 
 
 def _evidence(c: _Cand, text: str) -> str:

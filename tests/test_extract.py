@@ -791,3 +791,24 @@ def test_cli_extract_bench(capsys, no_db):
     args = ["extract-bench", "--text", str(TEXTS / "news_item.txt"), "--bytes", "20000", "--runs", "1"]
     assert cli.main(args) == 0
     assert " MB/s (" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "roles"),
+    [
+        # a verb that is its clause's whole text closes part of the total before it
+        ("排查问题4,862个，整改4,517个，整改率92.9%。", ["total", "closed", "value"]),
+        ("收集意见建议1,083条，已办理答复1,021条。", ["total", "closed"]),
+        # ... but not inside a longer clause
+        ("排查问题35个，制定整改措施57条。", ["value", "value"]),
+        # a total named in the sentence before its parts, other counters between
+        (
+            "发现欠薪问题93起，涉及农民工7,650人；截至11月底已解决89起，其余4起正在协调处理。",
+            ["total", "value", "closed", "in_progress"],
+        ),
+        # ... not two sentences before, nor a total smaller than its parts together
+        ("发现问题93起。涉及10人。另查出5起。已解决89起。", ["value", "value", "value", "value"]),  # 89 > 5
+    ],
+)
+def test_closure_parts_find_their_total(text, roles):
+    assert [p.role for p in extract(text)] == roles

@@ -51,7 +51,9 @@ _DIRECTION_END = re.compile(rf"(?:{words.DIRECTION_PATTERN})+$")
 # 问题 -> 中央…督察反馈的问题 is still long; 对照 is where the frame ends).
 _FRAME = re.compile(r"^.*(?:对照|针对|围绕|聚焦|通过|其中|累计|共计|共)")
 _LONG = 12
-_AFTER_NOUN = re.compile(r"([\u4e00-\u9fff]{1,10}?)(?=[已将被为是在由中的有均全都，。；：、！？（(]|$)")
+_AFTER_NOUN = re.compile(
+    r"([\u4e00-\u9fff]{1,10}?)(?=[已将被为是在由中的有均全都，。；：、！？（(0-9０-９]|$)|([\u4e00-\u9fff]{1,4})"
+)
 _NOT_WORD = re.compile(r"[^\u4e00-\u9fffA-Za-z]")
 _DATE = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s*年\s*(?:(?P<m>1[0-2]|0?[1-9])\s*月\s*(?:(?P<d>3[01]|[12]\d|0?[1-9])\s*日)?)?"
@@ -295,7 +297,7 @@ def subjects(text: str, proposals: list[extract.Proposal]) -> dict[int, str]:
             # 15项问题已全部整改到位, 全县12个乡镇: the noun after the number; 群众反映的900件
             # 具体问题: what 的 qualifies
             after = _AFTER_NOUN.match(plain, p.end + (plain[p.end : p.end + 1] == "的"))
-            noun = after.group(1) if after else ""
+            noun = (after.group(1) or after.group(2)) if after else ""
             subject = f"{subject}的{noun}" if subject and noun else subject or noun
         if len(subject) < 2 or _DIRECTION_END.fullmatch(subject):
             # 营业收入486.7亿元，同比增长11.3% -> the change of 营业收入
@@ -324,6 +326,19 @@ def _nearest(measures: pd.DataFrame, cat: Catalogue, subject: str, kind: str, fa
         if score > best:
             best, row = score, m
     return best, row
+
+
+_NAME_PARTS = re.compile(r"[/／（）()、·]")
+
+
+def _says_enough(subject: str, measure, cat: Catalogue) -> bool:
+    """Whether ``subject`` is enough to join ``measure``'s indicator: three characters or more,
+    or a shorter one that begins its label or a part of its indicator's name (处理 joins 问责/处理
+    人数; 方面 does not join 调研方面)."""
+    if len(subject) >= 3:
+        return True
+    name = cat.indicators.set_index("indicator_id").name_zh[measure.indicator_id]
+    return any(part.startswith(subject) for part in [measure.label_zh, *_NAME_PARTS.split(name)])
 
 
 def _theme(cat: Catalogue, evidence: str) -> str:
@@ -415,7 +430,7 @@ def import_rows(
         else:
             score, nearest = _nearest(catalogue.labels, catalogue, subject, kind, family)
             theme = catalogue.theme_name(_theme(catalogue, anchor.evidence))
-        if nearest is not None and score >= INDICATOR_CUTOFF:
+        if nearest is not None and score >= INDICATOR_CUTOFF and _says_enough(subject, nearest, catalogue):
             known = catalogue.indicators.set_index("indicator_id").loc[nearest.indicator_id]
             indicator, direction = known.name_zh, known.direction
         else:

@@ -60,6 +60,7 @@ _DATE = re.compile(
 )
 _AS_OF_WORDS = re.compile(r"(?:截至|截止|截止到|截至到)\s*$")
 _HEAD_LINES = 5
+_NOT_A_TITLE = re.compile(r"[>＞›»]|https?://|www\.|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 UNSTATED = "（原文未注明）"
 
 # A new body's kind from how its name ends (the first rule that matches), and how its short
@@ -90,6 +91,7 @@ class Catalogue:
     indicators: pd.DataFrame  # indicator_id, name_zh, direction, family
     measures: pd.DataFrame  # measure_id, body_id, theme_id, indicator_id, kind, label_zh, counter_family
     counters: dict[str, str] = field(default_factory=dict)  # counter -> family
+    body_kinds: list[str] = field(default_factory=list)  # every kind, in their order
 
     @classmethod
     def of(cls, con) -> Catalogue:
@@ -107,6 +109,9 @@ class Catalogue:
             indicators=con.execute("SELECT indicator_id, name_zh, direction, family FROM indicators").df(),
             measures=measures.fillna(""),
             counters=dict(con.execute("SELECT counter, counter_family FROM counters").fetchall()),
+            body_kinds=[
+                k for (k,) in con.execute("SELECT body_kind FROM body_kinds ORDER BY sort_order").fetchall()
+            ],
         )
 
     @property
@@ -228,11 +233,13 @@ def single_body(text: str) -> str:
 
 
 def title_of(text: str) -> str:
-    """The report's heading: its first non-empty line, when it reads as a title."""
-    for line in text.splitlines():
-        s = line.strip(" \t\r\u3000\ufeff")
-        if s:
-            return s[:120] if not re.search(r"[。；！？]", s[:60]) else ""
+    """The report's heading: the first of its first lines that reads as a title (not a
+    breadcrumb 网 > 频道 > 正文, an address, a dateline or a note in brackets), or ''."""
+    lines = [s for line in text.splitlines() if (s := line.strip(" \t\r\u3000\ufeff"))]
+    for s in lines[:_HEAD_LINES]:
+        if _NOT_A_TITLE.search(s) or s.startswith(("（", "(", "【")):
+            continue
+        return s[:120] if not re.search(r"[，。；！？]", s) else ""
     return ""
 
 

@@ -125,6 +125,8 @@ def test_as_of_is_the_date_after_jiezhi_else_the_latest_of_the_first_lines(text,
 def test_the_title_is_the_first_line_when_it_reads_as_one():
     assert proposals.title_of("\n关于巡察反馈问题整改情况的报告\n正文。") == "关于巡察反馈问题整改情况的报告"
     assert proposals.title_of("全市查处问题80起，处理101人。") == ""
+    page = "（虚构）\n沧澜新闻网 > 时政频道 > 正文\nhttps://x.example/1.html\n以案促改见实效\n2019年12月06日08:15　来源：日报"
+    assert proposals.title_of(page) == "以案促改见实效"
 
 
 # --- the rows pass the import, the text is kept ------------------------------------------------

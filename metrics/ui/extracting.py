@@ -16,6 +16,48 @@ from metrics.ui import state
 from metrics.ui.views import check_upload, editor, header, import_done
 from metrics.validate import ROLES_BY_KIND
 
+# The label of each column of the review tables (an i18n key per import column).
+LABELS = {
+    "body": "col_body",
+    "body_name_zh": "col_name_zh",
+    "body_kind": "col_body_kind",
+    "body_region": "col_region",
+    "body_name_en": "col_name_en",
+    "body_short_en": "col_short_en",
+    "theme": "col_theme_new",
+    "theme_name_en": "col_name_en",
+    "indicator": "col_indicator_new",
+    "indicator_name_en": "col_name_en",
+    "indicator_family": "col_family",
+    "indicator_direction": "col_indicator_direction",
+    "indicator_definition_zh": "col_definition_zh",
+    "indicator_definition_en": "col_definition_en",
+    "comparable_group": "col_comparable_group",
+    "comparability": "col_comparability",
+    "caveat_zh": "col_caveat_zh",
+    "caveat_en": "col_caveat_en",
+    "measure_kind": "col_measure_kind",
+    "label_zh": "col_label_zh",
+    "role": "col_role",
+    "value": "col_value",
+    "counter": "col_counter",
+    "qualifier": "col_qualifier",
+    "as_written": "col_as_written",
+    "evidence": "col_evidence",
+}
+
+
+def _labelled(columns, config: dict, lang: str) -> dict:
+    """``config`` with every column of ``columns`` labelled in ``lang`` (a plain text column
+    where ``config`` has none)."""
+    out = {}
+    for column in columns:
+        given = config.get(column) or st.column_config.TextColumn()
+        given["label"] = t(LABELS[column], lang)
+        out[column] = given
+    return out
+
+
 # What the page asks once for the whole report (the source, its date, a body for a text
 # without section headings), with the widget key of each.
 ASKED = ("source_title", "source_publisher", "source_reference", "report_as_of", "report_body")
@@ -76,15 +118,13 @@ def _asked(text: str, lang: str) -> dict[str, str]:
     return {key: col.text_input(t(key, lang), key=key).strip() for key, col in zip(ASKED, cols, strict=True)}
 
 
-def _new_tables(new: dict[str, pd.DataFrame], lang: str) -> dict[str, pd.DataFrame]:
+def _new_tables(new: dict[str, pd.DataFrame], catalogue, lang: str) -> dict[str, pd.DataFrame]:
     """The bodies, themes and indicators the report adds: reviewed, added to, deleted from."""
-    kinds = list(state.table("body_kinds").body_kind)
+    kinds = catalogue.body_kinds
     families = list(ingest.FAMILIES)
     config = {
         "body": {
-            "body_kind": st.column_config.SelectboxColumn(
-                t("col_body_kind", lang), options=kinds, required=True
-            ),
+            "body_kind": st.column_config.SelectboxColumn(options=kinds, required=True),
         },
         "theme": {},
         "indicator": {
@@ -102,7 +142,7 @@ def _new_tables(new: dict[str, pd.DataFrame], lang: str) -> dict[str, pd.DataFra
             num_rows="dynamic",
             hide_index=True,
             width="stretch",
-            column_config=config[what],
+            column_config=_labelled(new[what].columns, config[what], lang),
         )
     return edited
 
@@ -121,24 +161,27 @@ def _review(review: pd.DataFrame, new: dict[str, pd.DataFrame], catalogue, lang:
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
-        column_config={
-            "body": st.column_config.SelectboxColumn(
-                t("col_body", lang), options=options("body", catalogue.bodies.short_zh), required=True
-            ),
-            "theme": st.column_config.SelectboxColumn(
-                t("col_theme", lang), options=options("theme", catalogue.themes.name_zh), required=True
-            ),
-            "indicator": st.column_config.SelectboxColumn(
-                t("col_indicator", lang),
-                options=options("indicator", catalogue.indicators.name_zh),
-                required=True,
-            ),
-            "measure_kind": st.column_config.SelectboxColumn(options=list(ROLES_BY_KIND), required=True),
-            "role": st.column_config.SelectboxColumn(options=roles, required=True),
-            "qualifier": st.column_config.SelectboxColumn(
-                options=["exact", "more_than", "at_least", "about", "less_than"]
-            ),
-        },
+        column_config=_labelled(
+            proposals.REVIEW,
+            {
+                "body": st.column_config.SelectboxColumn(
+                    options=options("body", catalogue.bodies.short_zh), required=True
+                ),
+                "theme": st.column_config.SelectboxColumn(
+                    options=options("theme", catalogue.themes.name_zh), required=True
+                ),
+                "indicator": st.column_config.SelectboxColumn(
+                    options=options("indicator", catalogue.indicators.name_zh),
+                    required=True,
+                ),
+                "measure_kind": st.column_config.SelectboxColumn(options=list(ROLES_BY_KIND), required=True),
+                "role": st.column_config.SelectboxColumn(options=roles, required=True),
+                "qualifier": st.column_config.SelectboxColumn(
+                    options=["exact", "more_than", "at_least", "about", "less_than"]
+                ),
+            },
+            lang,
+        ),
     )
 
 
@@ -171,7 +214,7 @@ def page() -> None:
             shown = found.left[list(columns)].rename(columns={c: t(k, lang) for c, k in columns.items()})
             st.dataframe(shown, hide_index=True, width="stretch")
     review, new = proposals.review_tables(found.rows)
-    new = _new_tables(new, lang)
+    new = _new_tables(new, catalogue, lang)
     st.markdown(f"**{t('review_figures', lang)}**")
     reviewed = _review(review, new, catalogue, lang)
     source = {

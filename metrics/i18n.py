@@ -381,11 +381,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "Paste or upload a report: each figure is proposed with its body (new bodies too), theme, indicator, measure and quote. Review, edit, delete or add rows, then check and import. The report is kept with the batch and every quote is checked against it; nothing is written before you confirm.",
     ),
     "report_text": ("报告全文", "Report text"),
-    "report_as_of": ("截至日期", "As of"),
+    "report_as_of": ("报告截至日期", "Report as of"),
     "report_body": ("单位（文中无分节标题时）", "Body (for a text without section headings)"),
     "report_no_date": (
-        "文中没有写明日期：请在“截至日期”中填写（YYYY、YYYY-MM 或 YYYY-MM-DD）。",
-        "The text states no date: fill in “As of” (YYYY, YYYY-MM or YYYY-MM-DD).",
+        "文中没有写明日期：请在“报告截至日期”中填写（YYYY、YYYY-MM 或 YYYY-MM-DD）。",
+        "The text states no date: fill in “Report as of” (YYYY, YYYY-MM or YYYY-MM-DD).",
     ),
     "proposals_ready": (
         "可导入的数字：{n} 个（原文中黄色标出）；未能提出的：{left} 个（删除线标出，原因见下）。",

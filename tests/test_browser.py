@@ -660,8 +660,8 @@ def test_a_new_report_from_paste_to_its_body_s_page(browser, editor_url):
     area.press("Control+Enter")
     # 截至11月底 names no year: the one field the clerk types.
     page.get_by_text("文中没有写明日期").wait_for(timeout=60_000)
-    page.get_by_label("截至日期").fill("2019-11")
-    page.get_by_label("截至日期").press("Enter")
+    page.get_by_role("textbox", name="报告截至日期").fill("2019-11")
+    page.get_by_role("textbox", name="报告截至日期").press("Enter")
     ready = page.get_by_text(re.compile(r"可导入的数字：\d+ 个"))
     ready.wait_for(timeout=120_000)
     n = int(re.search(r"可导入的数字：(\d+) 个", ready.inner_text()).group(1))

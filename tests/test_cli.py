@@ -423,6 +423,10 @@ CASES = [
     Case(
         "brief", "output cannot be written", ("--out", "{regular}/x.pdf"), 2, "built", stderr="cannot write"
     ),
+    # pack (builds a missing database first): the evidence pack of a view
+    Case("pack", "success", ("--body", "天津", "--out", "{out}"), 0, "built", stderr=r"^wrote .*\(\d+ bytes\)"),
+    Case("pack", "unknown body", ("--body", "天津市", "--out", "{out}"), 2, "built", stderr="天津市"),
+    Case("pack", "output cannot be written", ("--out", "{regular}/x.zip"), 2, "built", stderr="cannot write"),
     # extract, evaluate-extract, extract-bench: a text file
     Case("extract", "success", ("{text}",), 0, stdout=r"^id,body_zh,as_written,.*\n.*870件"),
     Case(

@@ -50,7 +50,7 @@ def test_a_known_body_s_figures_land_on_its_measure_with_the_report_kept(app_env
     at.text_area(key="report_text").input(REPORT).run()
     assert not at.exception
     # The text states no date: nothing is proposed until one is given.
-    assert any("截至日期" in w.value for w in at.warning)
+    assert any("报告截至日期" in w.value for w in at.warning)
     assert at.text_input(key="source_title").value == "关于整改进展的通报"  # from the first line
     at.text_input(key="report_as_of").input("2019-11").run()
     assert any("可导入的数字：2 个" in c.value for c in at.caption), [c.value for c in at.caption]

@@ -64,8 +64,10 @@ import os
 import random
 import re
 import shutil
-from dataclasses import dataclass, fields
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -77,20 +79,6 @@ START = date(2020, 1, 6)
 CHUNK_ROWS = 90_000  # about 19 MB a file: under the import's 20 MB limit
 REFERENCE_BODIES = 3500  # the national scale the kind quotas are set for
 
-FIGURE_COLUMNS = (
-    "figure_id",
-    "measure_id",
-    "role",
-    "value",
-    "counter",
-    "qualifier",
-    "as_written",
-    "as_of",
-    "period",
-    "source_id",
-    "evidence",
-    "note",
-)
 IMPORT_HEADER = (
     "body",
     "measure_id",
@@ -201,17 +189,6 @@ class Body:
             "central_enterprise": "E",
             "guidance_group": "G",
         }[self.body_kind]
-
-    def row(self) -> list[str]:
-        return [
-            self.body_id,
-            self.name_zh,
-            self.short_zh,
-            self.name_en,
-            self.short_en,
-            self.body_kind,
-            self.region,
-        ]
 
 
 def chinese_numeral(n: int) -> str:
@@ -824,39 +801,78 @@ def _plain_cells(bodies: list[Body]) -> None:
         raise RuntimeError(f"metrics.synth cannot write {bad[0]!r} unquoted in figures.csv")
 
 
-def _check_formats(columns: dict[str, list[curated.Column]]) -> None:
-    """Fail early, not with a broken folder, if the dictionary or the import format changed."""
-    expected = {
-        "figures": list(FIGURE_COLUMNS),
-        "bodies": ["body_id", "name_zh", "short_zh", "name_en", "short_en", "body_kind", "region"],
-        "measures": [
-            "measure_id",
-            "body_id",
-            "theme_id",
-            "indicator_id",
-            "kind",
-            "label_zh",
-            "label_en",
-            "direction",
-            "note",
-        ],
-        "sources": [
-            "source_id",
-            "title",
-            "publisher",
-            "published",
-            "reference",
-            "file_name",
-            "sha256",
-            "note",
-        ],
-    }
-    for table, names in expected.items():
-        if [c.name for c in columns[table]] != names:
-            raise RuntimeError(f"metrics.synth writes {table} as {names}; the dictionary now differs")
+def _check_import_header() -> None:
+    """Fail early, not with a broken folder, if the import format changed."""
     required = [name for name, (needed, _) in IMPORT_COLUMNS.items() if needed]
     if not set(IMPORT_HEADER) <= set(IMPORT_COLUMNS) or not set(required) <= set(IMPORT_HEADER):
         raise RuntimeError("metrics.synth's import header no longer fits metrics.ingest.IMPORT_COLUMNS")
+
+
+def _check_columns(columns: dict[str, list[str]], rows: dict[str, dict[str, str]]) -> None:
+    """Fail early, not with a broken folder, if the dictionary names a column of a generated table
+    that synth has no value for (``rows``: a sample row of each table, by column name)."""
+    for table, row in rows.items():
+        missing = [name for name in columns[table] if name not in row]
+        if missing:
+            raise RuntimeError(f"metrics.synth has no value for {table} column(s) {', '.join(missing)}")
+
+
+# The cells of one figure as ``generate`` builds them (a Figure's five in the middle); figures.csv and
+# the import files take theirs by column name (``_cells``). ``body`` is the import file's column.
+FIGURE_CELLS = (
+    "figure_id",
+    "measure_id",
+    "role",
+    "value",
+    "counter",
+    "qualifier",
+    "as_written",
+    "as_of",
+    "period",
+    "source_id",
+    "evidence",
+    "note",
+    "body",
+)
+
+
+def _cells(names) -> Callable[[tuple], tuple]:
+    """The cells of ``names`` from a tuple of FIGURE_CELLS (an itemgetter: a dict and a format per
+    figure would take twice as long). ``_check_columns`` has checked every name is there."""
+    at = [FIGURE_CELLS.index(name) for name in names]
+    if len(at) == 1:
+        return lambda cells: (cells[at[0]],)
+    return itemgetter(*at)
+
+
+def _measure_row(body: Body, template: Template, measure_id: str) -> dict[str, str]:
+    label_zh, label_en = template.label_zh, template.label_en
+    if template.guidance_phrase and body.group == "G":
+        label_zh, label_en = template.guidance_label_zh, template.guidance_label_en
+    return {
+        "measure_id": measure_id,
+        "body_id": body.body_id,
+        "theme_id": template.theme,
+        "indicator_id": template.indicator,
+        "kind": template.kind,
+        "label_zh": label_zh,
+        "label_en": label_en,
+        "direction": template.direction,
+        "note": "",
+    }
+
+
+def _source_row(body: Body, r: int, as_of: str, source_id: str, seed: int) -> dict[str, str]:
+    return {
+        "source_id": source_id,
+        "title": f"{body.name_zh}整改落实工作周报（第{r + 1}期）",
+        "publisher": body.name_zh,
+        "published": as_of,
+        "reference": f"metrics.synth --seed {seed}: {body.body_id}, round {r + 1}",
+        "file_name": "",
+        "sha256": "",
+        "note": SOURCE_NOTE,
+    }
 
 
 def _templates_for(bodies: list[Body], themes: set[str], indicators: set[str]):
@@ -881,13 +897,24 @@ def generate(
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, not {chunk_rows}")
     out = Path(out)
-    columns = curated.dictionary(paths.DICTIONARY)
-    _check_formats(columns)
+    columns = {table: [c.name for c in cs] for table, cs in curated.dictionary(paths.DICTIONARY).items()}
+    _check_import_header()
     people = make_bodies(bodies, seed)
     _plain_cells(people)
     themes = curated.read_csv_text(paths.DATA_DIR / "themes.csv")
     indicators = curated.read_csv_text(paths.DATA_DIR / "indicators.csv")
     plan = _templates_for(people, set(themes.theme_id), set(indicators.indicator_id))
+    figure = dict.fromkeys(FIGURE_CELLS, "")
+    _check_columns(
+        columns,
+        {
+            "bodies": asdict(people[0]),
+            "measures": _measure_row(people[0], TEMPLATES[0], ""),
+            "sources": _source_row(people[0], 0, "", "", seed),
+            "figures": figure,
+        },
+    )
+    _check_columns({"import": list(IMPORT_HEADER)}, {"import": figure})
 
     out.mkdir(parents=True, exist_ok=True)
     chunk_dir = out / "import"
@@ -904,11 +931,11 @@ def generate(
     ):
         shutil.copyfile(paths.DATA_DIR / name, out / name)
     for table in ("targets", "left_out", "number_words"):
-        _writer(out / f"{table}.csv", [c.name for c in columns[table]])[0].close()
+        _writer(out / f"{table}.csv", columns[table])[0].close()
     with (out / "bodies.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow([c.name for c in columns["bodies"]])
-        writer.writerows(b.row() for b in people)
+        writer.writerow(columns["bodies"])
+        writer.writerows([getattr(b, name) for name in columns["bodies"]] for b in people)
 
     rng = np.random.default_rng(seed)
     states: dict[str, _State] = {}
@@ -917,7 +944,7 @@ def generate(
     measures = 0
     with (out / "measures.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow([c.name for c in columns["measures"]])
+        writer.writerow(columns["measures"])
         for template, members in plan:
             if not members:
                 continue
@@ -926,27 +953,14 @@ def generate(
             for i, b in enumerate(members):
                 measure_id = f"{b.body_id}_{template.key}"
                 per_body[b.body_id].append((state, i, measure_id))
-                label_zh, label_en = template.label_zh, template.label_en
-                if template.guidance_phrase and b.group == "G":
-                    label_zh, label_en = template.guidance_label_zh, template.guidance_label_en
-                writer.writerow(
-                    [
-                        measure_id,
-                        b.body_id,
-                        template.theme,
-                        template.indicator,
-                        template.kind,
-                        label_zh,
-                        label_en,
-                        template.direction,
-                        "",
-                    ]
-                )
+                row = _measure_row(b, template, measure_id)
+                writer.writerow([row[name] for name in columns["measures"]])
                 measures += 1
 
     chunks = _Chunks(chunk_dir, chunk_rows)
-    sources_file, sources = _writer(out / "sources.csv", [c.name for c in columns["sources"]])
-    figures_file, _ = _writer(out / "figures.csv", FIGURE_COLUMNS)
+    sources_file, sources = _writer(out / "sources.csv", columns["sources"])
+    figures_file, _ = _writer(out / "figures.csv", columns["figures"])
+    figure_cells, import_cells = _cells(columns["figures"]), _cells(IMPORT_HEADER)
     figure_count = source_count = 0
     try:
         for r in range(rounds):
@@ -957,18 +971,8 @@ def generate(
             figure_lines, import_lines, source_rows = [], [], []
             for b in people:
                 source_id = f"syn_{b.body_id}_{stamp}"
-                source_rows.append(
-                    [
-                        source_id,
-                        f"{b.name_zh}整改落实工作周报（第{r + 1}期）",
-                        b.name_zh,
-                        as_of,
-                        f"metrics.synth --seed {seed}: {b.body_id}, round {r + 1}",
-                        "",
-                        "",
-                        SOURCE_NOTE,
-                    ]
-                )
+                source = _source_row(b, r, as_of, source_id, seed)
+                source_rows.append([source[name] for name in columns["sources"]])
                 short, name = b.short_zh, b.name_zh
                 for state, i, measure_id in per_body[b.body_id]:
                     emitted = state.emit(i, short)
@@ -976,13 +980,21 @@ def generate(
                         continue
                     evidence, items = emitted
                     period = state.t.period
-                    for role, value, counter, qualifier, as_written in items:
+                    for item in items:
                         figure_count += 1
-                        cells = f"{role},{value},{counter},{qualifier},{as_written},{as_of},{period}"
-                        figure_lines.append(
-                            f"f{figure_count:08d},{measure_id},{cells},{source_id},{evidence},\n"
+                        cells = (
+                            f"f{figure_count:08d}",
+                            measure_id,
+                            *item,
+                            as_of,
+                            period,
+                            source_id,
+                            evidence,
+                            "",
+                            name,
                         )
-                        import_lines.append(f"{name},{measure_id},{cells},{evidence},{source_id}\n")
+                        figure_lines.append(",".join(figure_cells(cells)) + "\n")
+                        import_lines.append(",".join(import_cells(cells)) + "\n")
             sources.writerows(source_rows)
             source_count += len(source_rows)
             figures_file.write("".join(figure_lines))
@@ -1007,9 +1019,8 @@ def hold_out_last_round(out: Path, chunk_rows: int = CHUNK_ROWS) -> list[bytes]:
     files (CSV bytes) of at most ``chunk_rows`` rows: a weekly batch to import on top of the rest.
     Line by line (``generate`` writes no quoted cell), so millions of figures take little memory."""
     path, kept = out / "figures.csv", out / "figures.csv.part"
-    at = FIGURE_COLUMNS.index("as_of")
     with path.open(encoding="utf-8", newline="") as f:
-        next(f)
+        at = next(f).rstrip("\n").split(",").index("as_of")
         last = max(line.split(",")[at] for line in f)
     with path.open(encoding="utf-8", newline="") as f, kept.open("w", encoding="utf-8", newline="") as w:
         w.write(next(f))

@@ -202,7 +202,7 @@ def test_the_first_import_chunk_passes_the_import_check(generated, tmp_path):
     reference.mkdir()
     for path in out.glob("*.csv"):
         shutil.copyfile(path, reference / path.name)
-    (reference / "figures.csv").write_text(",".join(synth.FIGURE_COLUMNS) + "\n", encoding="utf-8")
+    (reference / "figures.csv").write_text(",".join(header(out / "figures.csv")) + "\n", encoding="utf-8")
     chunk = out / "import" / "part-0001.csv"
     checked = Store(tmp_path / "db" / "m.duckdb", reference, None, tmp_path / "imports").check(
         chunk.read_bytes(), chunk.name

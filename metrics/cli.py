@@ -155,6 +155,25 @@ def parser() -> argparse.ArgumentParser:
     )
     load.add_argument("--sessions", type=int, default=10, help="browser pages at once (default 10)")
     load.add_argument("--seconds", type=float, default=60, help="how long (default 60)")
+    ws = add(
+        "wsload",
+        "N sessions speak Streamlit's websocket protocol to one process or to nginx + N processes: "
+        "reruns, errors, request-to-finished p50/p95, server memory",
+    )
+    ws.add_argument("--sessions", type=int, default=10, help="sessions at once (default 10)")
+    ws.add_argument("--seconds", type=float, default=30, help="how long under load (default 30)")
+    ws.add_argument(
+        "--replicas", type=int, default=1, help="dashboard processes; 2+ behind nginx (default 1)"
+    )
+    ws.add_argument(
+        "--think", type=float, default=2.0, help="mean seconds between a reader's actions (default 2)"
+    )
+    ws.add_argument("--out", type=Path, help="also write the report as JSON")
+    serve = add("serve", "several dashboard processes behind nginx, until Ctrl-C (also make serve)")
+    serve.add_argument("--replicas", type=int, default=2, help="dashboard processes (default 2)")
+    serve.add_argument("--port", type=int, default=8501, help="nginx's port; processes on the next ones")
+    serve.add_argument("--address", default="0.0.0.0", help="nginx's address (default 0.0.0.0)")
+    serve.add_argument("--run-dir", type=Path, help="nginx.conf and logs (default data/.serve)")
     for name, (_, what, _) in EXPORTS.items():
         add(name, f"write {what} as CSV to stdout (builds the database first if missing)")
     _add_progress_command(add)
@@ -574,6 +593,17 @@ def main(argv: list[str] | None = None) -> int:
 
             report = loadtest.run(args.sessions, args.seconds, the_store.db)
             return 0 if report["clicks_served"] and not report["errors"] else 1
+        if args.command == "wsload":
+            from metrics.ui import wsload
+
+            report = wsload.run(
+                args.sessions, args.seconds, args.replicas, the_store.db, args.think, out=args.out
+            )
+            return 0 if report["reruns"] and not report["errors"] else 1
+        if args.command == "serve":
+            from metrics.ui import serve
+
+            return serve.main(the_store.db, args.replicas, args.port, args.address, args.run_dir)
         if args.command == "progress":
             with the_store.connect() as con:
                 return _progress(con, args)

@@ -74,7 +74,10 @@ def free_ports(count: int) -> int:
 
 
 def _free(port: int) -> bool:
+    """Whether a server could listen on ``port`` (as nginx and uvicorn do, with SO_REUSEADDR:
+    connections of a process just stopped, in TIME_WAIT, do not count)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

@@ -150,6 +150,13 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--figures", type=int, help="measure a synthetic national-scale dataset of about N figures"
     )
+    bench.add_argument(
+        "--load-sessions",
+        type=int,
+        default=10,
+        help="websocket sessions against one app process for the report's load section (default 10; 0: none)",
+    )
+    bench.add_argument("--load-seconds", type=float, default=20, help="how long the load runs (default 20)")
     load = add(
         "loadtest", "several headless-browser sessions change filters on one app; click-to-chart times"
     )
@@ -584,7 +591,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             from metrics.ui import bench
 
-            bench.run(args.rounds, args.out, args.figures)
+            bench.run(args.rounds, args.out, args.figures, args.load_sessions, args.load_seconds)
             return 0
         if the_store.published() is None:
             the_store.build(on_wait=_waiting)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import random
 import statistics
 import tempfile
@@ -328,6 +329,8 @@ async def load(
         "max_ms": round(max(tally.reruns), 1) if tally.reruns else None,
         "fragment_p50_ms": round(statistics.median(tally.fragments), 1) if tally.fragments else None,
         "replicas": dict(sorted(tally.replicas.items())),
+        # the machine's 1-minute load average at the end: other work on a shared machine shows here
+        "loadavg_1m": round(os.getloadavg()[0], 1),
         "rss_before_mb": round(before, 1) if pids else None,
         "rss_peak_mb": round(peak[0], 1) if pids else None,
     }
@@ -403,5 +406,5 @@ def describe(r: dict) -> str:
         f"{r['sessions']} sessions, {where}, {r['seconds']:.0f} s: {r['reruns']} reruns served "
         f"({r['reruns_per_s']}/s) + {r['fragment_reruns']} watcher reruns, {r['errors']} errors; "
         f"request to script finished: median {r['p50_ms'] or 0:.0f} ms, p95 {r['p95_ms'] or 0:.0f} ms"
-        f"{memory}; sessions per process {r['replicas']}"
+        f"{memory}; sessions per process {r['replicas']}; load average {r.get('loadavg_1m')}"
     )

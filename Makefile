@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DB     ?= data/metrics.duckdb
 PORT   ?= 8501
 
-.PHONY: run test lint format build check bench clean
+.PHONY: run serve test lint format build check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ check: $(VENV)/.runtime
 run: build
 	METRICS_DB=$(DB) $(BIN)/streamlit run dashboard.py --server.headless true --server.port $(PORT)
 
+# Several processes behind nginx (Debian's package): `make serve REPLICAS=4`; nginx on PORT,
+# the processes on the next ports; Ctrl-C stops all (metrics/ui/serve.py).
+REPLICAS ?= 2
+
+serve: build
+	$(BIN)/python -m metrics serve --db $(DB) --replicas $(REPLICAS) --port $(PORT)
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -44,4 +51,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m metrics bench --figures $(BENCH_FIGURES)
 
 clean:
-	rm -rf $(VENV) data/*.duckdb data/.*.duckdb.builds test-artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) data/*.duckdb data/.*.duckdb.builds data/.serve test-artifacts .pytest_cache .ruff_cache

@@ -150,11 +150,37 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--figures", type=int, help="measure a synthetic national-scale dataset of about N figures"
     )
+    bench.add_argument(
+        "--load-sessions",
+        type=int,
+        default=10,
+        help="websocket sessions against one app process for the report's load section (default 10; 0: none)",
+    )
+    bench.add_argument("--load-seconds", type=float, default=20, help="how long the load runs (default 20)")
     load = add(
         "loadtest", "several headless-browser sessions change filters on one app; click-to-chart times"
     )
     load.add_argument("--sessions", type=int, default=10, help="browser pages at once (default 10)")
     load.add_argument("--seconds", type=float, default=60, help="how long (default 60)")
+    ws = add(
+        "wsload",
+        "N sessions speak Streamlit's websocket protocol to one process or to nginx + N processes: "
+        "reruns, errors, request-to-finished p50/p95, server memory",
+    )
+    ws.add_argument("--sessions", type=int, default=10, help="sessions at once (default 10)")
+    ws.add_argument("--seconds", type=float, default=30, help="how long under load (default 30)")
+    ws.add_argument(
+        "--replicas", type=int, default=1, help="dashboard processes; 2+ behind nginx (default 1)"
+    )
+    ws.add_argument(
+        "--think", type=float, default=2.0, help="mean seconds between a reader's actions (default 2)"
+    )
+    ws.add_argument("--out", type=Path, help="also write the report as JSON")
+    serve = add("serve", "several dashboard processes behind nginx, until Ctrl-C (also make serve)")
+    serve.add_argument("--replicas", type=int, default=2, help="dashboard processes (default 2)")
+    serve.add_argument("--port", type=int, default=8501, help="nginx's port; processes on the next ones")
+    serve.add_argument("--address", default="0.0.0.0", help="nginx's address (default 0.0.0.0)")
+    serve.add_argument("--run-dir", type=Path, help="nginx.conf and logs (default data/.serve)")
     for name, (_, what, _) in EXPORTS.items():
         add(name, f"write {what} as CSV to stdout (builds the database first if missing)")
     _add_progress_command(add)
@@ -565,7 +591,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             from metrics.ui import bench
 
-            bench.run(args.rounds, args.out, args.figures)
+            bench.run(args.rounds, args.out, args.figures, args.load_sessions, args.load_seconds)
             return 0
         if the_store.published() is None:
             the_store.build(on_wait=_waiting)
@@ -574,6 +600,17 @@ def main(argv: list[str] | None = None) -> int:
 
             report = loadtest.run(args.sessions, args.seconds, the_store.db)
             return 0 if report["clicks_served"] and not report["errors"] else 1
+        if args.command == "wsload":
+            from metrics.ui import wsload
+
+            report = wsload.run(
+                args.sessions, args.seconds, args.replicas, the_store.db, args.think, out=args.out
+            )
+            return 0 if report["reruns"] and not report["errors"] else 1
+        if args.command == "serve":
+            from metrics.ui import serve
+
+            return serve.main(the_store.db, args.replicas, args.port, args.address, args.run_dir)
         if args.command == "progress":
             with the_store.connect() as con:
                 return _progress(con, args)

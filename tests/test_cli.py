@@ -240,7 +240,9 @@ def test_build_with_broken_data_exits_1_and_keeps_the_previous_database(tmp_path
 # (METRICS_DB / METRICS_IMPORTS_DIR); wrong usage (argparse only) runs in this process.
 
 LOCATED = re.compile(r"^\S+:\d+:[^:\s]*: \S")  # file:row:column: reason
-HELP_ONLY = {"bench", "loadtest"}  # minutes of work: only --help and wrong usage are run
+# minutes of work, or serving until stopped: only --help and wrong usage are run here
+# (tests/test_serve.py runs `serve` and wsload's sessions against real processes)
+HELP_ONLY = {"bench", "loadtest", "wsload", "serve"}
 TIANJIN = {
     "body": "天津",
     "measure_id": "tianjin_public_requests_closure",
@@ -507,6 +509,8 @@ USAGE_CASES = [
     (("extract-bench", "--bytes"), "expected one argument"),
     (("bench", "--rounds"), "expected one argument"),
     (("bench", "--figures"), "expected one argument"),
+    (("wsload", "--sessions"), "expected one argument"),
+    (("serve", "--replicas", "two"), "invalid int value"),
     (("loadtest", "--sessions"), "expected one argument"),
     (("loadtest", "--seconds"), "expected one argument"),
     (("figures", "--data", "data"), "unrecognized arguments: --data data"),

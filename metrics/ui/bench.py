@@ -10,7 +10,9 @@ over reruns with the filters varied, it reports median and p95 of
 - the whole page rerun in AppTest (cache cleared before each page: cold, then warm reruns),
 - the bytes of chart data the page sends to the browser,
 
-plus build time, database size and peak memory. The report is printed and written as JSON.
+plus build time, database size and peak memory, and a ``load`` section: websocket sessions
+against one real app process over the same build (``metrics.ui.wsload``: sessions, errors,
+request-to-script-finished p50/p95, server memory). The report is printed and written as JSON.
 """
 
 from __future__ import annotations
@@ -208,8 +210,20 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(rounds: int = 3, out: Path | None = None, figures: int | None = None) -> dict:
-    """Measure every page; print a report and write it as JSON to ``out``."""
+LOAD_KEYS = ("sessions", "errors", "p50_ms", "p95_ms", "reruns", "fragment_reruns", "processes")
+LOAD_KEYS += ("rss_before_mb", "rss_peak_mb", "rss_after_mb", "rss_per_session_mb")
+
+
+def run(
+    rounds: int = 3,
+    out: Path | None = None,
+    figures: int | None = None,
+    load_sessions: int = 10,
+    load_seconds: float = 20,
+) -> dict:
+    """Measure every page; print a report and write it as JSON to ``out``. With
+    ``load_sessions``, also ``load_sessions`` websocket readers against one real app process
+    over the same build for ``load_seconds`` (``metrics.ui.wsload``): the report's ``load``."""
     with tempfile.TemporaryDirectory(prefix="metrics-bench-") as tmp:
         db, report = prepare(figures, Path(tmp))
         report["pages"] = {}
@@ -220,6 +234,11 @@ def run(rounds: int = 3, out: Path | None = None, figures: int | None = None) ->
                     **measure_queries(con, page, sets, rounds),
                     **measure_page(page, con, sets, rounds),
                 }
+        if load_sessions:
+            from metrics.ui import wsload
+
+            load = wsload.run(load_sessions, load_seconds, 1, db)
+            report["load"] = {key: load[key] for key in LOAD_KEYS}
         report["write_path"] = writebench.measure(Path(tmp))
         report["peak_rss_mb"] = _peak_rss_mb()
     _print(report, rounds, len(sets))
@@ -257,4 +276,11 @@ def _print(report: dict, rounds: int, n_sets: int) -> None:
         print(
             f"{page:<11}{pair(r['queries']):>16}{pair(r['raw_engine']):>16}{r['ratio']:>7.2f}"
             f"{pair(r['rerun_cold']):>16}{pair(r['rerun_warm']):>16}{r['max_chart_bytes'] / 1024:>10.1f}"
+        )
+    if load := report.get("load"):
+        print(
+            f"load (websocket sessions, one process): {load['sessions']} sessions, {load['reruns']} reruns, "
+            f"{load['errors']} errors, p50 {load['p50_ms'] or 0:.0f} ms, p95 {load['p95_ms'] or 0:.0f} ms; "
+            f"server memory {load['rss_before_mb']:.0f} MB before, {load['rss_peak_mb']:.0f} peak, "
+            f"{load['rss_after_mb']:.0f} after close"
         )

@@ -200,6 +200,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "light_stale_days": ("{days} 天未报送", "not reported for {days} days"),
     "light_no_target": ("未设目标", "no target"),
     "progress_rules_title": ("状态灯规则", "How lights are set"),
+    "progress_rules_brief": (
+        "状态（依次取第一条成立的规则）：○ 逾期未报（最近一次报告比本组最新报告早 {stale} 天以上）；– 未设目标；✔ 达标；✖ 未达标且已过期限；▲ 落后但比上次报告向目标前进；✖ 落后且无改善。排名在整个可比指标组内计算，并列同名次；排名变化与本组上一次报告日相比，↑ 为上升。",
+        "Lights (the first rule that holds): ○ not reported (latest report more than {stale} days older than the group's newest); – no target; ✔ on target; ✖ behind and past the deadline; ▲ behind but moved toward the target since the previous report; ✖ behind and not improving. Ranks are within the whole comparable group, ties share a rank; rank changes are against the group's previous report date, ↑ is up.",
+    ),
     "progress_rules": (
         "按顺序取第一条成立的规则：\n\n"
         "1. ○ **逾期未报**：该项最近一次报告比本组最新报告早 {stale} 天以上；\n"
@@ -230,6 +234,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "No body lost places since the previous report.",
     ),
     "progress_trends": ("走势", "Trends"),
+    "col_event": ("事件", "Event"),
+    "col_event_date": ("事件日期", "Event date"),
+    "progress_events_caption": (
+        "虚线标出 {n} 项事件（如巡视轮次启动；悬停可见）。事件由编辑导入事件文件添加。",
+        "Dashed rules mark {n} event(s) (e.g. the start of an inspection round; hover to read). Editors add events by importing an events file.",
+    ),
     "progress_trends_caption": (
         "每个小图是一项指标的历次报告（各自的纵轴）；显示 {shown} 项：{which}。",
         "Each small chart is one measure's reports (each with its own axis); {shown} shown: {which}.",

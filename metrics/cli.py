@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from datetime import date
 from pathlib import Path
 
@@ -179,6 +179,9 @@ def _add_view_options(cmd, pages) -> None:
             help=f"{option} id or name; repeat for more",
         )
     cmd.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
+    cmd.add_argument(
+        "--as-of", type=_iso_date, help="show the data as it stood at this date YYYY-MM-DD (default: today)"
+    )
 
 
 def _add_brief_command(add) -> None:
@@ -201,7 +204,7 @@ def _view(args, con):
 
     wanted = {what: getattr(args, option) for option, what in FILTER_OPTIONS.items()}
     try:
-        filters = view.resolve(con, wanted)
+        filters = replace(view.resolve(con, wanted), as_of=args.as_of)
     except view.UnknownName as error:
         print(error, file=sys.stderr)
         return None

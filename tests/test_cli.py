@@ -369,7 +369,7 @@ CASES = [
         (),
         0,
         "two batches",
-        stdout=r"^batch_id,file_name,sha256,imported_at,rows\n.*,a\.csv,.*\n.*,b\.csv,.*\n$",
+        stdout=r"^batch_id,file_name,sha256,imported_at,rows,kind\n.*,a\.csv,.*,figures\n.*,b\.csv,.*,figures\n$",
     ),
     # rollback
     Case("rollback", "success", ("{batch_b}",), 0, "two batches", stderr="rolled back", batches_after=1),
@@ -423,6 +423,25 @@ CASES = [
     Case(
         "brief", "output cannot be written", ("--out", "{regular}/x.pdf"), 2, "built", stderr="cannot write"
     ),
+    Case(
+        "brief",
+        "success (progress as of a date)",
+        ("--page", "progress", "--as-of", "2020-06-01", "--out", "{out}"),
+        0,
+        "built",
+        stderr=r"^wrote .*\(\d+ bytes\)",
+    ),
+    Case("brief", "wrong date", ("--as-of", "2020-13-01", "--out", "{out}"), 2, stderr="not a date"),
+    # pack (builds a missing database first): the evidence pack of a view
+    Case(
+        "pack",
+        "success",
+        ("--page", "progress", "--as-of", "2020-06-01", "--out", "{out}"),
+        0,
+        "built",
+        stderr=r"^wrote .*\(\d+ bytes\)",
+    ),
+    Case("pack", "unknown body", ("--body", "天津市", "--out", "{out}"), 2, "built", stderr="天津市"),
     # extract, evaluate-extract, extract-bench: a text file
     Case("extract", "success", ("{text}",), 0, stdout=r"^id,body_zh,as_written,.*\n.*870件"),
     Case(

@@ -477,11 +477,11 @@ def _import(file: Path, the_store: Store, dry_run: bool, text: Path | None = Non
         return 0
     if checked.problems:
         return _problems(checked.problems)
-    figures = len(checked.tables["figures"])
+    rows = f"{len(checked.added_rows)} {checked.kind}"  # figures, or a side file's targets or events
     if batch is None:
-        print(f"{file}: {figures} figures OK (dry run; nothing written)", file=sys.stderr)
+        print(f"{file}: {rows} OK (dry run; nothing written)", file=sys.stderr)
     else:
-        print(f"imported {figures} figures from {file} as batch {batch.batch_id}", file=sys.stderr)
+        print(f"imported {rows} from {file} as batch {batch.batch_id}", file=sys.stderr)
     adds = "would add" if batch is None else "added"
     for new in checked.added().itertuples():
         detail = f", {new.detail}" if new.detail else ""
@@ -499,7 +499,7 @@ def _rollback(the_store: Store, batch_id: str) -> int:
     except RollbackRefused as error:
         print(error, file=sys.stderr)
         return _problems(error.problems)
-    print(f"rolled back {batch.batch_id} ({batch.rows} figures from {batch.file_name})", file=sys.stderr)
+    print(f"rolled back {batch.batch_id} ({batch.rows} {batch.kind} from {batch.file_name})", file=sys.stderr)
     return 0
 
 

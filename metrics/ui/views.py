@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from metrics import charts, ingest, labels, signin, tablefile
+from metrics import charts, events, ingest, labels, sidefiles, signin, tablefile, targets
 from metrics import view as pageview
 from metrics.i18n import DEFINITIONS, definition, role_name, t
 from metrics.labels import LIGHT_MARK_COLOURS, LIGHT_MARKS
@@ -540,6 +540,15 @@ def importer() -> None:
         key="template_xlsx",
         on_click="ignore",
     )
+    sides = st.columns(2)
+    for where, kind in zip(sides, (targets.KIND, events.KIND), strict=True):
+        where.download_button(
+            t(f"template_{kind.table}", lang),
+            partial(sidefiles.template, kind, "xlsx"),
+            f"{kind.table}_template.xlsx",
+            key=f"template_{kind.table}",
+            on_click="ignore",
+        )
     if not editor(lang):
         return
     upload = st.file_uploader(t("upload", lang), type=["csv", "xlsx"], key="upload")
@@ -572,9 +581,10 @@ def check_upload(
         )
         st.dataframe(problems, hide_index=True, width="stretch")
         return
-    figures = checked.tables["figures"]
-    st.success(t("rows_ok", lang, n=len(figures)))
-    st.dataframe(figures.drop(columns=["figure_id"]).reset_index(drop=True), hide_index=True, width="stretch")
+    rows = checked.added_rows  # figures, or the targets or events of a side file
+    st.success(t("rows_ok", lang, n=len(rows), what=t(f"rows_{checked.kind}", lang)))
+    preview = rows.drop(columns=[rows.columns[0]]).reset_index(drop=True)  # not its generated id
+    st.dataframe(preview, hide_index=True, width="stretch")
     added = checked.added()
     if not added.empty:
         st.info(t("new_entities", lang))
@@ -602,7 +612,8 @@ def check_upload(
         if batch is None:  # the store changed since the check
             st.error(t("problems_found", lang, n=len(checked.problems)))
             return
-        message, added = t("imported", lang, n=batch.rows, batch=batch.batch_id), checked.added()
+        imported = t("imported", lang, n=batch.rows, what=t(f"rows_{batch.kind}", lang), batch=batch.batch_id)
+        message, added = imported, checked.added()
         if not added.empty:
             separator = "、" if lang == "zh" else ", "
             names = separator.join(
@@ -647,7 +658,9 @@ def _batches(lang: str) -> None:
         "sha256": "col_sha256",
         "imported_at": "col_imported_at",
         "rows": "col_rows",
+        "kind_label": "col_rows_of",
     }
+    listing["kind_label"] = [t(f"rows_{kind}", lang) for kind in listing.kind]
     table(listing, columns, lang)
     with st.form("rollback"):
         choice = st.selectbox(t("rollback", lang), listing.batch_id, key="rollback_batch")
@@ -659,7 +672,9 @@ def _batches(lang: str) -> None:
                 why = "; ".join(map(str, getattr(error, "problems", [])[:5]))
                 st.error(labels.plain(f"{error} {why}"))
                 return
-            st.session_state["import_message"] = t("rolled_back", lang, batch=batch.batch_id, n=batch.rows)
+            st.session_state["import_message"] = t(
+                "rolled_back", lang, batch=batch.batch_id, n=batch.rows, what=t(f"rows_{batch.kind}", lang)
+            )
             st.rerun()
 
 

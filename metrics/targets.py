@@ -10,6 +10,8 @@ figures and rolled back like any batch (``metrics.sidefiles``). How a target lig
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pandas as pd
 
 from metrics import sidefiles, tablefile
@@ -22,6 +24,7 @@ TARGET_COLUMNS: dict[str, tuple[bool, str]] = {
     "target": (True, "目标值：完成率、占比以百分数填写（90 表示 90%）；数量按其量词"),
     "counter": (True, "目标值的量词：完成率、占比填 %；数量填 件、人 等（同一量词类别的数字适用）"),
     "deadline": (False, "完成期限：YYYY-MM-DD（YYYY、YYYY-MM 指该年、该月最后一天）；留空则无期限"),
+    "set_on": (False, "设定日期：YYYY-MM-DD，目标自此日起适用（回看此日之前不适用）；留空则为导入当天"),
     "note": (False, "目标出处或说明"),
 }
 COMPARISONS = {
@@ -69,6 +72,7 @@ def _row(cell: dict[str, str], line: int, context: dict, problem) -> dict | None
         "value": cell["target"],
         "counter": cell["counter"],
         "deadline": cell["deadline"],
+        "set_on": cell["set_on"] or datetime.now(UTC).date().isoformat(),
         "note": cell["note"],
     }
 

@@ -112,6 +112,7 @@ def add_reports(edit: CsvEditor, targets: bool = True) -> None:
                     "value": value,
                     "counter": counter,
                     "deadline": deadline,
+                    "set_on": "2019",  # before every report: the lights below are not about set_on
                 },
             )
 
@@ -315,7 +316,7 @@ def test_cli_refuses_an_unknown_name(progress_db, capsys, monkeypatch):
 
 
 def targets_csv(*rows: dict) -> bytes:
-    header = ["indicator", "body", "comparison", "target", "counter", "deadline", "note"]
+    header = ["indicator", "body", "comparison", "target", "counter", "deadline", "set_on", "note"]
     lines = [",".join(header)] + [",".join(row.get(c, "") for c in header) for row in rows]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -347,6 +348,7 @@ def test_targets_imported_light_measures_and_roll_back(target_store):
             "target": "90",
             "counter": "%",
             "deadline": "2020-12",
+            "set_on": "2020-01-01",
         },
         {
             "indicator": "inspection_feedback_closure",
@@ -354,6 +356,7 @@ def test_targets_imported_light_measures_and_roll_back(target_store):
             "comparison": "at_least",
             "target": "85",
             "counter": "%",
+            "set_on": "2020-01-01",
         },
     )
     checked, batch = target_store.import_file(data, "targets.csv")
@@ -365,6 +368,84 @@ def test_targets_imported_light_measures_and_roll_back(target_store):
     target_store.rollback(batch.batch_id)
     assert lights(target_store, "2020-06-01")[MCA] == "no_target"
     assert target_store.batches() == []
+
+
+def test_a_target_applies_from_the_day_it_was_set(target_store):
+    # 民政部 ≥ 85 % set on 2020-06-01: the standing of 2020-06-01 (88.6, up from 75.9) is green;
+    # the day before, the same report of 2020-03-01 (75.9) had no target to light it.
+    data = targets_csv(
+        {
+            "indicator": "inspection_feedback_closure",
+            "body": "民政部",
+            "comparison": "≥",
+            "target": "85",
+            "counter": "%",
+            "set_on": "2020-06-01",
+        }
+    )
+    checked, batch = target_store.import_file(data, "targets.csv")
+    assert batch is not None, checked.problems
+    assert lights(target_store, "2020-05-31")[MCA] == "no_target"
+    assert lights(target_store, "2020-06-01")[MCA] == "green"
+    assert lights(target_store, "2020-09-01")[MCA] == "green"
+
+
+def test_a_target_without_set_on_applies_from_the_day_of_its_import(target_store):
+    from datetime import UTC, datetime, timedelta
+
+    data = targets_csv(
+        {"indicator": "inspection_feedback_closure", "comparison": "≥", "target": "90", "counter": "%"}
+    )
+    checked, batch = target_store.import_file(data, "targets.csv")
+    today = datetime.now(UTC).date()
+    assert list(checked.tables["targets"].set_on) == [today.isoformat()]
+    assert lights(target_store, "2020-11-01")[IM_INSP] == "no_target"  # long before the import
+    yesterday = (today - timedelta(days=1)).isoformat()
+    assert lights(target_store, yesterday)[IM_INSP] == "no_target"
+    assert lights(target_store, today.isoformat())[IM_INSP] != "no_target"
+
+
+def test_a_bad_set_on_is_refused_by_its_column(target_store):
+    data = targets_csv(
+        {
+            "indicator": "inspection_feedback_closure",
+            "comparison": "≥",
+            "target": "90",
+            "counter": "%",
+            "set_on": "2020-02-30",
+        }
+    )
+    checked, batch = target_store.import_file(data, "bad.csv")
+    assert batch is None and (2, "set_on") in {(p.row, p.column) for p in checked.problems}
+
+
+def test_cli_imports_a_targets_file_and_counts_targets(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("METRICS_DB", str(tmp_path / "metrics.duckdb"))
+    monkeypatch.setenv("METRICS_IMPORTS_DIR", str(tmp_path / "imports"))
+    assert cli.main(["build"]) == 0
+    path = tmp_path / "targets.csv"
+    path.write_bytes(
+        targets_csv(
+            {"indicator": "inspection_feedback_closure", "comparison": "≥", "target": "90", "counter": "%"},
+            {
+                "indicator": "inspection_feedback_closure",
+                "body": "民政部",
+                "comparison": "≥",
+                "target": "100",
+                "counter": "%",
+            },
+        )
+    )
+    capsys.readouterr()
+    assert cli.main(["import", "--dry-run", str(path)]) == 0
+    assert "2 targets OK (dry run; nothing written)" in capsys.readouterr().err
+    assert cli.main(["import", str(path)]) == 0
+    assert "imported 2 targets from" in capsys.readouterr().err
+    assert cli.main(["batches"]) == 0
+    [listed] = list(pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out), dtype=str).itertuples())
+    assert (listed.rows, listed.kind) == ("2", "targets")
+    assert cli.main(["rollback", listed.batch_id]) == 0
+    assert f"rolled back {listed.batch_id} (2 targets from targets.csv)" in capsys.readouterr().err
 
 
 def test_a_bad_targets_file_is_refused_row_by_row(target_store):

@@ -533,7 +533,11 @@ def progress_trends_chart(df: pd.DataFrame, lang: str, title: str = "", columns:
     with an ``event_label`` (``labels.progress_history`` with events) are drawn as dashed
     vertical rules at their date, with the event in the tooltip."""
     fields = ["row_label", "as_of_date", "as_of", "value", "value_label", "event_label", "event_date"]
-    x = alt.X("as_of_date:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0, tickCount=3))
+    x = alt.X(
+        "as_of_date:T",
+        title=None,
+        axis=alt.Axis(format="%Y-%m", labelAngle=0, tickCount=3, labelOverlap=True, labelFontSize=10),
+    )
     line = (
         alt.Chart()
         .transform_filter("!isValid(datum.event_label)")
@@ -562,9 +566,9 @@ def progress_trends_chart(df: pd.DataFrame, lang: str, title: str = "", columns:
     )
     return (
         alt.layer(rule, line, data=_only(df, fields))
-        .properties(width=150, height=90)
+        .properties(width=130, height=90)  # two columns fit a 390 px phone
         .facet(
-            facet=alt.Facet("row_label:N", title=None, header=alt.Header(labelLimit=170, labelFontSize=11)),
+            facet=alt.Facet("row_label:N", title=None, header=alt.Header(labelLimit=150, labelFontSize=11)),
             columns=columns,
         )
         .resolve_scale(y="independent")

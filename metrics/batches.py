@@ -3,7 +3,7 @@
 A batch is a folder ``<imports>/<batch_id>/`` holding ``batch.json`` (file name, SHA-256 of
 the imported file, time, row count) and the rows it adds to the curated tables ``TABLES``
 (``sources.csv``, ``bodies.csv``, ``themes.csv``, ``comparable_groups.csv``, ``indicators.csv``,
-``measures.csv``, ``figures.csv``, ``targets.csv``), with the curated tables' columns. Batches stored before
+``measures.csv``, ``figures.csv``, ``targets.csv``, ``events.csv``), with the curated tables' columns. Batches stored before
 bodies, themes and indicators could be imported hold only sources, measures and figures: a
 later table's file that a batch lacks is read as empty (``table_file``). A batch is written
 aside first, in a hidden folder (``write_aside``), and appears by one ``rename`` (``commit``);
@@ -32,6 +32,7 @@ TABLES = (
     "measures",
     "figures",
     "targets",
+    "events",
 )
 FIRST_TABLES = ("sources", "measures", "figures")  # what every batch holds, old or new
 META = "batch.json"
@@ -46,6 +47,7 @@ class Batch:
     sha256: str
     imported_at: str
     rows: int
+    kind: str = "figures"  # what ``rows`` counts: figures, targets or events (older batches: figures)
 
 
 def list_batches(folder: Path, without: tuple[str, ...] = ()) -> list[Batch]:

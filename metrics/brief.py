@@ -39,9 +39,11 @@ PRINT_TIMEOUT = 120  # seconds
 MAX_FACTS = 60  # key facts printed at most; the table lists every row
 # The table of a briefing: the page's columns that fit an A4 page (the quotes are under the facts).
 BRIEF_TABLE = (
+    "col_light",
     "col_body",
     "col_group",
     "col_rank",
+    "col_rank_change",
     "col_measure",
     "col_role",
     "col_total",
@@ -54,6 +56,8 @@ BRIEF_TABLE = (
     "col_value",
     "col_counter",
     "col_as_of",
+    "col_change",
+    "col_target",
     "col_as_written",
     "col_reason",
 )
@@ -62,7 +66,16 @@ BRIEF_TABLE = (
 OVERVIEW_DOWNLOADS_ONLY = ("col_total", "col_closed", "col_before", "col_after")
 PERCENT_COLUMNS = ("closure_rate",)
 # Columns of short values that read badly when wrapped (内蒙/古).
-NOWRAP = ("col_body", "col_rank", "col_counter", "col_as_of", "col_closure_rate", "col_published")
+NOWRAP = (
+    "col_light",
+    "col_body",
+    "col_rank",
+    "col_rank_change",
+    "col_counter",
+    "col_as_of",
+    "col_closure_rate",
+    "col_published",
+)
 CHART_WIDTH = 400  # px of plot: with its row labels the image prints at about its own size on A4
 
 CSS = """

@@ -529,13 +529,21 @@ def lights_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
 
 def progress_trends_chart(df: pd.DataFrame, lang: str, title: str = "", columns: int = 2) -> alt.FacetChart:
     """Small multiples: one small line per measure (``row_label``) of its value over its reports,
-    each with its own scale (measures of different groups are never drawn on one axis)."""
-    fields = ["row_label", "as_of_date", "as_of", "value", "value_label"]
+    each with its own scale (measures of different groups are never drawn on one axis). Rows
+    with an ``event_label`` (``labels.progress_history`` with events) are drawn as dashed
+    vertical rules at their date, with the event in the tooltip."""
+    fields = ["row_label", "as_of_date", "as_of", "value", "value_label", "event_label", "event_date"]
+    x = alt.X(
+        "as_of_date:T",
+        title=None,
+        axis=alt.Axis(format="%Y-%m", labelAngle=0, tickCount=3, labelOverlap=True, labelFontSize=10),
+    )
     line = (
         alt.Chart()
+        .transform_filter("!isValid(datum.event_label)")
         .mark_line(point=True)
         .encode(
-            x=alt.X("as_of_date:T", title=None, axis=alt.Axis(format="%Y-%m", labelAngle=0, tickCount=3)),
+            x=x,
             y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
             tooltip=[
                 alt.Tooltip("row_label:N", title=t("col_measure", lang)),
@@ -543,12 +551,24 @@ def progress_trends_chart(df: pd.DataFrame, lang: str, title: str = "", columns:
                 alt.Tooltip("value_label:N", title=t("col_value", lang)),
             ],
         )
-        .properties(width=150, height=90)
+    )
+    rule = (
+        alt.Chart()
+        .transform_filter("isValid(datum.event_label)")
+        .mark_rule(color="#8c6d1f", strokeDash=[4, 3], strokeWidth=1.5)
+        .encode(
+            x=x,
+            tooltip=[
+                alt.Tooltip("event_label:N", title=t("col_event", lang)),
+                alt.Tooltip("event_date:N", title=t("col_event_date", lang)),
+            ],
+        )
     )
     return (
-        alt.layer(line, data=_only(df, fields))
+        alt.layer(rule, line, data=_only(df, fields))
+        .properties(width=130, height=90)  # two columns fit a 390 px phone
         .facet(
-            facet=alt.Facet("row_label:N", title=None, header=alt.Header(labelLimit=170, labelFontSize=11)),
+            facet=alt.Facet("row_label:N", title=None, header=alt.Header(labelLimit=150, labelFontSize=11)),
             columns=columns,
         )
         .resolve_scale(y="independent")

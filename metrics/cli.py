@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from datetime import date
 from pathlib import Path
 
@@ -205,6 +205,9 @@ def _add_view_options(cmd, pages) -> None:
             help=f"{option} id or name; repeat for more",
         )
     cmd.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
+    cmd.add_argument(
+        "--as-of", type=_iso_date, help="show the data as it stood at this date YYYY-MM-DD (default: today)"
+    )
 
 
 def _add_brief_command(add) -> None:
@@ -227,7 +230,7 @@ def _view(args, con):
 
     wanted = {what: getattr(args, option) for option, what in FILTER_OPTIONS.items()}
     try:
-        filters = view.resolve(con, wanted)
+        filters = replace(view.resolve(con, wanted), as_of=args.as_of)
     except view.UnknownName as error:
         print(error, file=sys.stderr)
         return None
@@ -500,11 +503,11 @@ def _import(file: Path, the_store: Store, dry_run: bool, text: Path | None = Non
         return 0
     if checked.problems:
         return _problems(checked.problems)
-    figures = len(checked.tables["figures"])
+    rows = f"{len(checked.added_rows)} {checked.kind}"  # figures, or a side file's targets or events
     if batch is None:
-        print(f"{file}: {figures} figures OK (dry run; nothing written)", file=sys.stderr)
+        print(f"{file}: {rows} OK (dry run; nothing written)", file=sys.stderr)
     else:
-        print(f"imported {figures} figures from {file} as batch {batch.batch_id}", file=sys.stderr)
+        print(f"imported {rows} from {file} as batch {batch.batch_id}", file=sys.stderr)
     adds = "would add" if batch is None else "added"
     for new in checked.added().itertuples():
         detail = f", {new.detail}" if new.detail else ""
@@ -522,7 +525,7 @@ def _rollback(the_store: Store, batch_id: str) -> int:
     except RollbackRefused as error:
         print(error, file=sys.stderr)
         return _problems(error.problems)
-    print(f"rolled back {batch.batch_id} ({batch.rows} figures from {batch.file_name})", file=sys.stderr)
+    print(f"rolled back {batch.batch_id} ({batch.rows} {batch.kind} from {batch.file_name})", file=sys.stderr)
     return 0
 
 

@@ -28,6 +28,7 @@ TABLES = (
     "measures",
     "figures",
     "targets",
+    "events",
     "left_out",
     "number_words",
 )

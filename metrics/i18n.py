@@ -200,10 +200,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "light_stale_days": ("{days} 天未报送", "not reported for {days} days"),
     "light_no_target": ("未设目标", "no target"),
     "progress_rules_title": ("状态灯规则", "How lights are set"),
+    "progress_rules_brief": (
+        "状态（依次取第一条成立的规则）：○ 逾期未报（最近一次报告比本组最新报告早 {stale} 天以上）；– 未设目标（目标自设定日期起适用）；✔ 达标；✖ 未达标且已过期限；▲ 落后但比上次报告向目标前进；✖ 落后且无改善。排名在整个可比指标组内计算，并列同名次；排名变化与本组上一次报告日相比，↑ 为上升。",
+        "Lights (the first rule that holds): ○ not reported (latest report more than {stale} days older than the group's newest); – no target (a target applies from the day it was set); ✔ on target; ✖ behind and past the deadline; ▲ behind but moved toward the target since the previous report; ✖ behind and not improving. Ranks are within the whole comparable group, ties share a rank; rank changes are against the group's previous report date, ↑ is up.",
+    ),
     "progress_rules": (
         "按顺序取第一条成立的规则：\n\n"
         "1. ○ **逾期未报**：该项最近一次报告比本组最新报告早 {stale} 天以上；\n"
-        "2. – **未设目标**：没有适用的目标（不替单位编造目标）；\n"
+        "2. – **未设目标**：没有适用的目标（不替单位编造目标；目标自其设定日期起适用，回看更早的日期时不适用）；\n"
         "3. ✔ **达标**：数值达到目标（不低于 / 不高于目标值）；\n"
         "4. ✖ **逾期**：未达标且已过完成期限；\n"
         "5. ▲ **落后但在改善**：未达标，但比上次报告向目标方向前进；\n"
@@ -211,7 +215,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "变化：完成率、占比按百分点，数量按百分比（同时给出差值）。排名在整个可比指标组内计算（不受筛选影响），并列时取相同名次、下一名次顺延（1、2、2、4）；排名变化与本组上一次报告日的排名相比，↑ 为上升。",
         "The first rule that holds, in this order:\n\n"
         "1. ○ **not reported**: the measure's latest report is more than {stale} days older than its group's newest report;\n"
-        "2. – **no target**: no target applies (targets are never invented);\n"
+        "2. – **no target**: no target applies (targets are never invented; a target applies from the day it was set, not to earlier dates);\n"
         "3. ✔ **on target**: the value meets the target (at least / at most the target value);\n"
         "4. ✖ **overdue**: behind the target and past its deadline;\n"
         "5. ▲ **behind, improving**: behind, but closer to the target than at the previous report;\n"
@@ -230,6 +234,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "No body lost places since the previous report.",
     ),
     "progress_trends": ("走势", "Trends"),
+    "col_event": ("事件", "Event"),
+    "col_event_date": ("事件日期", "Event date"),
+    "progress_events_caption": (
+        "虚线标出 {n} 项事件（如巡视轮次启动；悬停可见）。事件由编辑导入事件文件添加。",
+        "Dashed rules mark {n} event(s) (e.g. the start of an inspection round; hover to read). Editors add events by importing an events file.",
+    ),
     "progress_trends_caption": (
         "每个小图是一项指标的历次报告（各自的纵轴）；显示 {shown} 项：{which}。",
         "Each small chart is one measure's reports (each with its own axis); {shown} shown: {which}.",
@@ -348,14 +358,21 @@ TEXT: dict[str, tuple[str, str]] = {
         "{n} problem(s) found; nothing was written. Fix them and upload again:",
     ),
     "rows_ok": (
-        "{n} 个数字全部通过检查。确认后导入：",
-        "All {n} figures pass the checks. Confirm to import:",
+        "{n} {what}全部通过检查。确认后导入：",
+        "All {n} {what} pass the checks. Confirm to import:",
     ),
     "confirm_import": ("确认导入", "Import"),
     "imported": (
-        "已导入 {n} 个数字，批次 {batch}。看板已更新。",
-        "Imported {n} figures as batch {batch}. The dashboard is updated.",
+        "已导入 {n} {what}，批次 {batch}。看板已更新。",
+        "Imported {n} {what} as batch {batch}. The dashboard is updated.",
     ),
+    # What an import's rows are (metrics.ingest.Checked.kind, metrics.batches.Batch.kind).
+    "rows_figures": ("个数字", "figures"),
+    "col_rows_of": ("内容", "Rows of"),
+    "rows_targets": ("个目标", "targets"),
+    "rows_events": ("项事件", "events"),
+    "template_targets": ("目标文件模板 Excel", "Targets template Excel"),
+    "template_events": ("事件文件模板 Excel", "Events template Excel"),
     "new_entities": (
         "此文件将新增以下单位、主题、可比组和指标（导入后即可使用；撤销该批次时一并删除）：",
         "This file adds the bodies, themes, comparable groups and indicators below (usable once imported; "
@@ -375,7 +392,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_batches": ("尚无导入的批次。", "No batches imported yet."),
     "rollback": ("撤销批次", "Roll back a batch"),
     "rollback_confirm": ("我确认撤销该批次的全部数字", "I confirm: remove every figure of this batch"),
-    "rolled_back": ("已撤销批次 {batch}（{n} 个数字）。", "Rolled back batch {batch} ({n} figures)."),
+    "rolled_back": ("已撤销批次 {batch}（{n} {what}）。", "Rolled back batch {batch} ({n} {what})."),
     "extract_intro": (
         "粘贴或上传一篇报告：系统提出其中每个数字的单位（新单位亦然）、主题、指标、事项和原文。请核对，改、删或添加行，然后检查并导入。报告全文随批次保存，每条引文都据以核对；确认导入前不写入任何内容。",
         "Paste or upload a report: each figure is proposed with its body (new bodies too), theme, indicator, measure and quote. Review, edit, delete or add rows, then check and import. The report is kept with the batch and every quote is checked against it; nothing is written before you confirm.",
@@ -435,7 +452,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_line": ("行", "Row"),
     "col_batch": ("批次", "Batch"),
     "col_imported_at": ("导入时间", "Imported at"),
-    "col_rows": ("数字个数", "Figures"),
+    "col_rows": ("条数", "Rows"),
     # compare by groups of bodies (closure, cases and reductions pages)
     "compare_by": ("对比单位", "Compare by"),
     "by_body": ("单位", "Body"),

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from metrics import batches, curated, database, staging, tablefile, targets
+from metrics import batches, curated, database, sidefiles, staging, tablefile
 from metrics.tablefile import MAX_BYTES, UnreadableFile
 from metrics.validate import Problem
 from metrics.vocabulary import looks_like_formula
@@ -176,10 +176,18 @@ class Checked:
     columns: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
     # The report text kept with the batch: source file_name -> UTF-8 bytes (see REPORT_FILE)
     texts: dict[str, bytes] = field(default_factory=dict)
+    # The table whose rows the import adds and is counted in: figures, or a side file's
+    # (targets, events: metrics.sidefiles)
+    kind: str = "figures"
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def added_rows(self) -> pd.DataFrame:
+        """The rows the import adds to its own table (``kind``), for a preview."""
+        return self.tables[self.kind]
 
     def added(self) -> pd.DataFrame:
         """The bodies, themes, comparable groups and indicators the import adds, one row each:
@@ -370,6 +378,8 @@ NEW_TABLES = (
     ("comparable_group", "comparable_groups", "group_id"),
     ("indicator", "indicators", "indicator_id"),
 )
+# The tables only side files add rows to (metrics.sidefiles).
+SIDE_TABLES = ("targets", "events")
 # Description columns of the import -> the column of the table they describe.
 BODY_FIELDS = {
     "body_name_zh": "name_zh",
@@ -759,7 +769,8 @@ def to_tables(
         **{table: frame(table, additions.rows[table].values()) for _, table, _ in NEW_TABLES},
         "measures": frame("measures", new_measures.values()),
         "figures": frame("figures", figures),
-        "targets": frame("targets", []),  # a figures file sets none (metrics.targets reads those)
+        # a figures file sets none of these (metrics.sidefiles reads targets and events files)
+        **{table: frame(table, []) for table in SIDE_TABLES},
     }
     return {table: tables[table] for table in batches.TABLES}, problems, additions.columns
 
@@ -810,8 +821,8 @@ def read(
             return result
     result.batch_id = new_batch_id(digest, stored)
     table = tablefile.read(data, file_name) if data.strip() else None
-    if table is not None and targets.is_targets_file(table):  # a file of targets, not figures
-        return targets.read_into(result, table, file_name, layout, base)
+    if table is not None and (kind := sidefiles.kind_of(table)):  # targets or events, not figures
+        return sidefiles.read_into(kind, result, table, file_name, layout, base)
     rows, result.problems = read_rows(data, file_name, table)
     result.rows = len(rows)
     columns = curated.dictionary(layout.data_dir / "dictionary.csv")

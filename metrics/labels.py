@@ -348,10 +348,27 @@ def light_tallies(df: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
     return out
 
 
-def progress_history(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Reports of measures (queries.progress_trends) with ``row_label`` and ``value_label``."""
+def progress_history(df: pd.DataFrame, lang: str, events: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Reports of measures (queries.progress_trends) with ``row_label`` and ``value_label``; with
+    ``events`` (queries.progress_events), one more row per measure and event on or after the
+    measure's first drawn report: ``event_label`` (its title in ``lang``), ``event_date`` and
+    ``as_of_date`` (its day), no value. Report rows have no ``event_label``."""
     out = names(df, lang)
     out["value_label"] = [
         format_number(round(v, 1), lang, c or "") for v, c in zip(out.value, out.counter, strict=True)
     ]
-    return out
+    out["event_label"] = None
+    out["event_date"] = None
+    if events is None or events.empty or out.empty:
+        return out
+    rows = out.drop_duplicates("measure_id")[["measure_id", "row_label"]]
+    first = pd.to_datetime(out.as_of_date).min()
+    marked = events.merge(rows, on="measure_id")
+    marked = marked[pd.to_datetime(marked.event_day) >= first]
+    if marked.empty:
+        return out
+    marked = marked.assign(
+        event_label=marked["title_en" if lang == "en" else "title_zh"],
+        as_of_date=pd.to_datetime(marked.event_day),
+    )[["measure_id", "row_label", "event_label", "event_date", "as_of_date"]]
+    return pd.concat([out, marked], ignore_index=True)

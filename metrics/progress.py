@@ -37,8 +37,10 @@ its change, its rank and rank change in its comparable group, and its light.
 
   A target applies to a measure when it is set for the measure's indicator, for its body or
   for every body (``body_id`` empty), in the counter family of the measure's value (% for rates
-  and shares). A body's own target beats one for every body; of equals, the greatest
-  ``target_id`` (the latest import).
+  and shares), and was set on or before the date (``set_on`` ≤ date: the targets file's
+  ``set_on``, else the day it was imported; time travel to the day before shows no such target,
+  and the light of that day is what it was then). A body's own target beats one for every body;
+  of equals, the greatest ``target_id`` (the latest import).
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ WITH seen AS (
     FROM now c
     JOIN targets t ON t.indicator_id = c.indicator_id AND coalesce(t.body_id, c.body_id) = c.body_id
     LEFT JOIN counters tc ON tc.counter = t.counter
-    WHERE coalesce(tc.counter_family, t.counter) = c.unit
+    WHERE coalesce(tc.counter_family, t.counter) = c.unit AND as_of_date(t.set_on) <= CAST(at_date AS DATE)
     QUALIFY row_number() OVER (PARTITION BY c.measure_id ORDER BY t.body_id IS NULL, t.target_id DESC) = 1
 ), judged AS (
     SELECT c.*, b.rank_before, t.* EXCLUDE (measure_id),

@@ -439,6 +439,24 @@ def progress_trends(con, measure_ids: list[str], filters: Filters = NO_FILTERS) 
     return con.execute(sql, {"ids": list(measure_ids), "as_of": filters.as_of}).df()
 
 
+def progress_events(con, measure_ids: list[str], filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """The events (``metrics.events``) up to ``filters.as_of`` that concern each of the given
+    measures: set for every body, for the measure's kind of body or for its body; one row per
+    measure and event, earliest first."""
+    sql = """
+        SELECT mf.measure_id, e.event_id, e.event_date, as_of_date(e.event_date) AS event_day,
+               e.title_zh, coalesce(e.title_en, e.title_zh) AS title_en, e.body_id AS event_body_id,
+               e.body_kind AS event_body_kind, e.note AS event_note
+        FROM events e
+        JOIN measure_facts mf
+          ON coalesce(e.body_id, mf.body_id) = mf.body_id AND coalesce(e.body_kind, mf.body_kind) = mf.body_kind
+        WHERE list_contains($ids::VARCHAR[], mf.measure_id)
+          AND ($as_of::DATE IS NULL OR as_of_date(e.event_date) <= $as_of::DATE)
+        ORDER BY mf.measure_id, event_day, e.event_id
+    """
+    return con.execute(sql, {"ids": list(measure_ids), "as_of": filters.as_of}).df()
+
+
 # Names a caller may use for ids (the CLI's --kind, --body, --indicator): table, id, name columns.
 NAMED_IDS = {
     "kind": ("body_kinds", "body_kind", ("name_zh", "name_en")),

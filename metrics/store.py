@@ -239,7 +239,8 @@ class Store:
             file_name=Path(file_name).name,
             sha256=checked.sha256,
             imported_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            rows=len(checked.tables["figures"]),
+            rows=len(checked.added_rows),
+            kind=checked.kind,
         )
         try:
             self._publish(checked.tables, batch, base, texts=checked.texts)

@@ -930,7 +930,7 @@ def generate(
         "indicators.csv",
     ):
         shutil.copyfile(paths.DATA_DIR / name, out / name)
-    for table in ("targets", "left_out", "number_words"):
+    for table in ("targets", "events", "left_out", "number_words"):
         _writer(out / f"{table}.csv", columns[table])[0].close()
     with (out / "bodies.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")

@@ -21,6 +21,7 @@ from metrics import charts, labels, queries
 from metrics.i18n import role_name, t
 from metrics.ingest import close_name
 from metrics.numbers import format_number, format_percent
+from metrics.progress import STALE_DAYS
 from metrics.queries import Filters
 
 # --- the columns each page's table and downloads hold ----------------------------------------------
@@ -113,6 +114,22 @@ OVERVIEW_COLUMNS = {
     "as_of": "col_as_of",
     "caveat_label": "col_caveat",
     "evidence": "col_evidence",
+}
+# 进度's ranked table (queries.progress, labelled by labels.progress).
+PROGRESS_COLUMNS = {
+    "light_label": "col_light",
+    "comparable_label": "col_group",
+    "body_label": "col_body",
+    "measure_label": "col_measure",
+    "value_label": "col_value",
+    "as_of": "col_as_of",
+    "previous_label": "col_previous",
+    "previous_as_of": "col_previous_as_of",
+    "change_label": "col_change",
+    "rank_label": "col_rank",
+    "rank_change_label": "col_rank_change",
+    "target_label": "col_target",
+    "days_since": "col_days_since",
 }
 SOURCE_COLUMNS = {
     "source_id": "col_source",
@@ -283,12 +300,16 @@ def filter_names(con, filters: Filters, lang: str, column: str = "short") -> dic
     return out
 
 
-def scope_text(names: dict[str, list[str]], lang: str) -> str:
-    """'单位：天津、内蒙古；主题：为民服务解难题' ('全部' when nothing is filtered)."""
-    if not names:
-        return t("filter_all", lang)
+def scope_text(names: dict[str, list[str]], lang: str, as_of: str | None = None) -> str:
+    """'单位：天津、内蒙古；主题：为民服务解难题' ('全部' when nothing is filtered), and with
+    ``as_of`` the date the data is shown as it stood at ('…；截至：2020-06-01')."""
     sep, colon, join = ("; ", ": ", ", ") if lang == "en" else ("；", "：", "、")
-    return sep.join(f"{t(CATALOGUE[w][3], lang)}{colon}{join.join(n)}" for w, n in names.items())
+    parts = [f"{t(CATALOGUE[w][3], lang)}{colon}{join.join(n)}" for w, n in names.items()]
+    if not parts:
+        parts = [t("filter_all", lang)]
+    if as_of:
+        parts.append(f"{t('as_of', lang)}{colon}{as_of}")
+    return sep.join(parts)
 
 
 UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
@@ -315,10 +336,12 @@ def public_url() -> str:
     return (os.environ.get("METRICS_PUBLIC_URL") or "http://localhost:8501").rstrip("/")
 
 
-def link(base: str, page: str, names: dict[str, list[str]], lang: str) -> str:
-    """The URL that reopens the view (names as the sidebar writes them into the URL)."""
+def link(base: str, page: str, names: dict[str, list[str]], lang: str, as_of: str | None = None) -> str:
+    """The URL that reopens the view (names as the sidebar writes them into the URL; the as-of
+    date as ``?as_of=YYYY-MM-DD``)."""
     params = [("lang", "English")] if lang == "en" else []
     params += [(URL_KEYS[w], n) for w, values in names.items() for n in values]
+    params += [("as_of", as_of)] if as_of else []
     query = urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
     return f"{base.rstrip('/')}/{page}" + (f"?{query}" if query else "")
 
@@ -368,7 +391,7 @@ def citation(source, lang: str) -> str:
 
 # --- a view ------------------------------------------------------------------------------------------
 
-PAGES = ("overview", "closure", "cases", "reductions", "profile", "figures", "method")
+PAGES = ("overview", "closure", "cases", "reductions", "progress", "profile", "figures", "method")
 # The query of each chart page and the table it lists.
 PAGE_DATA = {
     "closure": ("closures", CLOSURE_COLUMNS),
@@ -482,7 +505,7 @@ def _page_rows(con, page: str, filters: Filters, lang: str):
         if page == "profile":
             bodies = queries.bodies(con)
             chosen = [b for b in bodies.body_id if not filters.bodies or b in filters.bodies][:1]
-            filters = Filters(bodies=tuple(chosen))
+            filters = Filters(bodies=tuple(chosen), as_of=filters.as_of)
         df = labels.names(queries.figures(con, filters), lang)
         df["role_label"] = [role_name(r, lang) for r in df.role]
         panels = []
@@ -492,10 +515,120 @@ def _page_rows(con, page: str, filters: Filters, lang: str):
                 Panel("trend_chart", labels.closures(history, lang), t("trend", lang), "profile_trend")
             )
         return panels, _facts(df, "value_figures", lang), df, FIGURE_COLUMNS, []
+    if page == "progress":
+        return _progress_rows(con, filters, lang)
     if page == "method":
         df = queries.left_out(con)
         return [], df.iloc[:0].assign(shown=[]), df, LEFT_OUT_COLUMNS, []
     raise ValueError(f"unknown page {page!r}: use one of {', '.join(PAGES)}")
+
+
+# --- 进度: progress between reports (metrics/progress.py) ----------------------------------------
+
+ATTENTION = ("red", "yellow", "stale", "green", "no_target")  # the order groups are listed in
+TREND_PANELS = 12  # small multiples drawn at most
+TALLIES = (("group", "progress_by_group"), ("kind", "progress_by_kind"))
+
+
+def progress_ranked(df: pd.DataFrame, by_change: bool = False) -> pd.DataFrame:
+    """The ranked table's order: groups that need attention first (a red light, then yellow,
+    stale, green, no target); within a group by rank, or by change (changes are compared only
+    within a comparable group), largest first."""
+    attention = df.light.map({light: i for i, light in enumerate(ATTENTION)})
+    return df.assign(attention=attention.groupby(df.group_key).transform("min")).sort_values(
+        ["attention", "group_key", "change" if by_change else "rank"],
+        ascending=[True, True, not by_change],
+        kind="stable",
+    )
+
+
+def progress_slipped(df: pd.DataFrame) -> pd.DataFrame:
+    """The measures that lost places since their group's previous standing, most places first."""
+    return df[df.rank_change < 0].sort_values(["rank_change", "group_key"], kind="stable")
+
+
+def light_tallies(con, filters: Filters, by: str, lang: str) -> pd.DataFrame:
+    """Lights per comparable group (only the groups with a light to show: a target, or a body
+    not reporting) or per kind of body, labelled."""
+    tallies = labels.light_tallies(queries.progress_lights(con, filters, by), by, lang)
+    return tallies[tallies.measures > tallies.no_target] if by == "group" else tallies
+
+
+def trend_measures(df: pd.DataFrame, filters: Filters) -> tuple[tuple[str, ...], str]:
+    """The measures whose trends are drawn (at most TREND_PANELS, only those with two or more
+    reports) and the text key saying which: the chosen bodies', else those that slipped most,
+    else the top of each group."""
+    several = df[df.previous.notna()]
+    if filters.bodies:
+        pick, which = several, "trends_which_bodies"
+    elif not (slipped := progress_slipped(several)).empty:
+        pick, which = slipped, "trends_which_slipped"
+    else:
+        pick, which = several.sort_values(["rank", "group_key"], kind="stable"), "trends_which_top"
+    return tuple(pick.measure_id.head(TREND_PANELS)), which
+
+
+def trend_history(con, ids: tuple[str, ...], filters: Filters, lang: str) -> pd.DataFrame:
+    """The reports of the measures ``ids`` up to the as-of date, with the events that concern
+    them (``labels.progress_history``): the small multiples' data."""
+    return labels.progress_history(
+        queries.progress_trends(con, list(ids), filters),
+        lang,
+        queries.progress_events(con, list(ids), filters),
+    )
+
+
+def light_counts(df: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
+    """How many measures have each light, and how many slipped: (label, count) pairs."""
+    counts = df.light.value_counts()
+    tiles = [
+        (
+            f"{labels.LIGHT_MARKS[light]} {t(f'light_{light}', lang)}",
+            format_number(int(counts.get(light, 0)), lang),
+        )
+        for light in labels.LIGHT_MARKS
+    ]
+    return tiles + [(f"↓ {t('kpi_slipped', lang)}", format_number(int((df.rank_change < 0).sum()), lang))]
+
+
+def _no_facts(df: pd.DataFrame) -> pd.DataFrame:
+    """No key facts, with the columns facts have (a page whose numbers are all derived)."""
+    return df.iloc[:0].assign(
+        body_label="",
+        measure_label="",
+        shown="",
+        as_of="",
+        period="",
+        evidence="",
+        source_id="",
+        role_label="",
+    )
+
+
+def _progress_rows(con, filters: Filters, lang: str):
+    """(panels, facts, data, columns, notes) of 进度: the light tallies and the trends as charts,
+    the ranked table as data (its numbers are derived: no quotes to list as facts)."""
+    df = queries.progress(con, filters)
+    if df.empty:
+        return [], _no_facts(df), df, PROGRESS_COLUMNS, []
+    df = progress_ranked(labels.progress(df, lang))
+    panels = []
+    for by, title in TALLIES:
+        tallies = light_tallies(con, filters, by, lang)
+        if len(tallies):
+            panels.append(
+                Panel("lights_chart", tallies, t(title, lang), f"progress_lights_{by}", rows=len(tallies))
+            )
+    ids, which = trend_measures(df, filters)
+    if ids:
+        title = f"{t('progress_trends', lang)} · {t(which, lang)}"
+        panels.append(
+            Panel("progress_trends_chart", trend_history(con, ids, filters, lang), title, "progress_trends")
+        )
+    notes = [t("progress_single_report", lang)] if df.previous.isna().all() else []
+    notes += [t("progress_no_targets", lang)] if df.target_id.isna().all() else []
+    notes.append(t("progress_rules_brief", lang, stale=STALE_DAYS))
+    return panels, _no_facts(df), df, PROGRESS_COLUMNS, notes
 
 
 def build(con, page: str, filters: Filters, lang: str, base_url: str | None = None) -> View:
@@ -505,16 +638,19 @@ def build(con, page: str, filters: Filters, lang: str, base_url: str | None = No
     panels, facts, data, columns, notes = _page_rows(con, page, filters, lang)
     names = filter_names(con, filters, lang)
     kpi = queries.kpis(con, filters).iloc[0]
+    tiles = kpi_tiles(kpi, lang) if kpi.figures else []
+    if page == "progress" and len(data):
+        tiles = light_counts(data, lang)
     return View(
         page=page,
         lang=lang,
         filters=filters,
         title=t(f"page_{page}", lang),
-        scope=scope_text(names, lang),
-        link=link(base_url or public_url(), page, names, lang),
+        scope=scope_text(names, lang, filters.as_of),
+        link=link(base_url or public_url(), page, names, lang, filters.as_of),
         generated=datetime.date.today().isoformat(),
         latest_as_of=str(kpi.latest_as_of) if kpi.figures else "–",
-        kpis=kpi_tiles(kpi, lang) if kpi.figures else [],
+        kpis=tiles,
         panels=panels,
         facts=facts,
         data=data,

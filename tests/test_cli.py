@@ -371,7 +371,7 @@ CASES = [
         (),
         0,
         "two batches",
-        stdout=r"^batch_id,file_name,sha256,imported_at,rows\n.*,a\.csv,.*\n.*,b\.csv,.*\n$",
+        stdout=r"^batch_id,file_name,sha256,imported_at,rows,kind\n.*,a\.csv,.*,figures\n.*,b\.csv,.*,figures\n$",
     ),
     # rollback
     Case("rollback", "success", ("{batch_b}",), 0, "two batches", stderr="rolled back", batches_after=1),
@@ -425,9 +425,33 @@ CASES = [
     Case(
         "brief", "output cannot be written", ("--out", "{regular}/x.pdf"), 2, "built", stderr="cannot write"
     ),
+    Case(
+        "brief",
+        "success (progress as of a date)",
+        ("--page", "progress", "--as-of", "2020-06-01", "--out", "{out}"),
+        0,
+        "built",
+        stderr=r"^wrote .*\(\d+ bytes\)",
+    ),
+    Case("brief", "wrong date", ("--as-of", "2020-13-01", "--out", "{out}"), 2, stderr="not a date"),
     # pack (builds a missing database first): the evidence pack of a view
-    Case("pack", "success", ("--body", "天津", "--out", "{out}"), 0, "built", stderr=r"^wrote .*\(\d+ bytes\)"),
+    Case(
+        "pack",
+        "success",
+        ("--page", "progress", "--as-of", "2020-06-01", "--out", "{out}"),
+        0,
+        "built",
+        stderr=r"^wrote .*\(\d+ bytes\)",
+    ),
     Case("pack", "unknown body", ("--body", "天津市", "--out", "{out}"), 2, "built", stderr="天津市"),
+    Case(
+        "pack",
+        "success (a body)",
+        ("--body", "天津", "--out", "{out}"),
+        0,
+        "built",
+        stderr=r"^wrote .*\(\d+ bytes\)",
+    ),
     Case("pack", "output cannot be written", ("--out", "{regular}/x.zip"), 2, "built", stderr="cannot write"),
     # extract, evaluate-extract, extract-bench: a text file
     Case("extract", "success", ("{text}",), 0, stdout=r"^id,body_zh,as_written,.*\n.*870件"),

@@ -211,9 +211,9 @@ def test_good_file_confirm_import_duplicate_and_rollback(monkeypatch, shop):
     assert batch.sha256 == hashlib.sha256(TIANJIN_CSV).hexdigest()
     assert texts(at.success) == [f"已导入 2 个数字，批次 {batch.batch_id}。看板已更新。"]
     listing = at.dataframe[-1].value
-    assert list(listing.columns) == ["批次", "文件", "SHA-256", "导入时间", "数字个数"]
-    assert [(r[0], r[1], r[4]) for r in listing.itertuples(index=False)] == [
-        (batch.batch_id, "tianjin.csv", 2)
+    assert list(listing.columns) == ["批次", "文件", "SHA-256", "导入时间", "条数", "内容"]
+    assert [(r[0], r[1], r[4], r[5]) for r in listing.itertuples(index=False)] == [
+        (batch.batch_id, "tianjin.csv", 2, "个数字")
     ]
     assert shop.count() == CURATED_FIGURES + 2
 
@@ -352,3 +352,27 @@ def test_new_bodies_themes_and_indicators_are_shown_before_and_named_after_the_i
         "已新增单位 中共杭州市委、主题 安全生产、可比组 安全隐患整改、指标 安全隐患整改。"
     ]
     assert {p.name for p in (shop.imports / batch.batch_id).iterdir()} >= {"bodies.csv", "themes.csv"}
+
+
+TARGETS_CSV = (
+    "indicator,body,comparison,target,counter,deadline,note\n"
+    "inspection_feedback_closure,,≥,90,%,2020-12,\n"
+    "inspection_feedback_closure,民政部,at_least,100,%,,部党组要求\n"
+).encode()
+
+
+def test_a_targets_file_says_targets_and_shows_them(monkeypatch, shop):
+    at = editor(monkeypatch)
+    upload(at, TARGETS_CSV, "targets.csv")
+    assert texts(at.success) == ["2 个目标全部通过检查。确认后导入："]
+    preview = at.dataframe[0].value
+    assert list(preview.columns[:4]) == ["indicator_id", "body_id", "comparison", "value"]
+    assert list(preview.body_id) == ["", "mca"] and list(preview.comparison) == ["at_least", "at_least"]
+    at.button(key="confirm_import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [batch] = shop.batches()
+    assert (batch.rows, batch.kind) == (2, "targets")
+    assert texts(at.success) == [f"已导入 2 个目标，批次 {batch.batch_id}。看板已更新。"]
+    listing = at.dataframe[-1].value
+    assert list(listing.iloc[0, 4:]) == [2, "个目标"]
+    assert shop.count() == CURATED_FIGURES  # no figure added

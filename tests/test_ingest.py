@@ -85,6 +85,7 @@ BATCH_FILES = {
     "measures.csv",
     "figures.csv",
     "targets.csv",
+    "events.csv",
 }
 
 # The 天津 example, byte for byte as an editor would save it.

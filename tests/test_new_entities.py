@@ -362,7 +362,7 @@ def test_a_batch_stored_before_this_change_still_builds_imports_and_rolls_back(s
     }
     checked, old = shop.import_([tianjin], "october.csv")
     assert old is not None, checked.problems
-    for table in ("bodies", "themes", "comparable_groups", "indicators", "targets"):
+    for table in ("bodies", "themes", "comparable_groups", "indicators", "targets", "events"):
         (shop.imports / old.batch_id / f"{table}.csv").unlink()
     assert sorted(p.name for p in (shop.imports / old.batch_id).iterdir()) == [
         "batch.json",

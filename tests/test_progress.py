@@ -112,6 +112,7 @@ def add_reports(edit: CsvEditor, targets: bool = True) -> None:
                     "value": value,
                     "counter": counter,
                     "deadline": deadline,
+                    "set_on": "2019",  # before every report: the lights below are not about set_on
                 },
             )
 
@@ -315,7 +316,7 @@ def test_cli_refuses_an_unknown_name(progress_db, capsys, monkeypatch):
 
 
 def targets_csv(*rows: dict) -> bytes:
-    header = ["indicator", "body", "comparison", "target", "counter", "deadline", "note"]
+    header = ["indicator", "body", "comparison", "target", "counter", "deadline", "set_on", "note"]
     lines = [",".join(header)] + [",".join(row.get(c, "") for c in header) for row in rows]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -347,6 +348,7 @@ def test_targets_imported_light_measures_and_roll_back(target_store):
             "target": "90",
             "counter": "%",
             "deadline": "2020-12",
+            "set_on": "2020-01-01",
         },
         {
             "indicator": "inspection_feedback_closure",
@@ -354,6 +356,7 @@ def test_targets_imported_light_measures_and_roll_back(target_store):
             "comparison": "at_least",
             "target": "85",
             "counter": "%",
+            "set_on": "2020-01-01",
         },
     )
     checked, batch = target_store.import_file(data, "targets.csv")
@@ -365,6 +368,84 @@ def test_targets_imported_light_measures_and_roll_back(target_store):
     target_store.rollback(batch.batch_id)
     assert lights(target_store, "2020-06-01")[MCA] == "no_target"
     assert target_store.batches() == []
+
+
+def test_a_target_applies_from_the_day_it_was_set(target_store):
+    # 民政部 ≥ 85 % set on 2020-06-01: the standing of 2020-06-01 (88.6, up from 75.9) is green;
+    # the day before, the same report of 2020-03-01 (75.9) had no target to light it.
+    data = targets_csv(
+        {
+            "indicator": "inspection_feedback_closure",
+            "body": "民政部",
+            "comparison": "≥",
+            "target": "85",
+            "counter": "%",
+            "set_on": "2020-06-01",
+        }
+    )
+    checked, batch = target_store.import_file(data, "targets.csv")
+    assert batch is not None, checked.problems
+    assert lights(target_store, "2020-05-31")[MCA] == "no_target"
+    assert lights(target_store, "2020-06-01")[MCA] == "green"
+    assert lights(target_store, "2020-09-01")[MCA] == "green"
+
+
+def test_a_target_without_set_on_applies_from_the_day_of_its_import(target_store):
+    from datetime import UTC, datetime, timedelta
+
+    data = targets_csv(
+        {"indicator": "inspection_feedback_closure", "comparison": "≥", "target": "90", "counter": "%"}
+    )
+    checked, batch = target_store.import_file(data, "targets.csv")
+    today = datetime.now(UTC).date()
+    assert list(checked.tables["targets"].set_on) == [today.isoformat()]
+    assert lights(target_store, "2020-11-01")[IM_INSP] == "no_target"  # long before the import
+    yesterday = (today - timedelta(days=1)).isoformat()
+    assert lights(target_store, yesterday)[IM_INSP] == "no_target"
+    assert lights(target_store, today.isoformat())[IM_INSP] != "no_target"
+
+
+def test_a_bad_set_on_is_refused_by_its_column(target_store):
+    data = targets_csv(
+        {
+            "indicator": "inspection_feedback_closure",
+            "comparison": "≥",
+            "target": "90",
+            "counter": "%",
+            "set_on": "2020-02-30",
+        }
+    )
+    checked, batch = target_store.import_file(data, "bad.csv")
+    assert batch is None and (2, "set_on") in {(p.row, p.column) for p in checked.problems}
+
+
+def test_cli_imports_a_targets_file_and_counts_targets(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("METRICS_DB", str(tmp_path / "metrics.duckdb"))
+    monkeypatch.setenv("METRICS_IMPORTS_DIR", str(tmp_path / "imports"))
+    assert cli.main(["build"]) == 0
+    path = tmp_path / "targets.csv"
+    path.write_bytes(
+        targets_csv(
+            {"indicator": "inspection_feedback_closure", "comparison": "≥", "target": "90", "counter": "%"},
+            {
+                "indicator": "inspection_feedback_closure",
+                "body": "民政部",
+                "comparison": "≥",
+                "target": "100",
+                "counter": "%",
+            },
+        )
+    )
+    capsys.readouterr()
+    assert cli.main(["import", "--dry-run", str(path)]) == 0
+    assert "2 targets OK (dry run; nothing written)" in capsys.readouterr().err
+    assert cli.main(["import", str(path)]) == 0
+    assert "imported 2 targets from" in capsys.readouterr().err
+    assert cli.main(["batches"]) == 0
+    [listed] = list(pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out), dtype=str).itertuples())
+    assert (listed.rows, listed.kind) == ("2", "targets")
+    assert cli.main(["rollback", listed.batch_id]) == 0
+    assert f"rolled back {listed.batch_id} (2 targets from targets.csv)" in capsys.readouterr().err
 
 
 def test_a_bad_targets_file_is_refused_row_by_row(target_store):
@@ -414,6 +495,123 @@ def test_targets_template_names_every_column():
 
     header = targets.template("csv").decode("utf-8-sig").strip().split(",")
     assert header == list(targets.TARGET_COLUMNS)
+
+
+# --- events through the checked import ------------------------------------------------------------------
+
+
+def events_csv(*rows: dict) -> bytes:
+    header = ["date", "title_zh", "title_en", "body", "kind", "note"]
+    lines = [",".join(header)] + [",".join(row.get(c, "") for c in header) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+EVENTS = events_csv(
+    {"date": "2020-03-01", "title_zh": "第二轮巡视启动", "title_en": "Second inspection round"},
+    {"date": "2020-05", "title_zh": "民政部专项督查", "body": "民政部"},
+    {"date": "2020-06-02", "title_zh": "省级党委集中整改", "kind": "省区市"},
+)
+
+
+def marked(store: Store, as_of: str, measures=(MCA, IM_ENV)) -> set[tuple[str, str]]:
+    with store.connect() as con:
+        rows = queries.progress_events(con, list(measures), Filters(as_of=as_of))
+    return set(zip(rows.measure_id, rows.title_zh))
+
+
+def test_events_imported_mark_the_trends_they_concern_and_roll_back(target_store):
+    checked, batch = target_store.import_file(EVENTS, "events.csv")
+    assert checked.problems == [] and batch is not None
+    assert (checked.kind, batch.kind, batch.rows) == ("events", "events", 3)
+    assert len(checked.tables["events"]) == 3 and checked.tables["figures"].empty
+    # every body's event marks both; 民政部's only its own; the provinces' only 内蒙古 (im_env);
+    # the date bounds them: 2020-05 counts from 2020-05-01, 2020-06-02 is after 2020-06-01
+    assert marked(target_store, "2020-06-01") == {
+        (MCA, "第二轮巡视启动"),
+        (IM_ENV, "第二轮巡视启动"),
+        (MCA, "民政部专项督查"),
+    }
+    assert marked(target_store, "2020-04-30") == {(MCA, "第二轮巡视启动"), (IM_ENV, "第二轮巡视启动")}
+    assert (IM_ENV, "省级党委集中整改") in marked(target_store, "2020-06-02")
+    with target_store.connect() as con:
+        events = queries.progress_events(con, [MCA], Filters(as_of="2020-06-01")).set_index("title_zh")
+    assert events.loc["民政部专项督查", "title_en"] == "民政部专项督查"  # no English title: the Chinese
+    target_store.rollback(batch.batch_id)
+    assert marked(target_store, "2020-12-31") == set()
+    assert target_store.batches() == []
+
+
+def test_a_bad_events_file_is_refused_row_by_row(target_store):
+    data = events_csv(
+        {"date": "2020-13-01", "title_zh": "月份不对"},
+        {"date": "2020-03-01", "title_zh": "单位不对", "body": "民政"},
+        {"date": "2020-03-01", "title_zh": "类别不对", "kind": "省份"},
+        {"date": "", "title_zh": "没有日期"},
+        {"date": "2020-03-01", "title_zh": ""},
+    )
+    checked, batch = target_store.import_file(data, "bad-events.csv")
+    assert batch is None
+    found = {(p.row, p.column) for p in checked.problems}
+    assert {(2, "date"), (3, "body"), (4, "kind"), (5, "date"), (6, "title_zh")} <= found, found
+    assert all(str(p).startswith("bad-events.csv:") for p in checked.problems)
+    assert target_store.batches() == []
+
+
+def test_events_are_rules_on_the_trend_charts(target_store):
+    from metrics import charts, labels
+
+    target_store.import_file(EVENTS, "events.csv")
+    with target_store.connect() as con:
+        at = Filters(as_of="2020-06-01")
+        history = labels.progress_history(
+            queries.progress_trends(con, [MCA], at), "en", queries.progress_events(con, [MCA], at)
+        )
+    rules = history.dropna(subset=["event_label"])
+    assert list(rules.event_label) == ["Second inspection round", "民政部专项督查"]
+    spec = charts.progress_trends_chart(history, "en").to_dict()  # validated against the schema
+    marks = [layer["mark"]["type"] for layer in spec["spec"]["layer"]]
+    assert marks == ["rule", "line"]
+    tooltip = {t["field"] for t in spec["spec"]["layer"][0]["encoding"]["tooltip"]}
+    assert tooltip == {"event_label", "event_date"}
+
+
+def test_events_template_names_every_column():
+    from metrics import events
+
+    header = events.template("csv").decode("utf-8-sig").strip().split(",")
+    assert header == list(events.EVENT_COLUMNS)
+
+
+# --- the briefing of 进度, as of a date ---------------------------------------------------------------
+
+
+def test_brief_of_progress_prints_the_ranked_table_with_lights(progress_db, tmp_path, monkeypatch):
+    from test_brief import flat, text_of, tools  # noqa: F401 (tools: the fixture skipping without chromium)
+
+    monkeypatch.setenv("METRICS_IMPORTS_DIR", str(progress_db.parent / "imports"))
+    out = tmp_path / "progress.pdf"
+    status = cli.main(
+        ["brief", "--db", str(progress_db), "--page", "progress", "--as-of", "2020-06-01", "--out", str(out)]
+    )
+    assert status == 0
+    text = flat(text_of(out))
+    assert "截至日期：2020-06-01" in text and "progress?as_of=2020-06-01" in text
+    # the rows of 2020-06-01 (see test_page_travels_to_the_date_in_the_url): mca yellow, moved up
+    # two places; im_env not reported for 92 days; inaction green
+    table = text[text.index("数据表") :]  # cells wrap inside their columns: each is checked alone
+    for cell in ("▲落后但在改善", "民政部", "○92天未报送", "内蒙古", "✔达标", "天津", "↑2", "+12.7个"):
+        assert cell in table, cell
+    assert "○517天未报送" in table  # im_insp, last reported in 2019
+    english = tmp_path / "progress-en.pdf"
+    assert (
+        cli.main(
+            ["brief", "--db", str(progress_db), "--page", "progress", "--lang", "en", "--out", str(english)]
+        )
+        == 0
+    )
+    text = flat(text_of(english))
+    assert "CivilAffairs" in text and "ontarget" in text
+    assert "as_of" not in text  # today: no date in the link
 
 
 # --- the 进度 page (AppTest) -----------------------------------------------------------------------------

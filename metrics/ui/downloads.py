@@ -43,16 +43,16 @@ def file_stem(title: str, lang: str) -> str:
 
 def image_caption(page: str, title: str, frame: pd.DataFrame, lang: str) -> tuple[str, tuple[str, ...]]:
     """Heading and footer of the view's chart images: filters, sources, dates and link."""
-    names = filter_names(lang)
+    names, as_of = filter_names(lang), state.filters().as_of
     sources = state.cited_sources(view.cited_ids(frame))
     latest = state.query("kpis", state.filters()).iloc[0].latest_as_of
     return view.image_caption(
         title,
-        view.scope_text(names, lang),
+        view.scope_text(names, lang, as_of),
         [view.citation(s, lang) for s in sources.itertuples()],
         str(latest or "–"),
         datetime.date.today().isoformat(),
-        view.link(state.base_url(), page, names, lang),
+        view.link(state.base_url(), page, names, lang, as_of),
         lang,
     )
 
@@ -121,10 +121,11 @@ def downloads(
 
 
 def page_filters(page: str):
-    """The filters of the page's view: the sidebar's, or on 单位画像 the body picked there."""
+    """The filters of the page's view: the sidebar's, or on 单位画像 the body picked there (at
+    the sidebar's as-of date either way)."""
     f = state.filters()
     if page == "profile" and (chosen := state.ids("profile")):
-        f = type(f)(bodies=chosen)
+        f = type(f)(bodies=chosen, as_of=f.as_of)
     return f
 
 

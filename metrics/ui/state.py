@@ -92,13 +92,26 @@ def search(filters: Filters, text: str) -> tuple[pd.DataFrame, int]:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _trends(measure_ids: tuple[str, ...], filters: Filters, stamp: tuple[str, int, int]) -> pd.DataFrame:
-    return queries.progress_trends(_connection(stamp).cursor(), list(measure_ids), filters)
+def _trend_history(
+    measure_ids: tuple[str, ...], filters: Filters, lang_: str, stamp: tuple[str, int, int]
+) -> pd.DataFrame:
+    return view.trend_history(_connection(stamp).cursor(), measure_ids, filters, lang_)
 
 
-def trends(measure_ids: tuple[str, ...], filters: Filters) -> pd.DataFrame:
-    """Every report of the given measures up to ``filters.as_of`` (cached)."""
-    return _trends(measure_ids, filters, db_stamp())
+def trend_history(measure_ids: tuple[str, ...], filters: Filters) -> pd.DataFrame:
+    """Every report of the given measures up to ``filters.as_of``, with the events that concern
+    them, labelled in the current language (``view.trend_history``; cached)."""
+    return _trend_history(measure_ids, filters, lang(), db_stamp())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _light_tallies(filters: Filters, by: str, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
+    return view.light_tallies(_connection(stamp).cursor(), filters, by, lang_)
+
+
+def light_tallies(filters: Filters, by: str, lang_: str) -> pd.DataFrame:
+    """The lights per group or per kind of body, labelled (``view.light_tallies``; cached)."""
+    return _light_tallies(filters, by, lang_, db_stamp())
 
 
 def table(name: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from metrics import charts, ingest, labels, signin, tablefile
+from metrics import charts, events, ingest, labels, sidefiles, signin, tablefile, targets
 from metrics import view as pageview
 from metrics.i18n import DEFINITIONS, definition, role_name, t
 from metrics.labels import LIGHT_MARK_COLOURS, LIGHT_MARKS
@@ -33,6 +33,7 @@ from metrics.view import (
     OVERVIEW_COLUMNS,
     OVERVIEW_PANELS,
     PANELS,
+    PROGRESS_COLUMNS,
     SOURCE_COLUMNS,
     VALUE_COLUMNS,
 )
@@ -539,6 +540,15 @@ def importer() -> None:
         key="template_xlsx",
         on_click="ignore",
     )
+    sides = st.columns(2)
+    for where, kind in zip(sides, (targets.KIND, events.KIND), strict=True):
+        where.download_button(
+            t(f"template_{kind.table}", lang),
+            partial(sidefiles.template, kind, "xlsx"),
+            f"{kind.table}_template.xlsx",
+            key=f"template_{kind.table}",
+            on_click="ignore",
+        )
     if not editor(lang):
         return
     upload = st.file_uploader(t("upload", lang), type=["csv", "xlsx"], key="upload")
@@ -571,9 +581,10 @@ def check_upload(
         )
         st.dataframe(problems, hide_index=True, width="stretch")
         return
-    figures = checked.tables["figures"]
-    st.success(t("rows_ok", lang, n=len(figures)))
-    st.dataframe(figures.drop(columns=["figure_id"]).reset_index(drop=True), hide_index=True, width="stretch")
+    rows = checked.added_rows  # figures, or the targets or events of a side file
+    st.success(t("rows_ok", lang, n=len(rows), what=t(f"rows_{checked.kind}", lang)))
+    preview = rows.drop(columns=[rows.columns[0]]).reset_index(drop=True)  # not its generated id
+    st.dataframe(preview, hide_index=True, width="stretch")
     added = checked.added()
     if not added.empty:
         st.info(t("new_entities", lang))
@@ -601,7 +612,8 @@ def check_upload(
         if batch is None:  # the store changed since the check
             st.error(t("problems_found", lang, n=len(checked.problems)))
             return
-        message, added = t("imported", lang, n=batch.rows, batch=batch.batch_id), checked.added()
+        imported = t("imported", lang, n=batch.rows, what=t(f"rows_{batch.kind}", lang), batch=batch.batch_id)
+        message, added = imported, checked.added()
         if not added.empty:
             separator = "、" if lang == "zh" else ", "
             names = separator.join(
@@ -646,7 +658,9 @@ def _batches(lang: str) -> None:
         "sha256": "col_sha256",
         "imported_at": "col_imported_at",
         "rows": "col_rows",
+        "kind_label": "col_rows_of",
     }
+    listing["kind_label"] = [t(f"rows_{kind}", lang) for kind in listing.kind]
     table(listing, columns, lang)
     with st.form("rollback"):
         choice = st.selectbox(t("rollback", lang), listing.batch_id, key="rollback_batch")
@@ -658,30 +672,13 @@ def _batches(lang: str) -> None:
                 why = "; ".join(map(str, getattr(error, "problems", [])[:5]))
                 st.error(labels.plain(f"{error} {why}"))
                 return
-            st.session_state["import_message"] = t("rolled_back", lang, batch=batch.batch_id, n=batch.rows)
+            st.session_state["import_message"] = t(
+                "rolled_back", lang, batch=batch.batch_id, n=batch.rows, what=t(f"rows_{batch.kind}", lang)
+            )
             st.rerun()
 
 
 # --- 进度: progress between reports (queries.progress, metrics/progress.py) ------------------------
-
-PROGRESS_COLUMNS = {
-    "light_label": "col_light",
-    "comparable_label": "col_group",
-    "body_label": "col_body",
-    "measure_label": "col_measure",
-    "value_label": "col_value",
-    "as_of": "col_as_of",
-    "previous_label": "col_previous",
-    "previous_as_of": "col_previous_as_of",
-    "change_label": "col_change",
-    "rank_label": "col_rank",
-    "rank_change_label": "col_rank_change",
-    "target_label": "col_target",
-    "days_since": "col_days_since",
-}
-TREND_PANELS = 12  # small multiples drawn at most
-ATTENTION = ("red", "yellow", "stale", "green", "no_target")  # the order groups are listed in
-TALLY_COLUMNS = {"tally_label": "col_group", **{f"{light}": f"light_{light}" for light in LIGHT_MARKS}}
 
 
 def progress() -> None:
@@ -703,12 +700,10 @@ def progress() -> None:
         st.markdown(t("progress_rules", lang, stale=STALE_DAYS))
     light_tiles(df, lang)
     built = []
-    for by, title in (("group", "progress_by_group"), ("kind", "progress_by_kind")):
-        tallies = labels.light_tallies(state.grouped("progress_lights", f, by), by, lang)
-        if by == "group":  # the groups with a light to show: a target, or a body not reporting
-            tallies = tallies[tallies.measures > tallies.no_target]
-            if tallies.empty:
-                continue
+    for by, title in pageview.TALLIES:
+        tallies = state.light_tallies(f, by, lang)
+        if tallies.empty:
+            continue
         shown = readable(tallies.assign(order=tallies.red * 1000 + tallies.yellow), "order", lang)
         built.append(show("lights_chart", shown, t(title, lang), f"progress_lights_{by}", clickable=False))
     st.subheader(t("progress_table", lang))
@@ -720,23 +715,15 @@ def progress() -> None:
         horizontal=True,
         bind="query-params",
     )
-    # Groups that need attention first (a red light, then yellow, stale, green, no target); within
-    # a group by rank, or by change (changes are compared only within a comparable group).
-    by_change = order == "change"
-    attention = df.light.map({light: i for i, light in enumerate(ATTENTION)})
-    ranked = df.assign(attention=attention.groupby(df.group_key).transform("min")).sort_values(
-        ["attention", "group_key", "change" if by_change else "rank"],
-        ascending=[True, True, not by_change],
-        kind="stable",
-    )
+    ranked = pageview.progress_ranked(df, by_change=order == "change")
     table(ranked, PROGRESS_COLUMNS, lang, height=420)
-    slipped = df[df.rank_change < 0].sort_values(["rank_change", "group_key"], kind="stable")
+    slipped = pageview.progress_slipped(df)
     st.subheader(t("progress_slipped", lang))
     if slipped.empty:
         st.caption(t("progress_none_slipped", lang))
     else:
         table(slipped, PROGRESS_COLUMNS, lang)
-    if trend := progress_trends(df, slipped, f, lang):
+    if trend := progress_trends(df, f, lang):
         built.append(trend)
     downloads(ranked, PROGRESS_COLUMNS, built, t("page_progress", lang), lang, "progress")
 
@@ -767,20 +754,16 @@ def light_tiles(df: pd.DataFrame, lang: str) -> None:
         col.metric(f"{mark} {name}", format_number(n, lang))
 
 
-def progress_trends(df: pd.DataFrame, slipped: pd.DataFrame, f, lang: str) -> dict | None:
-    """Small multiples of the measures in view: the chosen bodies', else those that slipped most,
-    else the top of each group; only measures with two or more reports."""
-    several = df[df.previous.notna()]
-    if f.bodies:
-        pick, which = several, "trends_which_bodies"
-    elif not slipped.empty:
-        pick, which = slipped, "trends_which_slipped"
-    else:
-        pick, which = several.sort_values(["rank", "group_key"], kind="stable"), "trends_which_top"
-    ids = tuple(pick.measure_id.head(TREND_PANELS))
+def progress_trends(df: pd.DataFrame, f, lang: str) -> dict | None:
+    """Small multiples of the measures in view (``view.trend_measures``), with the events that
+    concern them as dashed rules."""
+    ids, which = pageview.trend_measures(df, f)
     if not ids:
         return None
     st.subheader(t("progress_trends", lang))
     st.caption(t("progress_trends_caption", lang, shown=len(ids), which=t(which, lang)))
-    history = labels.progress_history(state.trends(ids, f), lang)
+    history = state.trend_history(ids, f)
+    marked = history.dropna(subset=["event_label"]).drop_duplicates(["event_label", "event_date"])
+    if len(marked):
+        st.caption(t("progress_events_caption", lang, n=len(marked)))
     return show("progress_trends_chart", history, "", "progress_trends", clickable=False)

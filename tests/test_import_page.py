@@ -1,4 +1,4 @@
-"""The 数据导入 page (metrics.ui.views.importer) through Streamlit's AppTest.
+"""The 数据导入 page (metrics.ui.importing.importer) through Streamlit's AppTest.
 
 Each test has its own database (built once, copied) and imports folder in tmp, given to the app
 through METRICS_DB / METRICS_IMPORTS_DIR. Expected texts are written by hand.

@@ -1,5 +1,5 @@
 """The editor sign-in throttle (metrics.signin) with a hand-driven clock, and the sign-in box of
-the editor pages (metrics.ui.views.editor) that uses it. Nothing here sleeps or times anything."""
+the editor pages (metrics.ui.importing.editor) that uses it. Nothing here sleeps or times anything."""
 
 from __future__ import annotations
 

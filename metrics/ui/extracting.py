@@ -13,7 +13,8 @@ from metrics import ingest, labels, proposals, textio
 from metrics.i18n import t
 from metrics.store import Store
 from metrics.ui import state
-from metrics.ui.views import check_upload, editor, header, import_done
+from metrics.ui.importing import check_upload, editor, import_done
+from metrics.ui.views import header
 from metrics.validate import ROLES_BY_KIND
 
 # The label of each column of the review tables (an i18n key per import column).

@@ -1,5 +1,5 @@
-"""Page script: see metrics.ui.views.importer."""
+"""Page script: see metrics.ui.importing.importer."""
 
-from metrics.ui import views
+from metrics.ui import importing
 
-views.importer()
+importing.importer()

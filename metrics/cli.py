@@ -238,6 +238,10 @@ def _view(args, con):
 
 
 def _write(out: Path, make) -> int:
+    """Write ``make()`` to ``out``; a folder that cannot hold it is said before the work."""
+    if not out.parent.is_dir():
+        print(f"{out}: cannot write: {out.parent} is not a folder", file=sys.stderr)
+        return 2
     try:
         data = make()
         out.write_bytes(data)
@@ -273,9 +277,7 @@ def _pack(args, the_store: Store) -> int:
     return _write(args.out, lambda: pack.pack_zip(shown))
 
 
-# --- figure proposals from a text (metrics.extract); these never touch the database ---
-
-EXTRACT_COMMANDS = ("extract", "evaluate-extract", "extract-bench")
+# --- figure proposals from a text (metrics.extract; --format import reads the store) ---
 
 
 def _add_extract_commands(sub) -> None:
@@ -318,34 +320,58 @@ def _add_extract_commands(sub) -> None:
     cmd.add_argument("--runs", type=int, default=5, help="runs; the median is reported (default 5)")
 
 
-def _run_extract_command(args) -> int:
-    import json
-
+def _report_text(args) -> str | None:
+    """The text the extract commands read (FILE, --text or the first source); None after saying
+    why it cannot be read."""
     from metrics import evaluate_extract, extract
 
     try:
         path = getattr(args, "file", None) or args.text or evaluate_extract.first_source_path()
-        text = extract.read_text(path)
+        return extract.read_text(path)
     except (OSError, ValueError) as error:
         print(f"cannot read the text: {error}", file=sys.stderr)
+        return None
+
+
+def _extract(args) -> int:
+    import json
+
+    from metrics import extract
+
+    text = _report_text(args)
+    if text is None:
         return 2
-    if args.command == "extract" and args.format == "import":
+    if args.format == "import":
         return _extract_import_rows(args, text)
-    if args.command == "extract":
-        proposals = extract.extract(text)
-        if args.format == "json":
-            out = json.dumps(extract.to_records(proposals), ensure_ascii=False, indent=1) + "\n"
-            sys.stdout.buffer.write(out.encode("utf-8"))
-        else:
-            sys.stdout.buffer.write(export.csv_bytes(extract.to_frame(proposals), bom=False))
-        return 0
-    if args.command == "extract-bench":
-        result = evaluate_extract.bench(args.bytes, text=text, runs=args.runs)
-        print(
-            f"{result['mb_per_s']:.2f} MB/s ({result['bytes'] / 1e6:.2f} MB, "
-            f"median of {result['runs']} runs, {result['proposals']} proposals)"
-        )
-        return 0
+    proposals = extract.extract(text)
+    if args.format == "json":
+        out = json.dumps(extract.to_records(proposals), ensure_ascii=False, indent=1) + "\n"
+        sys.stdout.buffer.write(out.encode("utf-8"))
+    else:
+        sys.stdout.buffer.write(export.csv_bytes(extract.to_frame(proposals), bom=False))
+    return 0
+
+
+def _extract_bench(args) -> int:
+    from metrics import evaluate_extract
+
+    text = _report_text(args)
+    if text is None:
+        return 2
+    result = evaluate_extract.bench(args.bytes, text=text, runs=args.runs)
+    print(
+        f"{result['mb_per_s']:.2f} MB/s ({result['bytes'] / 1e6:.2f} MB, "
+        f"median of {result['runs']} runs, {result['proposals']} proposals)"
+    )
+    return 0
+
+
+def _evaluate_extract(args) -> int:
+    from metrics import evaluate_extract
+
+    text = _report_text(args)
+    if text is None:
+        return 2
     result = evaluate_extract.evaluate(text, evaluate_extract.gold_figures())
     print(
         f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  F1 {result['f1']:.3f}  "
@@ -416,7 +442,12 @@ def _iso_date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
 
 
-def _progress(con, args) -> int:
+def _progress(args, the_store: Store) -> int:
+    with the_store.connect() as con:
+        return _progress_csv(con, args)
+
+
+def _progress_csv(con, args) -> int:
     chosen = {}
     for what in ("kind", "body", "indicator"):
         found = queries.ids_named(con, what, getattr(args, what))
@@ -557,75 +588,105 @@ def _synth(out: Path, bodies: int, rounds: int, seed: int) -> int:
     return 0
 
 
+def _store(args) -> Store:
+    return Store(args.db, getattr(args, "data", None))
+
+
+def _built(args) -> Store:
+    """The store, built first when nothing is published yet (the exports, progress, views)."""
+    the_store = _store(args)
+    if the_store.published() is None:
+        the_store.build(on_wait=_waiting)
+    return the_store
+
+
+def _check(args) -> int:
+    with database.checked(
+        args.data, paths.sources_dir(), database.require_source_texts(), paths.imports_dir(args.data)
+    ):
+        print("data OK", file=sys.stderr)
+    return 0
+
+
+def _batches(args) -> int:
+    columns = [f.name for f in fields(batches.Batch)]
+    listing = pd.DataFrame([asdict(b) for b in _store(args).batches()], columns=columns)
+    sys.stdout.buffer.write(export.csv_bytes(listing, bom=False))
+    return 0
+
+
+def _build(args) -> int:
+    the_store = _store(args)
+    counts = the_store.build(on_wait=_waiting)
+    print(f"built {the_store.db}: " + ", ".join(f"{n} {t}" for t, n in counts.items()), file=sys.stderr)
+    return 0
+
+
+def _bench(args) -> int:
+    from metrics.ui import bench
+
+    bench.run(args.rounds, args.out, args.figures, args.load_sessions, args.load_seconds)
+    return 0
+
+
+def _loadtest(args) -> int:
+    from metrics.ui import loadtest
+
+    report = loadtest.run(args.sessions, args.seconds, _built(args).db)
+    return 0 if report["clicks_served"] and not report["errors"] else 1
+
+
+def _wsload(args) -> int:
+    from metrics.ui import wsload
+
+    report = wsload.run(args.sessions, args.seconds, args.replicas, _built(args).db, args.think, out=args.out)
+    return 0 if report["reruns"] and not report["errors"] else 1
+
+
+def _serve(args) -> int:
+    from metrics.ui import serve
+
+    return serve.main(_built(args).db, args.replicas, args.port, args.address, args.run_dir)
+
+
+def _export(args) -> int:
+    query, _, columns = EXPORTS[args.command]
+    with _built(args).connect() as con:
+        frame = query(con)[columns]
+    sys.stdout.buffer.write(export.csv_bytes(frame, bom=False))
+    return 0
+
+
+#: One function per command; each takes the parsed arguments and returns the exit status.
+COMMANDS = {
+    "check": _check,
+    "template": lambda args: _template(args.format, args.out),
+    "synth": lambda args: _synth(args.out, args.bodies, args.rounds, args.seed),
+    "import": lambda args: _import(args.file, _store(args), args.dry_run, args.text),
+    "batches": _batches,
+    "rollback": lambda args: _rollback(_store(args), args.batch),
+    "build": _build,
+    "bench": _bench,
+    "loadtest": _loadtest,
+    "wsload": _wsload,
+    "serve": _serve,
+    "progress": lambda args: _progress(args, _built(args)),
+    "brief": lambda args: _brief(args, _built(args)),
+    "pack": lambda args: _pack(args, _built(args)),
+    "extract": _extract,
+    "evaluate-extract": _evaluate_extract,
+    "extract-bench": _extract_bench,
+    **dict.fromkeys(EXPORTS, _export),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.command in EXTRACT_COMMANDS:
-        return _run_extract_command(args)
+    if getattr(args, "data", None) and not (args.data / "dictionary.csv").is_file():
+        print(f"{args.data}: cannot read: not a data folder (no dictionary.csv)", file=sys.stderr)
+        return 2
     try:
-        if getattr(args, "data", None) and not (args.data / "dictionary.csv").is_file():
-            print(f"{args.data}: cannot read: not a data folder (no dictionary.csv)", file=sys.stderr)
-            return 2
-        if args.command == "check":
-            with database.checked(
-                args.data, paths.sources_dir(), database.require_source_texts(), paths.imports_dir(args.data)
-            ):
-                print("data OK", file=sys.stderr)
-            return 0
-        if args.command == "template":
-            return _template(args.format, args.out)
-        if args.command == "synth":
-            return _synth(args.out, args.bodies, args.rounds, args.seed)
-        the_store = Store(args.db, getattr(args, "data", None))
-        if args.command == "import":
-            return _import(args.file, the_store, args.dry_run, args.text)
-        if args.command == "batches":
-            columns = [f.name for f in fields(batches.Batch)]
-            listing = pd.DataFrame([asdict(b) for b in the_store.batches()], columns=columns)
-            sys.stdout.buffer.write(export.csv_bytes(listing, bom=False))
-            return 0
-        if args.command == "rollback":
-            return _rollback(the_store, args.batch)
-        if args.command == "build":
-            counts = the_store.build(on_wait=_waiting)
-            print(
-                f"built {the_store.db}: " + ", ".join(f"{n} {t}" for t, n in counts.items()), file=sys.stderr
-            )
-            return 0
-        if args.command == "bench":
-            from metrics.ui import bench
-
-            bench.run(args.rounds, args.out, args.figures, args.load_sessions, args.load_seconds)
-            return 0
-        if the_store.published() is None:
-            the_store.build(on_wait=_waiting)
-        if args.command == "loadtest":
-            from metrics.ui import loadtest
-
-            report = loadtest.run(args.sessions, args.seconds, the_store.db)
-            return 0 if report["clicks_served"] and not report["errors"] else 1
-        if args.command == "wsload":
-            from metrics.ui import wsload
-
-            report = wsload.run(
-                args.sessions, args.seconds, args.replicas, the_store.db, args.think, out=args.out
-            )
-            return 0 if report["reruns"] and not report["errors"] else 1
-        if args.command == "serve":
-            from metrics.ui import serve
-
-            return serve.main(the_store.db, args.replicas, args.port, args.address, args.run_dir)
-        if args.command == "progress":
-            with the_store.connect() as con:
-                return _progress(con, args)
-        if args.command == "brief":
-            return _brief(args, the_store)
-        if args.command == "pack":
-            return _pack(args, the_store)
-        query, _, columns = EXPORTS[args.command]
-        with the_store.connect() as con:
-            frame = query(con)[columns]
-        sys.stdout.buffer.write(export.csv_bytes(frame, bom=False))
-        return 0
+        return COMMANDS[args.command](args)
     except DataError as error:
         return _problems(error.problems)
     except StoreError as error:

@@ -13,6 +13,7 @@ import datetime
 import os
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -172,10 +173,17 @@ LEFT_OUT_COLUMNS = {
 # What a page draws and how it reads each group's rows: the chart builder, the labelling, the
 # column a chart ranks by and the column that shows a row's figure.
 PANELS = {
-    "closures": ("closure_chart", labels.closures, "closure_rate", "closure_label"),
-    "cases": ("value_chart", labels.values, "value", "value_label"),
-    "value_figures": ("value_chart", labels.values, "value", "value_label"),
-    "changes": ("change_chart", labels.changes, "group_rank", "change_label"),
+    "closures": (charts.closure_chart, labels.closures, "closure_rate", "closure_label"),
+    "cases": (charts.value_chart, labels.values, "value", "value_label"),
+    "value_figures": (charts.value_chart, labels.values, "value", "value_label"),
+    "changes": (charts.change_chart, labels.changes, "group_rank", "change_label"),
+}
+# The query of each kind of figure the pages draw.
+QUERIES = {
+    "closures": queries.closures,
+    "cases": queries.cases,
+    "value_figures": queries.value_figures,
+    "changes": queries.changes,
 }
 MAX_BARS = 30
 # The overview's charts are small: at most this many bars, for the groups most bodies report.
@@ -185,10 +193,11 @@ HEADLINE_FAMILIES = ("cases", "people", "clues")
 
 @dataclass
 class Panel:
-    """One chart of a view: ``charts.<builder>(frame, lang, title, **options)``. ``rows`` is how
-    many rows its group holds (the chart draws at most MAX_BARS of them)."""
+    """One chart of a view: ``builder(frame, lang, title, **options)`` (a chart of
+    ``metrics.charts``). ``rows`` is how many rows its group holds (the chart draws at most
+    MAX_BARS of them)."""
 
-    builder: str
+    builder: Callable
     frame: pd.DataFrame
     title: str
     key: str
@@ -196,7 +205,7 @@ class Panel:
     rows: int = 0
 
     def chart(self, lang: str):
-        return getattr(charts, self.builder)(self.frame, lang, self.title, **self.options)
+        return self.builder(self.frame, lang, self.title, **self.options)
 
 
 def top_and_bottom(group: pd.DataFrame, by: str, bars: int = MAX_BARS) -> pd.DataFrame:
@@ -245,7 +254,7 @@ def before_after_panels(df: pd.DataFrame, lang: str, key: str) -> list[Panel]:
     for group_key, group in pairs.groupby("group_key", sort=True):
         shown = labels.changes(top_and_bottom(group, "change_pct"), lang)
         title = f"{labels.panel_title(shown, lang)[0]} · {t('before_after', lang)}"
-        built.append(Panel("dumbbell_chart", shown, title, f"{key}_pairs_{group_key}", rows=len(group)))
+        built.append(Panel(charts.dumbbell_chart, shown, title, f"{key}_pairs_{group_key}", rows=len(group)))
     return built
 
 
@@ -476,9 +485,8 @@ def _facts(frame: pd.DataFrame, kind: str, lang: str) -> pd.DataFrame:
 def _page_rows(con, page: str, filters: Filters, lang: str):
     """(panels, facts, data, columns, notes) of one page."""
     if page in PAGE_DATA:
-        name, columns = PAGE_DATA[page]
-        kind = {"closures": "closures", "cases": "cases", "changes": "changes"}[name]
-        df = labels.names(getattr(queries, name)(con, filters), lang)
+        kind, columns = PAGE_DATA[page]
+        df = labels.names(QUERIES[kind](con, filters), lang)
         panels = group_panels(charted_groups(df)[0], kind, lang, page)
         if kind == "changes":
             panels += before_after_panels(df, lang, page)
@@ -486,7 +494,7 @@ def _page_rows(con, page: str, filters: Filters, lang: str):
     if page == "overview":
         panels, facts, frames, notes = [], [], [], []
         for kind in ("closures", "value_figures", "changes"):
-            df = labels.names(getattr(queries, kind)(con, filters), lang)
+            df = labels.names(QUERIES[kind](con, filters), lang)
             drawn, rest = charted_groups(df, OVERVIEW_PANELS)
             panels += group_panels(drawn, kind, lang, f"overview_{kind}", OVERVIEW_BARS)
             if len(rest):
@@ -512,7 +520,7 @@ def _page_rows(con, page: str, filters: Filters, lang: str):
         history = queries.closure_history(con, filters)
         if page == "profile" and len(history) and history.groupby("measure_id").as_of.nunique().max() > 1:
             panels.append(
-                Panel("trend_chart", labels.closures(history, lang), t("trend", lang), "profile_trend")
+                Panel(charts.trend_chart, labels.closures(history, lang), t("trend", lang), "profile_trend")
             )
         return panels, _facts(df, "value_figures", lang), df, FIGURE_COLUMNS, []
     if page == "progress":
@@ -617,13 +625,17 @@ def _progress_rows(con, filters: Filters, lang: str):
         tallies = light_tallies(con, filters, by, lang)
         if len(tallies):
             panels.append(
-                Panel("lights_chart", tallies, t(title, lang), f"progress_lights_{by}", rows=len(tallies))
+                Panel(
+                    charts.lights_chart, tallies, t(title, lang), f"progress_lights_{by}", rows=len(tallies)
+                )
             )
     ids, which = trend_measures(df, filters)
     if ids:
         title = f"{t('progress_trends', lang)} · {t(which, lang)}"
         panels.append(
-            Panel("progress_trends_chart", trend_history(con, ids, filters, lang), title, "progress_trends")
+            Panel(
+                charts.progress_trends_chart, trend_history(con, ids, filters, lang), title, "progress_trends"
+            )
         )
     notes = [t("progress_single_report", lang)] if df.previous.isna().all() else []
     notes += [t("progress_no_targets", lang)] if df.target_id.isna().all() else []

@@ -520,10 +520,9 @@ def test_download_buttons_per_page(page):
     buttons = download_buttons(at)
     # Profile draws a trend only for a measure with several dates; the data has one date per measure.
     # 前后对比 draws no ranking at seed scale (no two changes comparable): no image to download.
-    # 进度 draws its lights per kind of body at any scale; the briefing and the pack do not know it yet.
+    # 进度 draws its lights per kind of body at any scale.
     charted = page in RANKED_PAGES or page == "progress"
-    formats = ["csv", "xlsx"] + ([] if page == "progress" else ["pdf", "zip"])
-    formats += ["png", "svg"] if charted else []
+    formats = ["csv", "xlsx", "pdf", "zip"] + (["png", "svg"] if charted else [])
     assert sorted(buttons) == sorted(f"{page}_{f}" for f in formats)
     labels_zh = {
         "csv": "表格 CSV",

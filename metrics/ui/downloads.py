@@ -9,7 +9,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from metrics import export, pack, view
+from metrics import export, pack, queries, view
 from metrics.i18n import t
 from metrics.ui import state
 
@@ -45,7 +45,7 @@ def image_caption(page: str, title: str, frame: pd.DataFrame, lang: str) -> tupl
     """Heading and footer of the view's chart images: filters, sources, dates and link."""
     names, as_of = filter_names(lang), state.filters().as_of
     sources = state.cited_sources(view.cited_ids(frame))
-    latest = state.query("kpis", state.filters()).iloc[0].latest_as_of
+    latest = state.query(queries.kpis, state.filters()).iloc[0].latest_as_of
     return view.image_caption(
         title,
         view.scope_text(names, lang, as_of),

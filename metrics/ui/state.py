@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import os
 import urllib.parse
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
+from types import FunctionType
 
 import pandas as pd
 import streamlit as st
 
-from metrics import charts, labels, paths, queries, view
+from metrics import labels, paths, queries, view
 from metrics.i18n import LANG_NAMES, LANGS, t
 from metrics.queries import Filters
 from metrics.store import Store
@@ -33,45 +36,56 @@ def _connection(stamp: tuple[str, int, int]):
     return Store(Path(stamp[0])).connect()
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
-def _query(name: str, filters: Filters, stamp: tuple[str, int, int]) -> pd.DataFrame:
-    return getattr(queries, name)(_connection(stamp).cursor(), filters)
+def _named(function: Callable) -> str:
+    """How a cache keys a query or chart builder passed to it: its module and name."""
+    return f"{function.__module__}.{function.__qualname__}"
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _table(name: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
-    return getattr(queries, name)(_connection(stamp).cursor())
+# The cached functions take the query (chart builder) itself: a misspelt one fails where it is
+# named, and every query is seen as used. Streamlit keys a function argument by ``_named``.
+cache_data = partial(st.cache_data, show_spinner=False, hash_funcs={FunctionType: _named})
 
 
-def query(name: str, filters: Filters = queries.NO_FILTERS) -> pd.DataFrame:
-    """Result of ``queries.<name>(con, filters)``, cached per filters and database file."""
-    return _query(name, filters, db_stamp())
+@cache_data(max_entries=1024)
+def _query(function: Callable, filters: Filters, stamp: tuple[str, int, int]) -> pd.DataFrame:
+    return function(_connection(stamp).cursor(), filters)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _labeled(name: str, filters: Filters, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
-    return labels.names(_query(name, filters, stamp), lang_)
+@cache_data(max_entries=64)
+def _table(function: Callable, stamp: tuple[str, int, int]) -> pd.DataFrame:
+    return function(_connection(stamp).cursor())
 
 
-def labeled(name: str, filters: Filters) -> pd.DataFrame:
-    """``query(name, filters)`` with its names in the current language (``labels.names``), cached.
+def query(function: Callable, filters: Filters = queries.NO_FILTERS) -> pd.DataFrame:
+    """Result of ``function(con, filters)`` (a function of ``metrics.queries``), cached per
+    filters and database file."""
+    return _query(function, filters, db_stamp())
+
+
+@cache_data(max_entries=256)
+def _labeled(function: Callable, filters: Filters, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
+    return labels.names(_query(function, filters, stamp), lang_)
+
+
+def labeled(function: Callable, filters: Filters) -> pd.DataFrame:
+    """``query(function, filters)`` with its names in the current language (``labels.names``), cached.
     Numbers are formatted (``labels.closures`` …) only for the rows a chart shows: at thousands
     of bodies, formatting every row costs more than the query."""
-    return _labeled(name, filters, lang(), db_stamp())
+    return _labeled(function, filters, lang(), db_stamp())
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _grouped(name: str, filters: Filters, by: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
-    return getattr(queries, name)(_connection(stamp).cursor(), filters, by)
+@cache_data(max_entries=256)
+def _grouped(function: Callable, filters: Filters, by: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
+    return function(_connection(stamp).cursor(), filters, by)
 
 
-def grouped(name: str, filters: Filters, by: str) -> pd.DataFrame:
-    """Result of ``queries.<name>(con, filters, by)`` (closure_groups, case_groups, change_groups),
-    cached per filters, grouping and database file."""
-    return _grouped(name, filters, by, db_stamp())
+def grouped(function: Callable, filters: Filters, by: str) -> pd.DataFrame:
+    """Result of ``function(con, filters, by)`` (queries.closure_groups, case_groups,
+    change_groups), cached per filters, grouping and database file."""
+    return _grouped(function, filters, by, db_stamp())
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64)
 def _cited(source_ids: tuple[str, ...], stamp: tuple[str, int, int]) -> pd.DataFrame:
     return queries.cited_sources(_connection(stamp).cursor(), list(source_ids))
 
@@ -81,7 +95,7 @@ def cited_sources(source_ids: tuple[str, ...]) -> pd.DataFrame:
     return _cited(source_ids, db_stamp())
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@cache_data(max_entries=256)
 def _search(filters: Filters, text: str, stamp: tuple[str, int, int]) -> tuple[pd.DataFrame, int]:
     return queries.search_figures(_connection(stamp).cursor(), filters, text)
 
@@ -91,7 +105,7 @@ def search(filters: Filters, text: str) -> tuple[pd.DataFrame, int]:
     return _search(filters, text, db_stamp())
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64)
 def _trend_history(
     measure_ids: tuple[str, ...], filters: Filters, lang_: str, stamp: tuple[str, int, int]
 ) -> pd.DataFrame:
@@ -104,7 +118,7 @@ def trend_history(measure_ids: tuple[str, ...], filters: Filters) -> pd.DataFram
     return _trend_history(measure_ids, filters, lang(), db_stamp())
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64)
 def _light_tallies(filters: Filters, by: str, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
     return view.light_tallies(_connection(stamp).cursor(), filters, by, lang_)
 
@@ -114,27 +128,27 @@ def light_tallies(filters: Filters, by: str, lang_: str) -> pd.DataFrame:
     return _light_tallies(filters, by, lang_, db_stamp())
 
 
-def table(name: str) -> pd.DataFrame:
-    """Result of the unfiltered ``queries.<name>(con)`` (bodies, themes, sources...), cached."""
-    return _table(name, db_stamp())
+def table(function: Callable) -> pd.DataFrame:
+    """Result of the unfiltered ``function(con)`` (queries.bodies, themes, sources...), cached."""
+    return _table(function, db_stamp())
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
-def chart_spec(builder: str, df: pd.DataFrame, lang_: str, title: str, **options) -> dict:
-    """Vega-Lite spec of ``charts.<builder>(df, lang, title, **options)``, cached: building and
-    validating an Altair chart costs tens of milliseconds, a cache hit almost nothing.
-    Validation is skipped here; the chart tests validate every builder."""
-    return getattr(charts, builder)(df, lang_, title, **options).to_dict(validate=False)
+@cache_data(max_entries=1024)
+def chart_spec(builder: Callable, df: pd.DataFrame, lang_: str, title: str, **options) -> dict:
+    """Vega-Lite spec of ``builder(df, lang, title, **options)`` (a function of ``metrics.charts``),
+    cached: building and validating an Altair chart costs tens of milliseconds, a cache hit almost
+    nothing. Validation is skipped here; the chart tests validate every builder."""
+    return builder(df, lang_, title, **options).to_dict(validate=False)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@cache_data(max_entries=16)
 def _brief(page: str, filters: Filters, lang_: str, base_url: str, stamp: tuple[str, int, int]) -> bytes:
     from metrics import brief
 
     return brief.brief_pdf(_connection(stamp).cursor(), page, filters, lang_, base_url)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@cache_data(max_entries=16)
 def _pack(page: str, filters: Filters, lang_: str, base_url: str, stamp: tuple[str, int, int]) -> bytes:
     from metrics import pack
 
@@ -179,23 +193,23 @@ def lang() -> str:
     return st.session_state.get("lang") or "zh"
 
 
-# Widgets whose values are names: URL key -> (table, id column, name column stem, label key).
+# Widgets whose values are names: URL key -> (query, id column, name column stem, label key).
 # Their values (and so the URL) are names in the current language, which makes links readable
 # (?body=天津, ?lang=English&body=Tianjin); a language switch translates them.
 NAMED = {
-    "kind": ("body_kinds", "body_kind", "name", "filter_kind"),
-    "body": ("bodies", "body_id", "short", "filter_body"),
-    "theme": ("themes", "theme_id", "name", "filter_theme"),
-    "indicator": ("indicators", "indicator_id", "name", "filter_indicator"),
-    "profile": ("bodies", "body_id", "name", "profile_pick"),
+    "kind": (queries.body_kinds, "body_kind", "name", "filter_kind"),
+    "body": (queries.bodies, "body_id", "short", "filter_body"),
+    "theme": (queries.themes, "theme_id", "name", "filter_theme"),
+    "indicator": (queries.indicators, "indicator_id", "name", "filter_indicator"),
+    "profile": (queries.bodies, "body_id", "name", "profile_pick"),
 }
 FILTER_KEYS = ("kind", "body", "theme", "indicator")
 
 
 def names(key: str, lang_: str | None = None) -> dict[str, str]:
     """Display name of every id the widget ``key`` offers, in ``lang_`` (default: current)."""
-    table_name, id_column, stem, _ = NAMED[key]
-    frame = table(table_name)
+    function, id_column, stem, _ = NAMED[key]
+    frame = table(function)
     return dict(zip(frame[id_column], frame[f"{stem}_{'en' if (lang_ or lang()) == 'en' else 'zh'}"]))
 
 
@@ -327,7 +341,7 @@ def sidebar() -> None:
     )
     side.subheader(t("filters", lang_))
     _filter("kind", list(names("kind").values()), lang_)
-    bodies = table("bodies")
+    bodies = table(queries.bodies)
     if kinds := ids("kind"):
         bodies = bodies[bodies.body_kind.isin(kinds)]
     body_names = names("body")

@@ -4,13 +4,14 @@ inputs -> query -> labels -> chart -> table -> downloads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from metrics import charts, labels
+from metrics import charts, labels, queries
 from metrics import view as pageview
 from metrics.i18n import DEFINITIONS, definition, role_name, t
 from metrics.labels import LIGHT_MARK_COLOURS, LIGHT_MARKS
@@ -35,9 +36,9 @@ from metrics.view import (
 
 
 def show(
-    builder: str, df: pd.DataFrame, title: str, key: str, clickable: bool = True, pick=None, **options
+    builder: Callable, df: pd.DataFrame, title: str, key: str, clickable: bool = True, pick=None, **options
 ) -> dict:
-    """Render ``charts.<builder>(df, lang, title, **options)`` full width and return its spec (for
+    """Render ``builder(df, lang, title, **options)`` (a chart of ``metrics.charts``) full width and return its spec (for
     the image downloads).
 
     The spec is cached per data, language, title and options; a click on a body's mark filters
@@ -191,7 +192,7 @@ def singles(df: pd.DataFrame, label, shown: str, lang: str) -> None:
 def overview() -> None:
     lang = header("page_overview", "app_caption")
     f = state.filters()
-    kpi = state.query("kpis", f).iloc[0]
+    kpi = state.query(queries.kpis, f).iloc[0]
     if kpi.figures == 0:
         empty(pd.DataFrame(), lang)
         return
@@ -201,7 +202,9 @@ def overview() -> None:
         col.metric(label, value, help=help_text)
     progress_block(f, lang)
     st.subheader(t("headline_groups", lang))
-    frames = {kind: state.labeled(kind, f) for kind in ("closures", "value_figures", "changes")}
+    frames = {
+        kind: state.labeled(pageview.QUERIES[kind], f) for kind in ("closures", "value_figures", "changes")
+    }
     built = []
     for kind, df in frames.items():
         shared = df[df.group_bodies >= 2]
@@ -224,7 +227,7 @@ def closure() -> None:
     if by != "body":
         closure_groups(by, lang)
         return
-    df = state.labeled("closures", state.filters())
+    df = state.labeled(queries.closures, state.filters())
     if empty(df, lang):
         return
     built = comparable_panels(df, "closures", lang, "closure")
@@ -239,7 +242,7 @@ def cases() -> None:
     if by != "body":
         case_groups(by, lang)
         return
-    df = state.labeled("cases", state.filters())
+    df = state.labeled(queries.cases, state.filters())
     if empty(df, lang):
         return
     built = comparable_panels(df, "cases", lang, "cases")
@@ -254,7 +257,7 @@ def reductions() -> None:
     if by != "body":
         change_groups(by, lang)
         return
-    df = state.labeled("changes", state.filters())
+    df = state.labeled(queries.changes, state.filters())
     if empty(df, lang):
         return
     built = comparable_panels(df, "changes", lang, "reductions")
@@ -314,7 +317,9 @@ def group_columns(by: str, columns: dict[str, str]) -> dict[str, str]:
     return {"comparable_label": "col_group", "group_label": GROUP_COLUMN[by], **columns}
 
 
-def show_group(builder: str, df: pd.DataFrame, title: str, key: str, by: str, subtitle: list[str]) -> dict:
+def show_group(
+    builder: Callable, df: pd.DataFrame, title: str, key: str, by: str, subtitle: list[str]
+) -> dict:
     """A grouped chart: clickable (to filter to a kind of body) only when grouped by kind."""
     return show(
         builder, df, title, key, clickable=by == "kind", pick=state.pick_kind, by=by, subtitle=tuple(subtitle)
@@ -335,7 +340,7 @@ def group_footer(
 def closure_groups(by: str, lang: str) -> None:
     """Closure rates summed per group of bodies: one chart per comparable group and counter family
     (totals of different counters are never added)."""
-    df = state.grouped("closure_groups", state.filters(), by)
+    df = state.grouped(queries.closure_groups, state.filters(), by)
     if empty(df, lang):
         return
     df = labels.closure_groups(df, by, lang)
@@ -347,7 +352,7 @@ def closure_groups(by: str, lang: str) -> None:
         title, subtitle = labels.group_panel_title(rated, lang)
         title += t("counted_in", lang, counters=rated.counters.iloc[0])
         key = f"closure_{by}_{group_key}_{family}"
-        built.append(show_group("closure_group_chart", rated, title, key, by, subtitle))
+        built.append(show_group(charts.closure_group_chart, rated, title, key, by, subtitle))
         if rated.total_derived.any():
             st.caption("\\* " + t("total_derived_note", lang))
     group_footer(df, CLOSURE_GROUP_COLUMNS, built, "page_closure", by, lang, "closure")
@@ -355,20 +360,22 @@ def closure_groups(by: str, lang: str) -> None:
 
 def case_groups(by: str, lang: str) -> None:
     """Counts summed per group of bodies, one chart per comparable group (with its counter family)."""
-    df = state.grouped("case_groups", state.filters(), by)
+    df = state.grouped(queries.case_groups, state.filters(), by)
     if empty(df, lang):
         return
     df = labels.value_groups(df, by, lang)
     built = []
     for group_key, group in df.groupby("group_key", sort=False):
         title, subtitle = labels.group_panel_title(group, lang)
-        built.append(show_group("value_group_chart", group, title, f"cases_{by}_{group_key}", by, subtitle))
+        built.append(
+            show_group(charts.value_group_chart, group, title, f"cases_{by}_{group_key}", by, subtitle)
+        )
     group_footer(df, CASE_GROUP_COLUMNS, built, "page_cases", by, lang, "cases")
 
 
 def change_groups(by: str, lang: str) -> None:
     """Median percent change per group of bodies, one chart per comparable group."""
-    df = state.grouped("change_groups", state.filters(), by)
+    df = state.grouped(queries.change_groups, state.filters(), by)
     if empty(df, lang):
         return
     df = labels.change_groups(df, by, lang)
@@ -378,7 +385,7 @@ def change_groups(by: str, lang: str) -> None:
             continue
         title, subtitle = labels.group_panel_title(group, lang)
         built.append(
-            show_group("change_group_chart", group, title, f"reductions_{by}_{group_key}", by, subtitle)
+            show_group(charts.change_group_chart, group, title, f"reductions_{by}_{group_key}", by, subtitle)
         )
     group_footer(df, CHANGE_GROUP_COLUMNS, built, "page_reductions", by, lang, "reductions")
 
@@ -386,7 +393,7 @@ def change_groups(by: str, lang: str) -> None:
 def profile() -> None:
     lang = header("page_profile", "profile_intro")
     f = state.filters()
-    bodies = state.table("bodies")
+    bodies = state.table(queries.bodies)
     if f.bodies:
         bodies = bodies[bodies.body_id.isin(f.bodies)]
     if empty(bodies, lang):
@@ -397,7 +404,7 @@ def profile() -> None:
     )
     body = (state.ids("profile") or tuple(bodies.body_id))[0]
     one = type(f)(bodies=(body,), as_of=f.as_of)
-    figures = labels.values(state.query("figures", one), lang).sort_values(
+    figures = labels.values(state.query(queries.figures, one), lang).sort_values(
         ["measure_id", "as_of", "figure_id"]
     )
     figures["role_label"] = [role_name(r, lang) for r in figures.role]
@@ -405,11 +412,15 @@ def profile() -> None:
     st.subheader(labels.plain(names[body]))
     kind = figures.body_kind_label.iloc[0] if len(figures) else ""
     st.caption(f"{labels.plain(kind)} · {t('n_figures', lang, n=len(figures))}")
-    history = state.query("closure_history", one)
+    history = state.query(queries.closure_history, one)
     chart = None
     if history.groupby("measure_id").as_of.nunique().max() > 1:
         chart = show(
-            "trend_chart", labels.closures(history, lang), t("trend", lang), "profile_trend", clickable=False
+            charts.trend_chart,
+            labels.closures(history, lang),
+            t("trend", lang),
+            "profile_trend",
+            clickable=False,
         )
     # The list shows each measure's latest report; earlier ones are in the trend and the download.
     latest = figures[figures.as_of == figures.groupby("measure_id").as_of.transform("max")]
@@ -453,12 +464,12 @@ def method() -> None:
     )
     st.dataframe(definitions, hide_index=True, width="stretch")
     st.subheader(t("method_sources", lang))
-    sources, total = state.table("sources"), int(state.table("source_count").sources.iloc[0])
+    sources, total = state.table(queries.sources), int(state.table(queries.source_count).sources.iloc[0])
     if total > len(sources):
         st.caption(t("sources_shown", lang, shown=len(sources), total=total))
     table(sources, SOURCE_COLUMNS, lang)
     st.subheader(t("method_caveats", lang))
-    notes = labels.names(state.table("notes"), lang)
+    notes = labels.names(state.table(queries.notes), lang)
     table(
         notes,
         {
@@ -471,7 +482,7 @@ def method() -> None:
         lang,
     )
     st.subheader(t("method_left_out", lang))
-    left_out = state.table("left_out")
+    left_out = state.table(queries.left_out)
     table(left_out, LEFT_OUT_COLUMNS, lang)
     downloads(left_out, LEFT_OUT_COLUMNS, [], t("page_method", lang), lang, "method")
 
@@ -484,7 +495,7 @@ def progress() -> None:
     and small-multiple trends, all as of the sidebar's date."""
     lang = header("page_progress", "progress_intro")
     f = state.filters()
-    df = state.query("progress", f)
+    df = state.query(queries.progress, f)
     if empty(df, lang):
         return
     df = labels.progress(df, lang)
@@ -503,7 +514,9 @@ def progress() -> None:
         if tallies.empty:
             continue
         shown = readable(tallies.assign(order=tallies.red * 1000 + tallies.yellow), "order", lang)
-        built.append(show("lights_chart", shown, t(title, lang), f"progress_lights_{by}", clickable=False))
+        built.append(
+            show(charts.lights_chart, shown, t(title, lang), f"progress_lights_{by}", clickable=False)
+        )
     st.subheader(t("progress_table", lang))
     order = st.radio(
         t("progress_sort", lang),
@@ -528,7 +541,7 @@ def progress() -> None:
 
 def progress_block(f, lang: str) -> None:
     """总览's progress block: the lights and the slipped count, with a link to 进度."""
-    df = state.query("progress", f)
+    df = state.query(queries.progress, f)
     if df.empty:
         return
     st.subheader(t("progress_block", lang))
@@ -564,4 +577,4 @@ def progress_trends(df: pd.DataFrame, f, lang: str) -> dict | None:
     marked = history.dropna(subset=["event_label"]).drop_duplicates(["event_label", "event_date"])
     if len(marked):
         st.caption(t("progress_events_caption", lang, n=len(marked)))
-    return show("progress_trends_chart", history, "", "progress_trends", clickable=False)
+    return show(charts.progress_trends_chart, history, "", "progress_trends", clickable=False)

@@ -10,8 +10,6 @@ numbers the pages (CSS page margin boxes). Nothing is downloaded at run time.
 from __future__ import annotations
 
 import base64
-import os
-import shutil
 import subprocess
 import tempfile
 from html import escape
@@ -20,21 +18,11 @@ from urllib.parse import unquote
 
 import pandas as pd
 
-from metrics import export, view
+from metrics import browser, export, view
 from metrics.i18n import t
 from metrics.numbers import format_number, format_percent
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--no-pdf-header-footer",
-]
+CHROMIUM_FLAGS = ["--headless", *browser.FLAGS, "--no-pdf-header-footer"]
 PRINT_TIMEOUT = 120  # seconds
 MAX_FACTS = 60  # key facts printed at most; the table lists every row
 # The table of a briefing: the page's columns that fit an A4 page (the quotes are under the facts).
@@ -121,7 +109,7 @@ class BriefError(RuntimeError):
 
 def chromium() -> Path:
     """The headless browser: ``$METRICS_CHROMIUM``, else Debian's chromium."""
-    found = os.environ.get("METRICS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    found = browser.binary()
     if not Path(found).is_file():
         raise BriefError(f"no browser at {found}: apt-get install chromium fonts-noto-cjk")
     return Path(found)

@@ -29,18 +29,12 @@ import pytest
 from dashboard_helpers import CHART_PAGES, PAGE_TITLES, ROOT, build_db, png_size
 from playwright.sync_api import Page, sync_playwright
 
+from metrics import browser
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+CHROMIUM = browser.binary()
+CHROMIUM_FLAGS = browser.FLAGS
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CHART = '[data-testid="stVegaLiteChart"]'

@@ -257,7 +257,7 @@ def change_groups(df: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
     return out
 
 
-def table(df: pd.DataFrame, columns: dict[str, str], lang: str) -> pd.DataFrame:
+def headed(df: pd.DataFrame, columns: dict[str, str], lang: str) -> pd.DataFrame:
     """The listed columns of ``df``, renamed to their UI headers.
 
     ``columns`` maps a frame column to an i18n key: ``{"body_label": "col_body"}``.

@@ -40,10 +40,10 @@ QUOTE_COLUMNS = {
 SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\']+")
 
 
-def table(frame: pd.DataFrame, columns: dict[str, str], lang: str) -> pd.DataFrame:
-    """The listed columns of ``frame`` under their headers (``labels.table``) as the page's table
+def download_table(frame: pd.DataFrame, columns: dict[str, str], lang: str) -> pd.DataFrame:
+    """The listed columns of ``frame`` under their headers (``labels.headed``) as the page's table
     shows them: flags as 是/否 (Yes/No), numbers as numbers. What CSV and XLSX downloads hold."""
-    out = labels.table(frame, columns, lang)
+    out = labels.headed(frame, columns, lang)
     for header in out.columns:
         present = out[header].dropna()
         if len(present) and all(isinstance(v, (bool, np.bool_)) for v in present):
@@ -52,9 +52,9 @@ def table(frame: pd.DataFrame, columns: dict[str, str], lang: str) -> pd.DataFra
 
 
 def spreadsheet(frame: pd.DataFrame, columns: dict[str, str], lang: str) -> tuple[pd.DataFrame, set[str]]:
-    """``table`` with the headers of its percentage columns: their values as fractions (71.4% is
+    """``download_table`` with the headers of its percentage columns: their values as fractions (71.4% is
     0.714), for a spreadsheet to show as percentages."""
-    table_ = table(frame, columns, lang)
+    table_ = download_table(frame, columns, lang)
     percent = set()
     for column, key in columns.items():
         if key in view.PERCENT_UNITS:
@@ -107,7 +107,7 @@ def workbook(
         sheets[sheet_name(f"{t('sheet_chart', lang, n=i)} {title}", taken)] = table
         percent |= shown_percent
     readable = view.readable_sources(sources)
-    sheets[sheet_name(t("sheet_sources", lang), taken)] = labels.table(
+    sheets[sheet_name(t("sheet_sources", lang), taken)] = labels.headed(
         readable, view.SOURCE_SHEET_COLUMNS, lang
     )
     sheets[sheet_name(t("sheet_definitions", lang), taken)] = definitions(columns, lang)
@@ -132,7 +132,7 @@ def quotes(v: view.View) -> pd.DataFrame:
     joined = facts.drop(columns=[c for c in sources.columns if c != "source_id" and c in facts]).merge(
         sources, on="source_id", how="left"
     )
-    return labels.table(joined, QUOTE_COLUMNS, v.lang)
+    return labels.headed(joined, QUOTE_COLUMNS, v.lang)
 
 
 def citation_line(v: view.View) -> str:
@@ -180,7 +180,7 @@ def pack_zip(v: view.View) -> bytes:
     """The evidence pack of ``v`` as zip bytes."""
     lang = v.lang
     files: list[tuple[str, bytes, str]] = []
-    files.append(("data.csv", export.csv_bytes(table(v.data, v.columns, lang)), t("pack_csv", lang)))
+    files.append(("data.csv", export.csv_bytes(download_table(v.data, v.columns, lang)), t("pack_csv", lang)))
     charts = chart_rows(v)
     workbook_bytes = workbook(v.data, v.columns, lang, v.sources, charts)
     files.append(("data.xlsx", workbook_bytes, t("pack_xlsx", lang, n=len(charts))))

@@ -67,7 +67,7 @@ def downloads(
     frame: pd.DataFrame, columns: dict[str, str], charts: list, title: str, lang: str, key: str
 ) -> None:
     """The four download buttons for one view. ``columns`` picks and names the data's columns."""
-    data = pack.table(frame, columns, lang)
+    data = pack.download_table(frame, columns, lang)
     stem = file_stem(title, lang)
     st.caption(t("download", lang))
     cols = st.columns(6)

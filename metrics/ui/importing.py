@@ -17,7 +17,7 @@ from metrics import events, ingest, labels, sidefiles, signin, tablefile, target
 from metrics.i18n import t
 from metrics.store import Store, StoreError
 from metrics.ui import state
-from metrics.ui.views import header, table
+from metrics.ui.views import header, show_table
 
 
 def editor(lang: str) -> bool:
@@ -200,7 +200,7 @@ def _batches(lang: str) -> None:
         "kind_label": "col_rows_of",
     }
     listing["kind_label"] = [t(f"rows_{kind}", lang) for kind in listing.kind]
-    table(listing, columns, lang)
+    show_table(listing, columns, lang)
     with st.form("rollback"):
         choice = st.selectbox(t("rollback", lang), listing.batch_id, key="rollback_batch")
         sure = st.checkbox(t("rollback_confirm", lang), key="rollback_sure")

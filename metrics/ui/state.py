@@ -128,7 +128,7 @@ def light_tallies(filters: Filters, by: str, lang_: str) -> pd.DataFrame:
     return _light_tallies(filters, by, lang_, db_stamp())
 
 
-def table(function: Callable) -> pd.DataFrame:
+def unfiltered(function: Callable) -> pd.DataFrame:
     """Result of the unfiltered ``function(con)`` (queries.bodies, themes, sources...), cached."""
     return _table(function, db_stamp())
 
@@ -209,7 +209,7 @@ FILTER_KEYS = ("kind", "body", "theme", "indicator")
 def names(key: str, lang_: str | None = None) -> dict[str, str]:
     """Display name of every id the widget ``key`` offers, in ``lang_`` (default: current)."""
     function, id_column, stem, _ = NAMED[key]
-    frame = table(function)
+    frame = unfiltered(function)
     return dict(zip(frame[id_column], frame[f"{stem}_{'en' if (lang_ or lang()) == 'en' else 'zh'}"]))
 
 
@@ -341,7 +341,7 @@ def sidebar() -> None:
     )
     side.subheader(t("filters", lang_))
     _filter("kind", list(names("kind").values()), lang_)
-    bodies = table(queries.bodies)
+    bodies = unfiltered(queries.bodies)
     if kinds := ids("kind"):
         bodies = bodies[bodies.body_kind.isin(kinds)]
     body_names = names("body")

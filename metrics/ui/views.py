@@ -73,14 +73,14 @@ COLUMN_FORMATS = {
 TABLE_ROWS = 2000
 
 
-def table(frame: pd.DataFrame, columns: dict[str, str], lang: str, **options) -> None:
+def show_table(frame: pd.DataFrame, columns: dict[str, str], lang: str, **options) -> None:
     """A data table with readable headers; yes/no columns as 是/否 (Yes/No), missing values
     blank (never "None"), rates as percentages. At most TABLE_ROWS rows are sent to the browser
     (the downloads hold every row)."""
     if len(frame) > TABLE_ROWS:
         st.caption(t("table_rows_shown", lang, shown=TABLE_ROWS, total=len(frame)))
         frame = frame.head(TABLE_ROWS)
-    data = labels.table(frame, columns, lang)
+    data = labels.headed(frame, columns, lang)
     for c in [c for c in data.columns if _yes_no(data[c])]:
         data[c] = ["" if pd.isna(v) else t("yes" if v else "no", lang) for v in data[c]]
     text = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
@@ -186,7 +186,7 @@ def singles(df: pd.DataFrame, label, shown: str, lang: str) -> None:
     rows["shown"] = rows[shown]
     with st.expander(f"{t('single_groups', lang)} · {len(rows)}"):
         st.caption(t("single_groups_intro", lang))
-        table(rows, SINGLE_COLUMNS, lang)
+        show_table(rows, SINGLE_COLUMNS, lang)
 
 
 def overview() -> None:
@@ -233,7 +233,7 @@ def closure() -> None:
     built = comparable_panels(df, "closures", lang, "closure")
     if built:
         st.caption(t("click_hint", lang))
-    table(df, CLOSURE_COLUMNS, lang)
+    show_table(df, CLOSURE_COLUMNS, lang)
     downloads(df, CLOSURE_COLUMNS, built, t("page_closure", lang), lang, "closure")
 
 
@@ -248,7 +248,7 @@ def cases() -> None:
     built = comparable_panels(df, "cases", lang, "cases")
     if built:
         st.caption(t("click_hint", lang))
-    table(df, VALUE_COLUMNS, lang)
+    show_table(df, VALUE_COLUMNS, lang)
     downloads(df, VALUE_COLUMNS, built, t("page_cases", lang), lang, "cases")
 
 
@@ -265,7 +265,7 @@ def reductions() -> None:
         built.append(draw(panel, lang, clickable=False))
     if built:
         st.caption(t("click_hint", lang))
-    table(df, CHANGE_COLUMNS, lang)
+    show_table(df, CHANGE_COLUMNS, lang)
     downloads(df, CHANGE_COLUMNS, built, t("page_reductions", lang), lang, "reductions")
 
 
@@ -332,7 +332,7 @@ def group_footer(
     """Under grouped charts: what a click does, the grouped table and its downloads."""
     st.caption(t("click_kind_hint" if by == "kind" else "region_not_clickable", lang))
     columns = group_columns(by, columns)
-    table(df, columns, lang)
+    show_table(df, columns, lang)
     title = f"{t(page, lang)}_{t('by_stem', lang, by=t(f'by_{by}', lang))}"
     downloads(df, columns, built, title, lang, key)
 
@@ -393,7 +393,7 @@ def change_groups(by: str, lang: str) -> None:
 def profile() -> None:
     lang = header("page_profile", "profile_intro")
     f = state.filters()
-    bodies = state.table(queries.bodies)
+    bodies = state.unfiltered(queries.bodies)
     if f.bodies:
         bodies = bodies[bodies.body_id.isin(f.bodies)]
     if empty(bodies, lang):
@@ -448,7 +448,7 @@ def figures() -> None:
     st.caption(t("n_figures", lang, n=total) + ("" if total == len(df) else t("first_rows", lang, n=len(df))))
     if empty(df, lang):
         return
-    table(df, FIGURE_COLUMNS, lang, height=560)
+    show_table(df, FIGURE_COLUMNS, lang, height=560)
     downloads(df, FIGURE_COLUMNS, [], t("page_figures", lang), lang, "figures")
 
 
@@ -464,13 +464,16 @@ def method() -> None:
     )
     st.dataframe(definitions, hide_index=True, width="stretch")
     st.subheader(t("method_sources", lang))
-    sources, total = state.table(queries.sources), int(state.table(queries.source_count).sources.iloc[0])
+    sources, total = (
+        state.unfiltered(queries.sources),
+        int(state.unfiltered(queries.source_count).sources.iloc[0]),
+    )
     if total > len(sources):
         st.caption(t("sources_shown", lang, shown=len(sources), total=total))
-    table(sources, SOURCE_COLUMNS, lang)
+    show_table(sources, SOURCE_COLUMNS, lang)
     st.subheader(t("method_caveats", lang))
-    notes = labels.names(state.table(queries.notes), lang)
-    table(
+    notes = labels.names(state.unfiltered(queries.notes), lang)
+    show_table(
         notes,
         {
             "figure_id": "col_figure_id",
@@ -482,8 +485,8 @@ def method() -> None:
         lang,
     )
     st.subheader(t("method_left_out", lang))
-    left_out = state.table(queries.left_out)
-    table(left_out, LEFT_OUT_COLUMNS, lang)
+    left_out = state.unfiltered(queries.left_out)
+    show_table(left_out, LEFT_OUT_COLUMNS, lang)
     downloads(left_out, LEFT_OUT_COLUMNS, [], t("page_method", lang), lang, "method")
 
 
@@ -527,13 +530,13 @@ def progress() -> None:
         bind="query-params",
     )
     ranked = pageview.progress_ranked(df, by_change=order == "change")
-    table(ranked, PROGRESS_COLUMNS, lang, height=420)
+    show_table(ranked, PROGRESS_COLUMNS, lang, height=420)
     slipped = pageview.progress_slipped(df)
     st.subheader(t("progress_slipped", lang))
     if slipped.empty:
         st.caption(t("progress_none_slipped", lang))
     else:
-        table(slipped, PROGRESS_COLUMNS, lang)
+        show_table(slipped, PROGRESS_COLUMNS, lang)
     if trend := progress_trends(df, f, lang):
         built.append(trend)
     downloads(ranked, PROGRESS_COLUMNS, built, t("page_progress", lang), lang, "progress")

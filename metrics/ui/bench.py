@@ -26,24 +26,16 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from metrics import paths, queries
+from metrics import paths, queries, view
 from metrics.queries import Filters
 from metrics.store import Store
 from metrics.ui import writebench
 
 # synth --bodies 3500 --rounds 52 writes 4,969,685 figures: about 27.3 per body and week.
 FIGURES_PER_BODY_WEEK = 27.3
-PAGES = ("overview", "closure", "cases", "reductions", "profile", "figures", "method")
-# The queries each page runs (see metrics/ui/views.py); ``one`` = the first filtered body only.
-PAGE_QUERIES = {
-    "overview": ("kpis", "closures", "value_figures", "changes"),
-    "closure": ("closures",),
-    "cases": ("cases",),
-    "reductions": ("changes",),
-    "profile": ("figures:one", "closure_history:one"),
-    "figures": ("search_figures",),
-    "method": ("notes", "left_out", "sources", "source_count"),
-}
+# The browsing pages, as the app defines them (the pages, the briefing and the pack share
+# metrics.view): their queries are the SQL ``view.build`` runs for the page.
+PAGES = view.PAGES
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -83,29 +75,27 @@ class Recorder:
         return self
 
 
-def _run_queries(con, page: str, filters: Filters) -> None:
-    for entry in PAGE_QUERIES[page]:
-        name, _, scope = entry.partition(":")
-        function = getattr(queries, name)
-        if name in ("notes", "left_out", "sources", "source_count"):
-            function(con)
-        elif scope == "one":
-            function(con, Filters(bodies=(filters.bodies or ("",))[:1]))
-        else:
-            function(con, filters)
+def page_statements(con, page: str, filters: Filters, lang: str) -> list[tuple[str, object]]:
+    """The SQL statements (with their parameters) the app runs to show ``page``: recorded while
+    ``view.build`` makes the page's view."""
+    recorder = Recorder(con)
+    view.build(recorder, page, filters, lang)
+    return recorder.calls
 
 
 def measure_queries(con, page: str, sets, rounds: int) -> dict:
-    """Median/p95 of the page's queries and of the same SQL straight to Arrow."""
+    """Median/p95 of the page's queries as the app runs them (SQL to DataFrame) and of the same
+    SQL straight to Arrow."""
+    statements = [page_statements(con, page, filters, lang) for filters, lang in sets]
     ours, raw = [], []
     for _ in range(rounds):
-        for filters, _lang in sets:
-            recorder = Recorder(con)
+        for calls in statements:
             start = time.perf_counter()
-            _run_queries(recorder, page, filters)
+            for sql, params in calls:
+                con.execute(sql, params).df()
             ours.append((time.perf_counter() - start) * 1000)
             start = time.perf_counter()
-            for sql, params in recorder.calls:
+            for sql, params in calls:
                 con.sql(sql, params=params).to_arrow_table()
             raw.append((time.perf_counter() - start) * 1000)
     result = {"queries": _stats(ours), "raw_engine": _stats(raw)}

@@ -623,21 +623,21 @@ def _build(args) -> int:
 
 
 def _bench(args) -> int:
-    from metrics.ui import bench
+    from metrics.tools import bench
 
     bench.run(args.rounds, args.out, args.figures, args.load_sessions, args.load_seconds)
     return 0
 
 
 def _loadtest(args) -> int:
-    from metrics.ui import loadtest
+    from metrics.tools import loadtest
 
     report = loadtest.run(args.sessions, args.seconds, _built(args).db)
     return 0 if report["clicks_served"] and not report["errors"] else 1
 
 
 def _wsload(args) -> int:
-    from metrics.ui import wsload
+    from metrics.tools import wsload
 
     report = wsload.run(args.sessions, args.seconds, args.replicas, _built(args).db, args.think, out=args.out)
     return 0 if report["reruns"] and not report["errors"] else 1

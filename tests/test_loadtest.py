@@ -3,7 +3,7 @@
 import pytest
 
 from metrics.store import Store
-from metrics.ui import loadtest
+from metrics.tools import loadtest
 from tests.test_browser import chromium  # noqa: F401 (fixture: skips locally, fails in CI without it)
 
 pytestmark = pytest.mark.browser

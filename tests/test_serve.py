@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from metrics.ui import serve, wsload
+from metrics.tools import wsload
+from metrics.ui import serve
 from tests.dashboard_helpers import build_db
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,7 @@ and after every session closed and Streamlit's hold on disconnected sessions
 (``--session-ttl``, Streamlit's default 120 s) ran out. Traffic goes to 127.0.0.1 only; the run
 is bounded in time.
 
-``metrics.ui.loadtest`` (headless Chromium) remains the end-to-end check of what a reader sees.
+``metrics.tools.loadtest`` (headless Chromium) remains the end-to-end check of what a reader sees.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ over reruns with the filters varied, it reports median and p95 of
 - the bytes of chart data the page sends to the browser,
 
 plus build time, database size and peak memory, and a ``load`` section: websocket sessions
-against one real app process over the same build (``metrics.ui.wsload``: sessions, errors,
+against one real app process over the same build (``metrics.tools.wsload``: sessions, errors,
 request-to-script-finished p50/p95, server memory). The report is printed and written as JSON.
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 from metrics import paths, queries, view
 from metrics.queries import Filters
 from metrics.store import Store
-from metrics.ui import writebench
+from metrics.tools import writebench
 
 # synth --bodies 3500 --rounds 52 writes 4,969,685 figures: about 27.3 per body and week.
 FIGURES_PER_BODY_WEEK = 27.3
@@ -213,7 +213,7 @@ def run(
 ) -> dict:
     """Measure every page; print a report and write it as JSON to ``out``. With
     ``load_sessions``, also ``load_sessions`` websocket readers against one real app process
-    over the same build for ``load_seconds`` (``metrics.ui.wsload``): the report's ``load``."""
+    over the same build for ``load_seconds`` (``metrics.tools.wsload``): the report's ``load``."""
     with tempfile.TemporaryDirectory(prefix="metrics-bench-") as tmp:
         db, report = prepare(figures, Path(tmp))
         report["pages"] = {}
@@ -225,7 +225,7 @@ def run(
                     **measure_page(page, con, sets, rounds),
                 }
         if load_sessions:
-            from metrics.ui import wsload
+            from metrics.tools import wsload
 
             load = wsload.run(load_sessions, load_seconds, 1, db)
             report["load"] = {key: load[key] for key in LOAD_KEYS}

@@ -494,7 +494,7 @@ CASES = [
             "unreadable: a FIFO",
             (*option, "{fifo}"),
             2,
-            timeout=10,
+            timeout=30,  # a hang is minutes; a loaded machine starts Python in seconds
         )
         for command, option in [
             ("extract", ()),

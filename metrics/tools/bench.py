@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import resource
-import statistics
 import tempfile
 import time
 from contextlib import contextmanager
@@ -30,21 +29,13 @@ from metrics import paths, queries, view
 from metrics.queries import Filters
 from metrics.store import Store
 from metrics.tools import writebench
+from metrics.tools.stats import summary
 
 # synth --bodies 3500 --rounds 52 writes 4,969,685 figures: about 27.3 per body and week.
 FIGURES_PER_BODY_WEEK = 27.3
 # The browsing pages, as the app defines them (the pages, the briefing and the pack share
 # metrics.view): their queries are the SQL ``view.build`` runs for the page.
 PAGES = view.PAGES
-
-
-def _stats(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    return {
-        "median_ms": statistics.median(ordered),
-        "p95_ms": ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)],
-        "n": len(ordered),
-    }
 
 
 def filter_sets(con) -> list[tuple[Filters, str]]:
@@ -98,7 +89,7 @@ def measure_queries(con, page: str, sets, rounds: int) -> dict:
             for sql, params in calls:
                 con.sql(sql, params=params).to_arrow_table()
             raw.append((time.perf_counter() - start) * 1000)
-    result = {"queries": _stats(ours), "raw_engine": _stats(raw)}
+    result = {"queries": summary(ours), "raw_engine": summary(raw)}
     result["ratio"] = result["queries"]["median_ms"] / max(result["raw_engine"]["median_ms"], 1e-6)
     return result
 
@@ -143,7 +134,7 @@ def measure_page(page: str, con, sets, rounds: int) -> dict:
         charts = at.get("vega_lite_chart")
         sent = sum(len(c.proto.spec) + sum(len(d.data.data) for d in c.proto.datasets) for c in charts)
         chart_bytes = max(chart_bytes, sent)
-    return {"rerun_cold": _stats(cold), "rerun_warm": _stats(warm), "max_chart_bytes": chart_bytes}
+    return {"rerun_cold": summary(cold), "rerun_warm": summary(warm), "max_chart_bytes": chart_bytes}
 
 
 @contextmanager

@@ -10,10 +10,8 @@ chart being drawn again. Traffic goes to 127.0.0.1 only; the loop is bounded in 
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -21,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 from metrics import browser, paths
+from metrics.tools.stats import summary
 
 CHROMIUM = str(browser.binary())
 FLAGS = browser.FLAGS
@@ -119,14 +118,14 @@ def run(sessions: int = 10, seconds: float = 60, db: Path | None = None) -> dict
     finally:
         app.terminate()
         app.wait(timeout=30)
-    ordered = sorted(timings)
+    timed = summary(timings)
     report = {
         "sessions": sessions,
         "seconds": seconds,
-        "clicks_served": len(ordered),
+        "clicks_served": timed["n"],
         "errors": len(errors),
-        "median_ms": statistics.median(ordered) if ordered else None,
-        "p95_ms": ordered[math.ceil(0.95 * len(ordered)) - 1] if ordered else None,
+        "median_ms": timed["median_ms"],
+        "p95_ms": timed["p95_ms"],
     }
     print(
         f"{sessions} sessions for {seconds:.0f} s on {db}: {report['clicks_served']} clicks served, "

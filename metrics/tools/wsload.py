@@ -31,7 +31,6 @@ is bounded in time.
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import random
 import statistics
@@ -46,6 +45,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from metrics import paths
+from metrics.tools.stats import percentile
 
 TIMEOUT = 60.0  # seconds a rerun may take before it counts as an error
 COOKIE = "metrics_route"  # metrics.ui.serve.COOKIE (not imported: keep this module light)
@@ -269,11 +269,6 @@ def rss_mb(pids: list[int]) -> float:
         except OSError:
             pass
     return total / 1024
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else None
 
 
 async def warm(base: str) -> None:

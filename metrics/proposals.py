@@ -369,6 +369,81 @@ def _new_name(subject: str, counter: str, taken: dict, catalogue: Catalogue) -> 
     return subject
 
 
+def _source(text: str, as_of: str, source: dict[str, str] | None) -> dict[str, str]:
+    """The source columns: as given, else the text's title, not stated, the as-of date."""
+    given = dict(source or {})
+    return {
+        "source_title": given.get("source_title") or title_of(text),
+        "source_publisher": given.get("source_publisher") or UNSTATED,
+        "source_published": given.get("source_published") or as_of,
+        "source_reference": given.get("source_reference") or UNSTATED,
+    }
+
+
+class _Mapper:
+    """What one report's proposals become: each one's body (known, or new and described), and
+    its theme, indicator and measure label (see the module docstring)."""
+
+    def __init__(self, text: str, catalogue: Catalogue):
+        self.text, self.cat = text, catalogue
+        self.taken = set(_names(catalogue.bodies))
+        self.new_bodies: dict[str, NewBody] = {}
+        self.new_indicators: dict[tuple[str, str, str], str] = {}
+        self.used: dict[tuple, int] = {}
+
+    def body(self, name: str) -> tuple[str, str | None, dict[str, str]]:
+        """(the body as the import names it, its id if stored, the columns describing a new one)."""
+        described = dict.fromkeys(ingest.DESCRIBING["body"], "")
+        body_id = known_body(name, self.cat.bodies)
+        if body_id is not None:
+            short = self.cat.bodies.loc[self.cat.bodies.body_id == body_id, "short_zh"].iloc[0]
+            return str(short or body_id), body_id, described
+        new = self.new_bodies.setdefault(name, guess_body(name, self.text, self.taken))
+        self.taken.add(new.short)
+        described.update(body_kind=new.kind, body_name_zh=new.name_zh, body_region=new.region)
+        return new.short, None, described
+
+    def place(self, subject: str, kind: str, family: str, body_id: str | None, evidence: str):
+        """(subject, theme, matched measure or None): a body's own measure first (a later
+        report of it lands on the same measure), then the indicator of any body's measure."""
+        measures = self.cat.measures
+        own = measures[measures.body_id == body_id] if body_id else measures.iloc[:0]
+        score, nearest = _nearest(own, self.cat, subject, kind, family)
+        if nearest is not None and score >= INDICATOR_CUTOFF:
+            return nearest.label_zh, self.cat.theme_name(nearest.theme_id), nearest
+        score, nearest = _nearest(self.cat.labels, self.cat, subject, kind, family)
+        theme = self.cat.theme_name(_theme(self.cat, evidence))
+        joins = nearest is not None and score >= INDICATOR_CUTOFF and _says_enough(subject, nearest, self.cat)
+        return subject, theme, nearest if joins else None
+
+    def indicator(self, subject: str, kind: str, family: str, counter: str, matched) -> tuple[str, str, dict]:
+        """(indicator name, the measure's direction, the columns describing a new indicator)."""
+        if matched is not None:
+            known = self.cat.indicators.set_index("indicator_id").loc[matched.indicator_id]
+            return known.name_zh, known.direction, {}
+        name = self.new_indicators.setdefault(
+            (subject, kind, family), _new_name(subject, counter, self.new_indicators, self.cat)
+        )
+        described = {
+            "indicator_family": _FAMILY_OF_COUNTER.get(family, "other"),
+            "indicator_direction": "none",
+            "indicator_definition_zh": f"报告中“{name}”的数字；由报告提取提出，口径待核定。",
+        }
+        return name, "none", described
+
+    def label(self, key: tuple, subject: str) -> str:
+        """The measure's label: the subject, numbered when the same measure would get a second
+        figure of one role (two 处理 figures in one section)."""
+        self.used[key] = self.used.get(key, 0) + 1
+        return subject if self.used[key] == 1 else f"{subject}（{self.used[key]}）"
+
+
+def _kind(p: extract.Proposal) -> str:
+    if p.role in validate.ROLES_BY_KIND["change"]:
+        return "change"
+    return "count" if p.kind == "change" else p.kind  # a multiple (翻了一番, 1.5倍) counts times
+
+
 def import_rows(
     text: str,
     catalogue: Catalogue,
@@ -379,97 +454,38 @@ def import_rows(
     """The proposals of ``text`` as import rows (columns ``COLUMNS``), and those left out.
     ``body``: the body of the figures before any section heading (default: the body the title
     or first sentence names)."""
-    source = dict(source or {})
     as_of = as_of or as_of_of(text)
-    source.setdefault("source_title", "")
-    source["source_title"] = source["source_title"] or title_of(text)
-    source.setdefault("source_publisher", "")
-    source["source_publisher"] = source["source_publisher"] or UNSTATED
-    source["source_published"] = source.get("source_published") or as_of
-    source["source_reference"] = source.get("source_reference") or UNSTATED
-    names = [str(n) for n in catalogue.bodies.name_zh]
-    proposals = extract.extract(text, bodies=names + [str(n) for n in catalogue.bodies.short_zh])
+    source = _source(text, as_of, source)
+    known = [str(n) for n in catalogue.bodies.name_zh] + [str(n) for n in catalogue.bodies.short_zh]
+    proposals = extract.extract(text, bodies=known)
     label = subjects(text, proposals)
-    root = {p.id: p.pairs_with or p.id for p in proposals}
     by_id = {p.id: p for p in proposals}
     fallback_body = body or single_body(text)
-    taken = set(_names(catalogue.bodies))
-    new_bodies: dict[str, NewBody] = {}
+    mapper = _Mapper(text, catalogue)
     rows, left = [], []
-    used: dict[tuple, int] = {}
-    new_indicators: dict[tuple[str, str, str], str] = {}
     for p in proposals:
         name = p.body_zh or fallback_body
-        if not name:
-            left.append(Left(p.as_written, "", p.evidence, "no body: the text names none before it"))
-            continue
-        if not as_of:
-            left.append(Left(p.as_written, name, p.evidence, "no as-of date in the text: give --as-of"))
-            continue
-        body = body_id = known_body(name, catalogue.bodies)
-        described = {c: "" for c in ingest.DESCRIBING["body"]}
-        if body is None:
-            new = new_bodies.setdefault(name, guess_body(name, text, taken))
-            taken.add(new.short)
-            body = new.short
-            described.update(body_kind=new.kind, body_name_zh=new.name_zh, body_region=new.region)
-        else:
-            body = str(catalogue.bodies.loc[catalogue.bodies.body_id == body, "short_zh"].iloc[0] or body)
-        anchor = by_id[root[p.id]]
-        kind = "change" if p.role in validate.ROLES_BY_KIND["change"] else p.kind
-        if kind == "change" and p.role == "value":  # a multiple (翻了一番, 1.5倍) is a count of times
-            kind = "count"
-        subject = label[anchor.id] or label[p.id]
-        family = catalogue.family(anchor.counter)
-        row = dict.fromkeys(COLUMNS, "")
-        row.update(described)
-        # A body's own measure first (a later report of it lands on the same measure), then
-        # the indicator of any body's measure.
-        own = (
-            catalogue.measures[catalogue.measures.body_id == body_id]
-            if body_id
-            else catalogue.measures.iloc[:0]
-        )
-        score, nearest = _nearest(own, catalogue, subject, kind, family)
-        if nearest is not None and score >= INDICATOR_CUTOFF:
-            subject = nearest.label_zh
-            theme = catalogue.theme_name(nearest.theme_id)
-        else:
-            score, nearest = _nearest(catalogue.labels, catalogue, subject, kind, family)
-            theme = catalogue.theme_name(_theme(catalogue, anchor.evidence))
-        if nearest is not None and score >= INDICATOR_CUTOFF and _says_enough(subject, nearest, catalogue):
-            known = catalogue.indicators.set_index("indicator_id").loc[nearest.indicator_id]
-            indicator, direction = known.name_zh, known.direction
-        else:
-            if not subject:
-                left.append(
-                    Left(
-                        p.as_written,
-                        name,
-                        p.evidence,
-                        "no label: nothing before the number says what it counts",
-                    )
-                )
-                continue
-            indicator = new_indicators.setdefault(
-                (subject, kind, family), _new_name(subject, anchor.counter, new_indicators, catalogue)
+        why = "" if name else "no body: the text names none before it"
+        why = why or ("" if as_of else "no as-of date in the text: give --as-of")
+        anchor = by_id[p.pairs_with or p.id]  # the parts of a closure, a before/after pair
+        kind, family = _kind(p), catalogue.family(anchor.counter)
+        if not why:
+            body_name, body_id, described = mapper.body(name)
+            subject, theme, matched = mapper.place(
+                label[anchor.id] or label[p.id], kind, family, body_id, anchor.evidence
             )
-            direction = "none"
-            row.update(
-                indicator_family=_FAMILY_OF_COUNTER.get(family, "other"),
-                indicator_direction="none",
-                indicator_definition_zh=f"报告中“{indicator}”的数字；由报告提取提出，口径待核定。",
-            )
-        key = (body, theme, indicator, subject, p.role)
-        n = used.get(key, 0) + 1
-        used[key] = n
-        measure_label = subject if n == 1 else f"{subject}（{n}）"
+            why = "" if subject or matched else "no label: nothing before the number says what it counts"
+        if why:
+            left.append(Left(p.as_written, name, p.evidence, why, p.start, p.end))
+            continue
+        indicator, direction, about = mapper.indicator(subject, kind, family, anchor.counter, matched)
+        row = dict.fromkeys(COLUMNS, "") | described | about
         row.update(
-            body=body,
+            body=body_name,
             theme=theme,
             indicator=indicator,
             measure_kind=kind,
-            label_zh=measure_label,
+            label_zh=mapper.label((body_name, theme, indicator, subject, p.role), subject),
             direction=direction,
             role=p.role,
             value=str(p.value),

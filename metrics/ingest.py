@@ -24,7 +24,7 @@ import pandas as pd
 
 from metrics import batches, curated, database, sidefiles, staging, tablefile
 from metrics.tablefile import MAX_BYTES, UnreadableFile
-from metrics.validate import Problem
+from metrics.validate import Problem, did_you_mean
 from metrics.vocabulary import looks_like_formula
 
 if TYPE_CHECKING:
@@ -620,38 +620,157 @@ def _slug(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:10]
 
 
-def to_tables(
-    rows: pd.DataFrame, file_name: str, existing: dict[str, pd.DataFrame], batch_id: str
-) -> tuple[dict[str, pd.DataFrame], list[Problem], dict[tuple[str, int], dict[str, str]]]:
-    """The rows an import adds to each of ``batches.TABLES``, indexed by import line; the
-    problems; and where a generated cell stands for another import column (``Checked.columns``)."""
-    resolve = Resolver(existing)
-    additions = Additions(existing, resolve)
-    problems: list[Problem] = []
-    measures = existing["measures"]
-    body_of = dict(zip(*_lists(measures, "measure_id", "body_id"), strict=True))
-    keys = _lists(measures, "body_id", "theme_id", "indicator_id", "label_zh")
-    measure_keys = dict(zip(zip(*keys, strict=True), *_lists(measures, "measure_id"), strict=True))
-    known_sources = set(*_lists(existing["sources"], "source_id"))
-    new_measures, new_sources, figures = {}, {}, []
-    seen_rows: dict[tuple, int] = {}
-    # Only a file that describes something new pays for looking at the description columns.
-    described = {what: [c for c in columns if (rows[c] != "").any()] for what, columns in DESCRIBING.items()}
-    add = {"body": additions.body, "theme": additions.theme, "indicator": additions.indicator}
+class _Rows:
+    """What an import's rows add, row by row: the measure and the source each figure belongs to
+    (found, or new and described in the row) and the figure itself (see ``to_tables``)."""
 
-    def named(what: str, value: str, r, line: int, problem, missing: str) -> str | None:
+    def __init__(self, file_name: str, existing: dict[str, pd.DataFrame], batch_id: str, rows: pd.DataFrame):
+        self.file_name, self.batch_id = file_name, batch_id
+        self.resolve = Resolver(existing)
+        self.additions = Additions(existing, self.resolve)
+        measures = existing["measures"]
+        self.body_of = dict(zip(*_lists(measures, "measure_id", "body_id"), strict=True))
+        keys = _lists(measures, "body_id", "theme_id", "indicator_id", "label_zh")
+        self.measure_keys = dict(zip(zip(*keys, strict=True), *_lists(measures, "measure_id"), strict=True))
+        self.known_sources = set(*_lists(existing["sources"], "source_id"))
+        self.new_measures: dict[str, tuple] = {}
+        self.new_sources: dict[str, tuple] = {}
+        self.figures: list[tuple] = []
+        # Only a file that describes something new pays for looking at the description columns.
+        self.described = {
+            what: [c for c in columns if (rows[c] != "").any()] for what, columns in DESCRIBING.items()
+        }
+        self.add = {
+            "body": self.additions.body,
+            "theme": self.additions.theme,
+            "indicator": self.additions.indicator,
+        }
+
+    def named(self, what: str, value: str, r, line: int, problem, missing: str) -> str | None:
         """The id of the body (theme, indicator) ``value`` names or the row adds; None after
         reporting why not."""
         if not value:
             problem(what, missing)
             return None
-        found, reason = resolve(what, value)
-        if any(getattr(r, column) for column in described[what]):
-            return add[what](r, line, found, problem)
+        found, reason = self.resolve(what, value)
+        if any(getattr(r, column) for column in self.described[what]):
+            return self.add[what](r, line, found, problem)
         if reason:
             problem(what, reason)
         return found
 
+    def measure(self, r, line: int, body: str, problem) -> str | None:
+        """The row's measure: the ``measure_id`` it names, or the one its body, theme, indicator
+        and label describe (added when new); None after reporting why not."""
+        if r.measure_id:
+            if r.measure_id not in self.body_of and r.measure_id not in self.new_measures:
+                problem(
+                    "measure_id",
+                    f"unknown measure_id {r.measure_id!r}{did_you_mean(r.measure_id, self.body_of)}",
+                )
+                return None
+            if r.measure_id in self.body_of and self.body_of[r.measure_id] != body:
+                problem(
+                    "measure_id",
+                    f"measure {r.measure_id!r} belongs to {self.body_of[r.measure_id]!r}, not {body!r}",
+                )
+                return None
+            return r.measure_id
+        theme = self.named("theme", r.theme, r, line, problem, "required for a new measure")
+        indicator = self.named("indicator", r.indicator, r, line, problem, "required for a new measure")
+        if not r.label_zh:
+            problem("label_zh", "required for a new measure (or give measure_id)")
+        if theme is None or indicator is None or not r.label_zh:
+            return None
+        key = (body, theme, indicator, r.label_zh)
+        if key not in self.measure_keys:
+            measure_id = self.measure_keys[key] = f"{body}_{_slug(theme, indicator, r.label_zh)}"
+            record = {
+                "measure_id": measure_id,
+                "body_id": body,
+                "theme_id": theme,
+                "indicator_id": indicator,
+                "kind": r.measure_kind,
+                "label_zh": r.label_zh,
+                "label_en": r.label_en,
+                "direction": r.direction,
+                "note": "",
+            }
+            self.new_measures[measure_id] = (line, record)
+        return self.measure_keys[key]
+
+    def source(self, r, line: int, problem) -> str | None:
+        """The row's source: the ``source_id`` it names, or the one its source columns describe
+        (added when new); None after reporting why not."""
+        source_id = r.source_id
+        if not source_id:
+            if not r.source_title:
+                problem("source_id", "give an existing source_id or a new source_title")
+                return None
+            source_id = f"import_{_slug(r.source_title, r.source_reference)}"
+        if source_id in self.known_sources or source_id in self.new_sources:
+            return source_id
+        if not r.source_title:
+            problem(
+                "source_id", f"unknown source_id {source_id!r}{did_you_mean(source_id, self.known_sources)}"
+            )
+            return None
+        record = {
+            "source_id": source_id,
+            "title": r.source_title,
+            "publisher": r.source_publisher,
+            "published": r.source_published,
+            "reference": r.source_reference,
+            "file_name": "",
+            "sha256": "",
+            "note": f"imported from {self.file_name}",
+        }
+        self.new_sources[source_id] = (line, record)
+        return source_id
+
+    def figure(self, r, line, measure_id: str, source_id: str) -> None:
+        record = {
+            "figure_id": f"{self.batch_id}_{int(line)}",
+            "measure_id": measure_id,
+            "role": r.role,
+            "value": r.value,
+            "counter": r.counter,
+            "qualifier": r.qualifier or "exact",
+            "as_written": r.as_written,
+            "as_of": r.as_of,
+            "period": r.period,
+            "source_id": source_id,
+            "evidence": r.evidence,
+            "note": r.note,
+        }
+        self.figures.append((line, record))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        def frame(table: str, entries) -> pd.DataFrame:
+            columns = [c.name for c in curated.dictionary()[table]]
+            entries = list(entries)
+            df = pd.DataFrame([row for _, row in entries], columns=columns, dtype=str)
+            return curated.with_location(df, self.file_name, [line for line, _ in entries])
+
+        tables = {
+            "sources": frame("sources", self.new_sources.values()),
+            **{table: frame(table, self.additions.rows[table].values()) for _, table, _ in NEW_TABLES},
+            "measures": frame("measures", self.new_measures.values()),
+            "figures": frame("figures", self.figures),
+            # a figures file sets none of these (metrics.sidefiles reads targets and events files)
+            **{table: frame(table, []) for table in SIDE_TABLES},
+        }
+        return {table: tables[table] for table in batches.TABLES}
+
+
+def to_tables(
+    rows: pd.DataFrame, file_name: str, existing: dict[str, pd.DataFrame], batch_id: str
+) -> tuple[dict[str, pd.DataFrame], list[Problem], dict[tuple[str, int], dict[str, str]]]:
+    """The rows an import adds to each of ``batches.TABLES``, indexed by import line; the
+    problems; and where a generated cell stands for another import column (``Checked.columns``)."""
+    adding = _Rows(file_name, existing, batch_id, rows)
+    problems: list[Problem] = []
+    seen_rows: dict[tuple, int] = {}
     # Plain tuples from column lists: pandas' per-row access costs more than all the checks below.
     columns = list(rows.columns)
     row = namedtuple("Row", columns)
@@ -668,111 +787,12 @@ def to_tables(
         for column, value in zip(columns, r, strict=True):
             if looks_like_formula(value):
                 problem(column, f"{value!r} looks like a spreadsheet formula; type the value itself")
-        body = named("body", r.body, r, int(line), problem, "required value is empty")
-        if body is None:
-            continue
-        measure_id = r.measure_id
-        if measure_id:
-            if measure_id not in body_of and measure_id not in new_measures:
-                close = difflib.get_close_matches(measure_id, list(body_of), n=1)
-                problem(
-                    "measure_id",
-                    f"unknown measure_id {measure_id!r}"
-                    + (f" (did you mean {close[0]!r}?)" if close else ""),
-                )
-                continue
-            if measure_id in body_of and body_of[measure_id] != body:
-                problem(
-                    "measure_id", f"measure {measure_id!r} belongs to {body_of[measure_id]!r}, not {body!r}"
-                )
-                continue
-        else:
-            theme = named("theme", r.theme, r, int(line), problem, "required for a new measure")
-            indicator = named("indicator", r.indicator, r, int(line), problem, "required for a new measure")
-            if not r.label_zh:
-                problem("label_zh", "required for a new measure (or give measure_id)")
-            if theme is None or indicator is None or not r.label_zh:
-                continue
-            measure_id = measure_keys.get((body, theme, indicator, r.label_zh))
-            if measure_id is None:
-                measure_id = f"{body}_{_slug(theme, indicator, r.label_zh)}"
-                measure_keys[(body, theme, indicator, r.label_zh)] = measure_id
-                new_measures[measure_id] = (
-                    line,
-                    {
-                        "measure_id": measure_id,
-                        "body_id": body,
-                        "theme_id": theme,
-                        "indicator_id": indicator,
-                        "kind": r.measure_kind,
-                        "label_zh": r.label_zh,
-                        "label_en": r.label_en,
-                        "direction": r.direction,
-                        "note": "",
-                    },
-                )
-        source_id = r.source_id
-        if not source_id:
-            if not r.source_title:
-                problem("source_id", "give an existing source_id or a new source_title")
-                continue
-            source_id = f"import_{_slug(r.source_title, r.source_reference)}"
-        if source_id not in known_sources and source_id not in new_sources:
-            if not r.source_title:
-                close = difflib.get_close_matches(source_id, list(known_sources), n=1)
-                problem(
-                    "source_id",
-                    f"unknown source_id {source_id!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
-                )
-                continue
-            new_sources[source_id] = (
-                line,
-                {
-                    "source_id": source_id,
-                    "title": r.source_title,
-                    "publisher": r.source_publisher,
-                    "published": r.source_published,
-                    "reference": r.source_reference,
-                    "file_name": "",
-                    "sha256": "",
-                    "note": f"imported from {file_name}",
-                },
-            )
-        figures.append(
-            (
-                line,
-                {
-                    "figure_id": f"{batch_id}_{int(line)}",
-                    "measure_id": measure_id,
-                    "role": r.role,
-                    "value": r.value,
-                    "counter": r.counter,
-                    "qualifier": r.qualifier or "exact",
-                    "as_written": r.as_written,
-                    "as_of": r.as_of,
-                    "period": r.period,
-                    "source_id": source_id,
-                    "evidence": r.evidence,
-                    "note": r.note,
-                },
-            )
-        )
-
-    def frame(table: str, entries) -> pd.DataFrame:
-        columns = [c.name for c in curated.dictionary()[table]]
-        entries = list(entries)
-        df = pd.DataFrame([row for _, row in entries], columns=columns, dtype=str)
-        return curated.with_location(df, file_name, [line for line, _ in entries])
-
-    tables = {
-        "sources": frame("sources", new_sources.values()),
-        **{table: frame(table, additions.rows[table].values()) for _, table, _ in NEW_TABLES},
-        "measures": frame("measures", new_measures.values()),
-        "figures": frame("figures", figures),
-        # a figures file sets none of these (metrics.sidefiles reads targets and events files)
-        **{table: frame(table, []) for table in SIDE_TABLES},
-    }
-    return {table: tables[table] for table in batches.TABLES}, problems, additions.columns
+        body = adding.named("body", r.body, r, int(line), problem, "required value is empty")
+        measure_id = None if body is None else adding.measure(r, int(line), body, problem)
+        source_id = None if measure_id is None else adding.source(r, line, problem)
+        if source_id is not None:
+            adding.figure(r, line, measure_id, source_id)
+    return adding.tables(), problems, adding.additions.columns
 
 
 def _in_import_terms(

@@ -512,7 +512,9 @@ def _read(written: str) -> Reading | None:
 # --- one candidate ---------------------------------------------------------------
 
 
-def _candidate(m: re.Match, text: str, state: dict) -> _Cand | None:
+def _trimmed(m: re.Match, text: str) -> tuple[int, int, str | None, str | None, str]:
+    """(start, end, leading word, trailing word, counter) of a match, without what belongs to the
+    words around it: 节约 is not 约, 多年 not 多, and 一半人 counts no 人."""
     start, end = m.span()
     lead = m["lead"]
     if lead and start > 0 and text[start - 1] in _NOT_LEAD_AFTER.get(lead, ()):
@@ -527,6 +529,44 @@ def _candidate(m: re.Match, text: str, state: dict) -> _Cand | None:
     if m["counter"] and (m["halfof"] or m["pw"] or m["fn"]):
         # 一半人, 百分之三十人: a share of what follows, not a counter of the share
         end, counter, tail = m.start("counter"), "", None
+    return start, end, lead, tail, counter
+
+
+def _qualified(qualifier: str, has_high: bool, written: str | None, prefix: str) -> str:
+    """A qualifier the number's own words do not give, from the words before it (至少…一项,
+    约有3至5个); a range is at least its low end unless a word says otherwise."""
+    if qualifier == "exact" or (has_high and not written):
+        if _AT_LEAST_RE.search(prefix[-8:]):
+            return "at_least"
+        if _ABOUT_RE.search(prefix[-4:]):
+            return "about"
+    return qualifier
+
+
+def _period_kind(m: re.Match, text: str, end: int, prefix: str) -> str | None:
+    """A number counted in years, months, days …: a duration when something says it is one
+    (3年半, 用时3个多月, 缩短至8天, 5年时间), else None (a date or a period)."""
+    after = text[end : end + 4]
+    level = _AFTER_RE.search(prefix[-24:]) is not None
+    if m["half"] or level or _DURATION_AFTER_RE.match(after) or _DURATION_BEFORE_RE.search(prefix[-3:]):
+        return "duration"
+    return None
+
+
+def _repeats(cand: _Cand, state: dict) -> bool:
+    """A later mention of a count already proposed in this section refers back to it (四省 …
+    与四省研究); a part repeats only an earlier part (剩余5条 … 尚未完成的5条)."""
+    key = (state["section"], cand.value, cand.counter)
+    earlier = state["seen"].get(key)
+    repeated = earlier is not None and (earlier[0] != cand.sentence or cand.counter in _PLACES)
+    if repeated and (not cand.part or earlier[1]):
+        return True
+    state["seen"].setdefault(key, (cand.sentence, bool(cand.part)))
+    return False
+
+
+def _candidate(m: re.Match, text: str, state: dict) -> _Cand | None:
+    start, end, lead, tail, counter = _trimmed(m, text)
     scaled = False
     chinese_one = False
     n1 = m["n1"]
@@ -553,23 +593,12 @@ def _candidate(m: re.Match, text: str, state: dict) -> _Cand | None:
 
     prefix = text[max(state["wide_start"], start - _PREFIX_CHARS) : start]
     written_qualifier = lead or tail or m["m1"] or m["mb"] or m["m2"]
-    if qualifier == "exact" or (value_high is not None and not written_qualifier):
-        if _AT_LEAST_RE.search(prefix[-8:]):
-            qualifier = "at_least"
-        elif _ABOUT_RE.search(prefix[-4:]):
-            qualifier = "about"
+    qualifier = _qualified(qualifier, value_high is not None, written_qualifier, prefix)
     if chinese_one and qualifier == "exact":
         return None  # 一批, 一项, 每到一省
-
-    kind = "count"
-    if written_counter in _PERIODS:
-        after = text[end : end + 4]
-        level = _AFTER_RE.search(prefix[-24:]) is not None
-        if not (
-            m["half"] or level or _DURATION_AFTER_RE.match(after) or _DURATION_BEFORE_RE.search(prefix[-3:])
-        ):
-            return None  # a date or a period
-        kind = "duration"  # 3年半, 两个半月 and 3个多月 are read by read_quantity
+    kind = _period_kind(m, text, end, prefix) if written_counter in _PERIODS else "count"
+    if kind is None:
+        return None  # a date or a period
     if counter in ("%", "‰", "名", "位") and _RANK_RE.search(prefix[-5:]):
         return None  # 倒排10%, 排名前10名: a cut-off, not a result
     written = state["original"][start:end]
@@ -595,15 +624,8 @@ def _candidate(m: re.Match, text: str, state: dict) -> _Cand | None:
         clause=state["clause"],
     )
     _guess_role(cand, text, prefix)
-    if cand.kind == "count" and cand.role == "value":
-        # A later mention of a count already proposed in this section refers back to it
-        # (四省 ... 与四省研究); a part repeats only an earlier part (剩余5条 ... 尚未完成的5条).
-        key = (state["section"], cand.value, cand.counter)
-        earlier = state["seen"].get(key)
-        repeated = earlier is not None and (earlier[0] != cand.sentence or counter in _PLACES)
-        if repeated and (not cand.part or earlier[1]):
-            return None
-        state["seen"].setdefault(key, (cand.sentence, bool(cand.part)))
+    if cand.kind == "count" and cand.role == "value" and _repeats(cand, state):
+        return None
     return cand
 
 

@@ -116,6 +116,57 @@ def load_cache(builds: Path, data_dir: Path, imports_dir: Path, build: Path) -> 
         return None
 
 
+def keep_without(
+    base: Cache, builds: Path, data_dir: Path, imports_dir: Path, batch_id: str, build: Path
+) -> None:
+    """Keep the cache ``base`` without the rows of the batch ``batch_id`` (now removed from
+    ``imports_dir``) as the cache of the database ``build``: what a full build without the batch
+    would have staged, rows in the same order. Written aside, then swapped in by two renames."""
+    prefix = f"{imports_dir.name}/{batch_id}/"
+    fresh = builds / f".{CACHE}-{os.getpid()}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir()
+    try:
+        rows, origins = {}, {}
+        with duckdb.connect(
+            str(fresh / "staged.duckdb"), config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(fresh)}
+        ) as con:
+            con.execute("SET enable_progress_bar = false")
+            con.execute("ATTACH ? AS base (READ_ONLY)", [str(base.database)])
+            for table in curated.TABLES:
+                gone = [o for o in base.origins[table] if o.file.startswith(prefix)]
+                ranges = [value for o in gone for value in (o.first, o.first + o.rows)]
+                where = " AND ".join(["NOT (rowid >= ? AND rowid < ?)"] * len(gone)) or "true"
+                # rows keep their order (DuckDB preserves insertion order), so positions stay dense
+                con.execute(
+                    f"CREATE TABLE {table}__text AS SELECT * FROM base.{table}__text WHERE {where}", ranges
+                )
+                shift, kept = 0, []
+                for o in base.origins[table]:
+                    if o.file.startswith(prefix):
+                        shift += o.rows
+                    else:
+                        kept.append(Origin(o.first - shift, o.rows, o.file, o.first_line, tuple(o.lines)))
+                rows[table] = base.rows[table] - shift
+                origins[table] = kept
+        texts = [t for t in base.texts if not Path(t).is_relative_to(imports_dir / batch_id)]
+        meta = {
+            "inputs": fingerprint(input_files(data_dir, imports_dir, texts)),
+            "texts": texts,
+            "rows": rows,
+            "origins": {table: [asdict(o) for o in listed] for table, listed in origins.items()},
+            "build": build.name,
+        }
+        (fresh / "cache.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        old, trash = builds / CACHE, builds / f".{CACHE}-old-{os.getpid()}"
+        if old.exists():
+            os.rename(old, trash)
+        os.rename(fresh, old)
+        shutil.rmtree(trash, ignore_errors=True)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+
+
 def shape_problems(file: str, got: list[str], expected: list[str]) -> list:
     """A header must name exactly the dictionary's columns, in order."""
     problems = [Problem(file, 1, name, "missing column") for name in expected if name not in got]

@@ -33,6 +33,7 @@ import json
 import os
 import shutil
 import signal
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -43,6 +44,7 @@ import pandas as pd
 
 from metrics import batches, curated, database, ingest, lock, paths, staging
 from metrics.database import DataError
+from metrics.validate import read_source_texts
 
 __all__ = ["DataError", "Store", "StoreBusy", "StoreError", "RollbackRefused"]
 
@@ -191,7 +193,8 @@ class Store:
             if batch_id not in stored:
                 raise KeyError(f"no batch {batch_id!r}; see `python -m metrics batches`")
             try:
-                self._publish(drop=batch_id)
+                if not self._remove(batch_id):
+                    self._publish(drop=batch_id)
             except DataError as error:
                 raise RollbackRefused(
                     f"batch {batch_id} cannot be rolled back alone: later data relies on it "
@@ -308,6 +311,53 @@ class Store:
                 leftover.unlink(missing_ok=True)
         self._prune()
         return counts
+
+    def _remove(self, batch_id: str) -> bool:
+        """A rollback without a full build: steps 2 to 7 with the new build a copy of the
+        published one without the batch's rows (``database.remove``), when the published build
+        is of every input as it is now (its staging cache is valid) and nothing left relies on
+        the batch. False, having changed nothing, when it cannot: then a full build decides."""
+        previous, base = self.published(), self.cache()
+        if previous is None or base is None:
+            return False
+        self.builds.mkdir(parents=True, exist_ok=True)
+        tmp = self.builds / f"{self.db.stem}.{os.getpid()}.tmp"
+        columns = curated.dictionary(self.data_dir / "dictionary.csv")
+        listed = batches.list_batches(self.imports, (batch_id,))
+        work = Path(tempfile.mkdtemp(prefix="staging-", dir=self.builds))  # DuckDB's spill folder
+        try:
+            if not database.remove(
+                previous, tmp, self.imports / batch_id, columns, work, listed, self._texts_verified
+            ):
+                return False
+            _reached("checked")
+            version = self._version()
+            os.rename(tmp, version)
+            _fsync(version)
+            _reached("built")
+            entry = {"op": "rollback", "batch_id": batch_id}
+            self._write_journal({**entry, "build": version.name})
+            _reached("journaled")
+            self._point(version)
+            _reached("published")
+            self._finish(entry)
+            _reached("finished")
+            try:
+                staging.keep_without(base, self.builds, self.data_dir, self.imports, batch_id, version)
+            except (OSError, duckdb.Error):  # losing the cache costs only speed
+                shutil.rmtree(self.builds / staging.CACHE, ignore_errors=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            for leftover in (tmp, Path(f"{tmp}.wal")):
+                leftover.unlink(missing_ok=True)
+        self._prune()
+        return True
+
+    def _texts_verified(self, con) -> bool:
+        """build_info's source_texts_verified for the sources in the database ``con``."""
+        named = con.execute("SELECT source_id, file_name FROM sources WHERE file_name IS NOT NULL").df()
+        texts = read_source_texts(named, self.sources_dir, self.imports)
+        return all(t.text is not None for t in texts.values() if t.data is not None)
 
     def _version(self) -> Path:
         """A new, unused build file name (names sort by time)."""

@@ -22,6 +22,10 @@ out under it. A write is a sequence whose every prefix is either "before" or "af
 6. move the batch into place, or delete the rolled-back one; delete the journal;
 7. keep the staged text for the next import (losing it costs only speed).
 
+A rollback of a batch nothing left relies on, on top of an unchanged build, makes its new build
+at step 2 as a copy of the published one with the batch's rows deleted (``database.remove``),
+and at step 7 keeps the staged text without them; its steps and kill points are the others'.
+
 A kill before 4 leaves "before" (its leftovers go at the next write); after 4, the next write
 (or listing the batches) rolls forward from the journal to "after". Readers never wait: they
 open the build the link points to, which is always complete.
@@ -52,6 +56,7 @@ __all__ = ["DataError", "Store", "StoreBusy", "StoreError", "RollbackRefused"]
 # it, so that the fault tests can stop a real write at every point of its sequence.
 KILL_AT = "METRICS_KILL_AT"
 STEPS = ("checked", "built", "aside", "journaled", "published", "finished")
+REMOVED = "removed"  # a rollback's rows deleted from a copy of the build (``Store._remove``)
 
 
 class StoreError(Exception):
@@ -186,8 +191,9 @@ class Store:
             return self._with_cache(lambda base: self._import(data, file_name, base, progress, report))
 
     def rollback(self, batch_id: str, on_wait: Callable[[str], None] | None = None) -> batches.Batch:
-        """Remove exactly one batch (and every row it added) and publish a build without it.
-        KeyError for an unknown batch; RollbackRefused when later data relies on it."""
+        """Remove exactly one batch (and every row it added) and publish a build without it: its
+        rows deleted from a copy of the published build when it can (``_remove``), else a full
+        build. KeyError for an unknown batch; RollbackRefused when later data relies on it."""
         with self._writing(f"rollback of {batch_id}", on_wait):
             stored = {b.batch_id: b for b in batches.list_batches(self.imports)}
             if batch_id not in stored:
@@ -330,6 +336,7 @@ class Store:
                 previous, tmp, self.imports / batch_id, columns, work, listed, self._texts_verified
             ):
                 return False
+            _reached(REMOVED)  # only here: the fault tests see that a rollback took this path
             _reached("checked")
             version = self._version()
             os.rename(tmp, version)

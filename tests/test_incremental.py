@@ -94,6 +94,47 @@ def test_a_changed_curated_file_means_a_full_build(synthetic, tmp_path, monkeypa
     assert staging.load_cache(builds, folder, imports, db.resolve()) is not None  # kept again
 
 
+def test_an_import_dated_inside_the_history_equals_a_full_build(synthetic, tmp_path, monkeypatch):
+    """Figures dated between stored reports (and one after them): the stored derived rows from
+    the earliest new date on are recomputed, those before kept; equal to a full build."""
+    folder, _ = synthetic
+    imports = tmp_path / "imports"
+    db = tmp_path / "db" / "metrics.duckdb"
+    db.parent.mkdir()
+    Store(db, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
+    with duckdb.connect(str(db.resolve()), read_only=True) as con:
+        picked = con.execute(
+            "SELECT measure_id, body_id, counter, min(as_of) FROM value_history "
+            "WHERE measure_kind = 'count' GROUP BY ALL ORDER BY measure_id LIMIT 2"
+        ).fetchall()
+    header = "body,measure_id,role,value,counter,as_written,as_of,evidence,source_title,source_publisher,source_published,source_reference\n"
+    lines = []
+    for n, (measure_id, body_id, counter, first) in enumerate(picked):
+        for k, date in enumerate([_day_after(first), "2031-01-05"]):
+            written = f"{7 + n + k}{counter}"
+            lines.append(
+                ",".join(
+                    [body_id, measure_id, "value", str(7 + n + k), counter, written, date, f"共{written}"]
+                )
+                + ",补报通报,某办,2031-01,补〔2031〕1号\n"
+            )
+    appended = []
+    append = database.append
+    monkeypatch.setattr(database, "append", lambda *a: (appended.append(True), append(*a)))
+    checked, batch = Store(db, folder, folder, imports).import_file(
+        (header + "".join(lines)).encode(), "late.csv"
+    )
+    assert batch is not None, "\n".join(map(str, checked.problems))
+    assert appended == [True]
+    assert tables_of(db) == _full_build(folder, imports, tmp_path / "full" / "metrics.duckdb")
+
+
+def _day_after(as_of: str) -> str:
+    import datetime
+
+    return (datetime.date.fromisoformat(as_of) + datetime.timedelta(days=1)).isoformat()
+
+
 def tables_count(db: Path, table: str) -> int:
     with duckdb.connect(str(db.resolve()), read_only=True) as con:
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -132,6 +132,9 @@ def remove(
             con.close()
             path.unlink(missing_ok=True)
             return False
+        (since,) = con.execute(
+            "SELECT min(as_of) FROM figures WHERE figure_id IN (SELECT key FROM gone_figures)"
+        ).fetchone()
         con.execute(
             "CREATE TEMP TABLE touched AS SELECT DISTINCT measure_id FROM figures "
             "WHERE figure_id IN (SELECT key FROM gone_figures) UNION SELECT key FROM gone_measures"
@@ -139,7 +142,7 @@ def remove(
         for table in reversed(batches.TABLES):  # referring rows first
             key = columns[table][0].name
             con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT key FROM gone_{table})")
-        schema.forget(con, "gone_measures", "gone_figures", "gone_themes", "touched")
+        schema.forget(con, "gone_measures", "gone_figures", "gone_themes", "touched", since)
         (verified,) = con.execute("SELECT source_texts_verified FROM build_info").fetchone()
         listing = pd.DataFrame(  # noqa: F841 (read by DuckDB)
             [asdict(b) for b in listed], columns=[f.name for f in fields(batches.Batch)]

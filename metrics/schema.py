@@ -299,13 +299,14 @@ def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
         con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}", params)
 
 
-def forget(con, gone_measures: str, gone_figures: str, gone_themes: str, touched: str) -> None:
+def forget(con, gone_measures: str, gone_figures: str, gone_themes: str, touched: str, since) -> None:
     """Bring the stored derived tables up to date after rows were only removed (the tables
     ``gone_*`` hold the removed keys in column ``key``; ``touched`` the measure_id of every
-    measure that lost figures or was removed). As in ``refresh``: measure_facts and
-    figure_facts lose the rows of removed measures and figures; every other table's rows of the
-    touched measures are recomputed from the definitions; a removed theme can move every
-    theme's ``theme_order``, so then every row is recomputed."""
+    measure that lost figures or was removed; ``since`` the earliest as-of of the removed
+    figures). As in ``refresh``: measure_facts and figure_facts lose the rows of removed
+    measures and figures; every other table's rows of the touched measures are recomputed from
+    the definitions, in the tables of ``DATED`` only those dated at or after ``since``; a removed
+    theme can move every theme's ``theme_order``, so then every row is recomputed."""
     if con.execute(f"SELECT count(*) FROM {gone_themes}").fetchone()[0]:
         for view in MATERIALIZED:
             con.execute(f"DELETE FROM {view}")
@@ -315,6 +316,8 @@ def forget(con, gone_measures: str, gone_figures: str, gone_themes: str, touched
     con.execute(f"DELETE FROM figure_facts WHERE figure_id IN (SELECT key FROM {gone_figures})")
     for view in MATERIALIZED:
         if view not in ("measure_facts", "figure_facts"):
-            where = f"measure_id IN (SELECT measure_id FROM {touched})"
-            con.execute(f"DELETE FROM {view} WHERE {where}")
-            con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}")
+            where, params = f"measure_id IN (SELECT measure_id FROM {touched})", []
+            if view in DATED and since is not None:
+                where, params = f"{where} AND as_of >= ?", [since]
+            con.execute(f"DELETE FROM {view} WHERE {where}", params)
+            con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}", params)

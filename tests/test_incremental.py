@@ -94,7 +94,9 @@ def test_a_changed_curated_file_means_a_full_build(synthetic, tmp_path, monkeypa
     assert staging.load_cache(builds, folder, imports, db.resolve()) is not None  # kept again
 
 
-def test_an_import_dated_inside_the_history_equals_a_full_build(synthetic, tmp_path, monkeypatch):
+def test_an_import_dated_inside_the_history_and_its_rollback_equal_a_full_build(
+    synthetic, tmp_path, monkeypatch
+):
     """Figures dated between stored reports (and one after them): the stored derived rows from
     the earliest new date on are recomputed, those before kept; equal to a full build."""
     folder, _ = synthetic
@@ -127,6 +129,11 @@ def test_an_import_dated_inside_the_history_equals_a_full_build(synthetic, tmp_p
     assert batch is not None, "\n".join(map(str, checked.problems))
     assert appended == [True]
     assert tables_of(db) == _full_build(folder, imports, tmp_path / "full" / "metrics.duckdb")
+    # and rolled back: the rows from its earliest date on recomputed again
+    written = _watch_full_builds(monkeypatch)
+    Store(db, folder, folder, imports).rollback(batch.batch_id)
+    assert written == []
+    assert tables_of(db) == _full_build(folder, imports, tmp_path / "after" / "metrics.duckdb")
 
 
 def _day_after(as_of: str) -> str:

@@ -353,6 +353,7 @@ class Store:
                 staging.keep_without(base, self.builds, self.data_dir, self.imports, batch_id, version)
             except (OSError, duckdb.Error):  # losing the cache costs only speed
                 shutil.rmtree(self.builds / staging.CACHE, ignore_errors=True)
+                shutil.rmtree(self.builds / staging.UNDO, ignore_errors=True)
         finally:
             shutil.rmtree(work, ignore_errors=True)
             for leftover in (tmp, Path(f"{tmp}.wal")):
@@ -405,6 +406,7 @@ class Store:
         stored = {}
         if batch:
             if any(frame[c].str.contains("[\r\n]").any() for frame in plain.values() for c in frame):
+                shutil.rmtree(self.builds / staging.UNDO, ignore_errors=True)
                 return
             stored = {t: f"{self.imports.name}/{batch.batch_id}/{t}.csv" for t in batches.TABLES}
         try:
@@ -415,9 +417,11 @@ class Store:
                 sorted(str(t.path) for t in texts.values()),
                 version,
                 stored,
+                batch.batch_id if batch else None,
             )
         except (OSError, duckdb.Error):
             shutil.rmtree(self.builds / staging.CACHE, ignore_errors=True)
+            shutil.rmtree(self.builds / staging.UNDO, ignore_errors=True)
 
     def _prune(self) -> None:
         """Delete every build but the published one and the newest other (open readers keep

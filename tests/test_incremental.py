@@ -301,8 +301,9 @@ def test_a_rollback_removes_the_rows_and_equals_a_full_build(
         assert len(after["bodies"]) < len(before["bodies"]) and len(after["themes"]) < len(before["themes"])
 
 
+@pytest.mark.parametrize("which", ["first", "second"])
 def test_after_a_rollback_the_next_import_appends_and_points_into_the_right_files(
-    synthetic, tmp_path, monkeypatch
+    synthetic, tmp_path, monkeypatch, which
 ):
     """The rollback keeps the staged text without the batch's rows: the next import appends
     (no full build), equals a full build, and a conflict is located in the batch left."""
@@ -315,9 +316,18 @@ def test_after_a_rollback_the_next_import_appends_and_points_into_the_right_file
     _, first = Store(db, folder, folder, imports).import_file(halves[0], "a.csv")
     _, second = Store(db, folder, folder, imports).import_file(halves[1], "b.csv")
     written = _watch_full_builds(monkeypatch)
+    if which == "second":  # the last import: the cache it appended to is taken back
+        first, second = second, first
+        halves.reverse()
+        assert (Store(db).builds / staging.UNDO / "undo.json").is_file()
+    undone = Store(db).builds / staging.UNDO / "staged.duckdb"
+    inode = undone.stat().st_ino if undone.exists() else None
     Store(db, folder, folder, imports).rollback(first.batch_id)
+    if which == "second":
+        assert (Store(db).builds / staging.CACHE / "staged.duckdb").stat().st_ino == inode, "not taken back"
     cache = staging.load_cache(Store(db).builds, folder, imports, db.resolve())
     assert cache is not None and cache.rows["figures"] == tables_count(db, "figures")
+    assert not (Store(db).builds / staging.UNDO).exists()
 
     _, again = Store(db, folder, folder, imports).import_file(halves[0], "a-again.csv")
     assert again is not None and written == []

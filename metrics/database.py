@@ -3,11 +3,13 @@ where the store lives: ``metrics.store.Store`` does that, under its writer lock.
 
 ``checked`` stages every table as text (``metrics.staging``) and validates it; ``write`` turns
 the staged text into a new database file, ``append`` adds the staged new rows to a copy of
-the last build, ``facts`` records the build's own facts (``build_info``, ``batches``).
+the last build, ``remove`` takes one batch's rows out of a copy of the last build, ``facts``
+records the build's own facts (``build_info``, ``batches``).
 """
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 from collections.abc import Iterator
@@ -21,6 +23,10 @@ import pandas as pd
 
 from metrics import batches, curated, schema, staging
 from metrics.validate import Problem, SourceText, read_source_texts, source_files, validate
+
+# A closure's parts that this close to its total (relatively) are judged by a full build: the
+# stored values are doubles, the checks read the exact numbers as written.
+CLOSE_CALL = 1e-9
 
 
 class DataError(Exception):
@@ -92,6 +98,126 @@ def append(staged: staging.Staged, previous: Path, path: Path) -> None:
             f"{staging.STAGE}.figures__text",
             f"{staging.STAGE}.themes__text",
         )
+
+
+def remove(
+    previous: Path,
+    path: Path,
+    batch: Path,
+    columns: dict[str, list[curated.Column]],
+    work: Path,
+    listed: list,
+    texts_verified,
+) -> bool:
+    """The database file ``path``: a copy of the build ``previous`` without the rows that the
+    stored batch in the folder ``batch`` added (every table of ``batches.TABLES``), the derived
+    tables of the measures it touched recomputed (``schema.forget``) and the facts updated
+    (``listed``: the batches left; ``texts_verified()``: build_info's source_texts_verified,
+    asked only when the previous build's was false). Returns False, writing no file, when the
+    rows cannot simply be removed: a row left refers to one of them, or a closure's parts may
+    exceed the total that would be left in force; a full build without the batch then says
+    exactly why (or finds that it can)."""
+    shutil.copyfile(previous, path)
+    con = duckdb.connect(
+        str(path), config={"memory_limit": staging.MEMORY_LIMIT, "temp_directory": str(work)}
+    )
+    try:
+        con.execute("SET enable_progress_bar = false")
+        for table in batches.TABLES:
+            keys = pd.DataFrame({"key": _keys(batches.table_file(batch.parent, batch.name, table))})  # noqa: F841
+            con.execute(
+                f"CREATE TEMP TABLE gone_{table} AS SELECT DISTINCT CAST(key AS VARCHAR) AS key FROM keys"
+            )
+        if _relied_on(con, columns):
+            con.close()
+            path.unlink(missing_ok=True)
+            return False
+        (since,) = con.execute(
+            "SELECT min(as_of) FROM figures WHERE figure_id IN (SELECT key FROM gone_figures)"
+        ).fetchone()
+        con.execute(
+            "CREATE TEMP TABLE touched AS SELECT DISTINCT measure_id FROM figures "
+            "WHERE figure_id IN (SELECT key FROM gone_figures) UNION SELECT key FROM gone_measures"
+        )
+        for table in reversed(batches.TABLES):  # referring rows first
+            key = columns[table][0].name
+            con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT key FROM gone_{table})")
+        schema.forget(con, "gone_measures", "gone_figures", "gone_themes", "touched", since)
+        (verified,) = con.execute("SELECT source_texts_verified FROM build_info").fetchone()
+        listing = pd.DataFrame(  # noqa: F841 (read by DuckDB)
+            [asdict(b) for b in listed], columns=[f.name for f in fields(batches.Batch)]
+        ).astype(str)
+        con.execute(
+            "CREATE OR REPLACE TABLE build_info AS SELECT ?::TIMESTAMP AS built_at, data_dir, "
+            "? AS source_texts_verified FROM build_info",
+            [datetime.now(UTC).replace(tzinfo=None), bool(verified) or texts_verified(con)],
+        )
+        con.execute("CREATE OR REPLACE TABLE batches AS SELECT * FROM listing")
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        path.unlink(missing_ok=True)
+        raise
+    con.close()
+    return True
+
+
+def _keys(path: Path | None) -> list[str]:
+    """The first cell (the key) of every record of a stored batch's table file."""
+    if path is None:
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        return [record[0] for record in reader if record]
+
+
+def _relied_on(con, columns: dict[str, list[curated.Column]]) -> bool:
+    """Whether removing the rows keyed in ``gone_<table>`` could leave a problem that a full
+    build would report: a row left that refers to a row removed, or a closure whose total in
+    force changes (a total of it removed) with parts that may exceed the total then in force."""
+    for table in curated.TABLES:
+        for col in columns[table]:
+            if col.reference is None or col.reference[0] not in batches.TABLES:
+                continue
+            left = f" AND {columns[table][0].name} NOT IN (SELECT key FROM gone_{table})"
+            sql = (
+                f"SELECT count(*) FROM {table} WHERE {col.name} IN "
+                f"(SELECT key FROM gone_{col.reference[0]}){left if table in batches.TABLES else ''}"
+            )
+            if con.execute(sql).fetchone()[0]:
+                return True
+    return con.execute(CLOSURES_LEFT, [CLOSE_CALL]).fetchone()[0] > 0
+
+
+# Dates of closures that lose a total where the parts left may exceed the total then in force
+# (the check of metrics.validate, on the stored doubles: integers exactly, others with a margin).
+CLOSURES_LEFT = """
+WITH hit AS (
+    SELECT DISTINCT f.measure_id FROM figures f JOIN measures m USING (measure_id)
+    WHERE m.kind = 'closure' AND f.role = 'total' AND f.figure_id IN (SELECT key FROM gone_figures)
+), dated AS (
+    SELECT measure_id, as_of,
+           max(value) FILTER (WHERE role = 'total') AS total,
+           max(value) FILTER (WHERE role <> 'total') AS largest,
+           sum(value) FILTER (WHERE role <> 'total') AS parts_sum,
+           bool_and(value = round(value) AND abs(value) < 2 ** 52) AS whole
+    FROM figures
+    WHERE measure_id IN (SELECT measure_id FROM hit) AND figure_id NOT IN (SELECT key FROM gone_figures)
+      AND role IN ('total', 'closed', 'partly_closed', 'in_progress')
+    GROUP BY ALL
+), in_force AS (
+    SELECT *, last_value(total IGNORE NULLS) OVER (
+        PARTITION BY measure_id ORDER BY as_of ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS force, bool_and(whole) OVER (
+        PARTITION BY measure_id ORDER BY as_of ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS exact
+    FROM dated
+)
+SELECT count(*) FROM in_force
+WHERE force IS NOT NULL AND parts_sum IS NOT NULL
+  AND (largest > force OR parts_sum > force OR NOT exact AND parts_sum > force * (1 - ?))
+"""
 
 
 def facts(

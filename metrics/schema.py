@@ -259,15 +259,22 @@ def insert_from_text(table: str, columns: list[Column], source: str) -> str:
     return f"INSERT INTO {table} SELECT {', '.join(cells)} FROM {source}"
 
 
+# Stored derived tables with one row per measure and as-of date, each computed from the figures
+# at or before its date only: after figures are added, a row dated before the earliest new one
+# is as it was (as-of dates compare as text, as the views order them).
+DATED = ("closure_history", "change_history", "progress_history")
+
+
 def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
     """Bring the stored derived tables up to date after rows were only added (the tables
     ``new_measures``, ``new_figures`` and ``new_themes`` hold the rows added to those; rows
     added to bodies, indicators or comparable groups are only used by the added measures).
     A row of measure_facts or figure_facts depends on its own measure or figure alone, so only
     the new ones are added; the other tables' rows of every measure with new figures are
-    recomputed from the definitions, exactly as a full build would compute them. A new theme
-    can move every theme's ``theme_order`` (themes are ordered by id), so then every row is
-    recomputed."""
+    recomputed from the definitions, exactly as a full build would compute them: in the tables
+    of ``DATED`` only the rows dated at or after the earliest new figure (a weekly import
+    recomputes one week, not the whole history). A new theme can move every theme's
+    ``theme_order`` (themes are ordered by id), so then every row is recomputed."""
     if con.execute(f"SELECT count(*) FROM {new_themes}").fetchone()[0]:
         for view in MATERIALIZED:
             con.execute(f"DELETE FROM {view}")
@@ -277,12 +284,40 @@ def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
         f"CREATE OR REPLACE TEMP TABLE touched AS "
         f"SELECT measure_id FROM {new_figures} UNION SELECT measure_id FROM {new_measures}"
     )
+    (since,) = con.execute(f"SELECT min(as_of) FROM {new_figures}").fetchone()
     for view in MATERIALIZED:
+        params = []
         if view == "measure_facts":
             where = f"measure_id IN (SELECT measure_id FROM {new_measures})"
         elif view == "figure_facts":
             where = f"figure_id IN (SELECT figure_id FROM {new_figures})"
         else:
             where = "measure_id IN (SELECT measure_id FROM touched)"
-            con.execute(f"DELETE FROM {view} WHERE {where}")
-        con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}")
+            if view in DATED and since is not None:
+                where, params = f"{where} AND as_of >= ?", [since]
+            con.execute(f"DELETE FROM {view} WHERE {where}", params)
+        con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}", params)
+
+
+def forget(con, gone_measures: str, gone_figures: str, gone_themes: str, touched: str, since) -> None:
+    """Bring the stored derived tables up to date after rows were only removed (the tables
+    ``gone_*`` hold the removed keys in column ``key``; ``touched`` the measure_id of every
+    measure that lost figures or was removed; ``since`` the earliest as-of of the removed
+    figures). As in ``refresh``: measure_facts and figure_facts lose the rows of removed
+    measures and figures; every other table's rows of the touched measures are recomputed from
+    the definitions, in the tables of ``DATED`` only those dated at or after ``since``; a removed
+    theme can move every theme's ``theme_order``, so then every row is recomputed."""
+    if con.execute(f"SELECT count(*) FROM {gone_themes}").fetchone()[0]:
+        for view in MATERIALIZED:
+            con.execute(f"DELETE FROM {view}")
+            con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition")
+        return
+    con.execute(f"DELETE FROM measure_facts WHERE measure_id IN (SELECT key FROM {gone_measures})")
+    con.execute(f"DELETE FROM figure_facts WHERE figure_id IN (SELECT key FROM {gone_figures})")
+    for view in MATERIALIZED:
+        if view not in ("measure_facts", "figure_facts"):
+            where, params = f"measure_id IN (SELECT measure_id FROM {touched})", []
+            if view in DATED and since is not None:
+                where, params = f"{where} AND as_of >= ?", [since]
+            con.execute(f"DELETE FROM {view} WHERE {where}", params)
+            con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}", params)

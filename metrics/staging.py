@@ -56,6 +56,9 @@ class Origin:
 
 
 CACHE = "staging-cache"  # folder, in the builds folder, of the staged text of the last build
+# The cache an import appended to, kept beside with ``undo.json`` (the batch imported, the build
+# made): a rollback of that batch while that build is still the last one takes it back as is.
+UNDO = "undo-cache"
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,86 @@ def load_cache(builds: Path, data_dir: Path, imports_dir: Path, build: Path) -> 
         return Cache(folder, meta["inputs"], meta["texts"], meta["rows"], origins, meta["build"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def keep_without(
+    base: Cache, builds: Path, data_dir: Path, imports_dir: Path, batch_id: str, build: Path
+) -> None:
+    """Keep the cache ``base`` without the rows of the batch ``batch_id`` (now removed from
+    ``imports_dir``) as the cache of the database ``build``: what a full build without the batch
+    would have staged, rows in the same order. Written aside, then swapped in by two renames."""
+    if _take_back(base, builds, data_dir, imports_dir, batch_id, build):
+        return
+    prefix = f"{imports_dir.name}/{batch_id}/"
+    fresh = builds / f".{CACHE}-{os.getpid()}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir()
+    try:
+        rows, origins = {}, {}
+        with duckdb.connect(
+            str(fresh / "staged.duckdb"), config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(fresh)}
+        ) as con:
+            con.execute("SET enable_progress_bar = false")
+            con.execute("ATTACH ? AS base (READ_ONLY)", [str(base.database)])
+            for table in curated.TABLES:
+                gone = [o for o in base.origins[table] if o.file.startswith(prefix)]
+                ranges = [value for o in gone for value in (o.first, o.first + o.rows)]
+                where = " AND ".join(["NOT (rowid >= ? AND rowid < ?)"] * len(gone)) or "true"
+                # rows keep their order (DuckDB preserves insertion order), so positions stay dense
+                con.execute(
+                    f"CREATE TABLE {table}__text AS SELECT * FROM base.{table}__text WHERE {where}", ranges
+                )
+                shift, kept = 0, []
+                for o in base.origins[table]:
+                    if o.file.startswith(prefix):
+                        shift += o.rows
+                    else:
+                        kept.append(Origin(o.first - shift, o.rows, o.file, o.first_line, tuple(o.lines)))
+                rows[table] = base.rows[table] - shift
+                origins[table] = kept
+        texts = [t for t in base.texts if not Path(t).is_relative_to(imports_dir / batch_id)]
+        meta = {
+            "inputs": fingerprint(input_files(data_dir, imports_dir, texts)),
+            "texts": texts,
+            "rows": rows,
+            "origins": {table: [asdict(o) for o in listed] for table, listed in origins.items()},
+            "build": build.name,
+        }
+        (fresh / "cache.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        old, trash = builds / CACHE, builds / f".{CACHE}-old-{os.getpid()}"
+        if old.exists():
+            os.rename(old, trash)
+        os.rename(fresh, old)
+        shutil.rmtree(trash, ignore_errors=True)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(builds / UNDO, ignore_errors=True)
+
+
+def _take_back(
+    base: Cache, builds: Path, data_dir: Path, imports_dir: Path, batch_id: str, build: Path
+) -> bool:
+    """Make the ``UNDO`` cache the cache of ``build`` when it is the one the import of
+    ``batch_id`` appended to and that import's build is still the last (``base`` is its cache):
+    then it holds exactly the rows staged without the batch. False (nothing done) otherwise."""
+    undo = builds / UNDO
+    try:
+        marker = json.loads((undo / "undo.json").read_text(encoding="utf-8"))
+        meta = json.loads((undo / "cache.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if marker != {"batch_id": batch_id, "build": base.build} or not (undo / "staged.duckdb").is_file():
+        return False
+    (undo / "undo.json").unlink()
+    meta["inputs"] = fingerprint(input_files(data_dir, imports_dir, meta["texts"]))
+    meta["build"] = build.name
+    (undo / "cache.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    old, trash = builds / CACHE, builds / f".{CACHE}-old-{os.getpid()}"
+    if old.exists():
+        os.rename(old, trash)
+    os.rename(undo, old)
+    shutil.rmtree(trash, ignore_errors=True)
+    return True
 
 
 def shape_problems(file: str, got: list[str], expected: list[str]) -> list:
@@ -266,22 +349,24 @@ class Staged:
         texts: list[str],
         build: Path,
         stored: dict[str, str],
+        undo: str | None = None,
     ) -> None:
         """Keep every staged row (the base's and the new) as the cache for the next import, made
         with the database ``build``; rows added from frames are now stored in the file
         ``stored[table]``, from line 2 on. Replaces the cache folder in two renames; the
-        connection is no longer usable afterwards."""
+        connection is no longer usable afterwards. ``undo``: the batch these rows were imported
+        as; the base cache is then kept as ``UNDO`` for its rollback (else ``UNDO`` goes)."""
         rows = {table: self.count(table) for table in curated.TABLES}
         origins = {table: self._stored_origins(table, stored) for table in curated.TABLES}
         fresh = builds / f".{CACHE}-{os.getpid()}"
         shutil.rmtree(fresh, ignore_errors=True)
         fresh.mkdir()
         try:
-            self._keep_in(fresh, builds, data_dir, imports_dir, texts, build, rows, origins)
+            self._keep_in(fresh, builds, data_dir, imports_dir, texts, build, rows, origins, undo)
         finally:
             shutil.rmtree(fresh, ignore_errors=True)
 
-    def _keep_in(self, fresh, builds, data_dir, imports_dir, texts, build, rows, origins) -> None:
+    def _keep_in(self, fresh, builds, data_dir, imports_dir, texts, build, rows, origins, undo) -> None:
         self.con.execute("USE memory")
         if self.base:
             shutil.copyfile(self.base.database, fresh / "staged.duckdb")
@@ -301,9 +386,14 @@ class Staged:
         }
         (fresh / "cache.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         old, trash = builds / CACHE, builds / f".{CACHE}-old-{os.getpid()}"
+        shutil.rmtree(builds / UNDO, ignore_errors=True)
         if old.exists():
             os.rename(old, trash)
         os.rename(fresh, old)
+        if undo and self.base and self.base.folder == old and trash.is_dir():
+            marker = {"batch_id": undo, "build": build.name}
+            (trash / "undo.json").write_text(json.dumps(marker), encoding="utf-8")
+            os.rename(trash, builds / UNDO)
         shutil.rmtree(trash, ignore_errors=True)
 
     def _stored_origins(self, table: str, stored: dict[str, str]) -> list[Origin]:

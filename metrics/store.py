@@ -22,6 +22,10 @@ out under it. A write is a sequence whose every prefix is either "before" or "af
 6. move the batch into place, or delete the rolled-back one; delete the journal;
 7. keep the staged text for the next import (losing it costs only speed).
 
+A rollback of a batch nothing left relies on, on top of an unchanged build, makes its new build
+at step 2 as a copy of the published one with the batch's rows deleted (``database.remove``),
+and at step 7 keeps the staged text without them; its steps and kill points are the others'.
+
 A kill before 4 leaves "before" (its leftovers go at the next write); after 4, the next write
 (or listing the batches) rolls forward from the journal to "after". Readers never wait: they
 open the build the link points to, which is always complete.
@@ -33,6 +37,7 @@ import json
 import os
 import shutil
 import signal
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -43,6 +48,7 @@ import pandas as pd
 
 from metrics import batches, curated, database, ingest, lock, paths, staging
 from metrics.database import DataError
+from metrics.validate import read_source_texts
 
 __all__ = ["DataError", "Store", "StoreBusy", "StoreError", "RollbackRefused"]
 
@@ -50,6 +56,7 @@ __all__ = ["DataError", "Store", "StoreBusy", "StoreError", "RollbackRefused"]
 # it, so that the fault tests can stop a real write at every point of its sequence.
 KILL_AT = "METRICS_KILL_AT"
 STEPS = ("checked", "built", "aside", "journaled", "published", "finished")
+REMOVED = "removed"  # a rollback's rows deleted from a copy of the build (``Store._remove``)
 
 
 class StoreError(Exception):
@@ -184,14 +191,16 @@ class Store:
             return self._with_cache(lambda base: self._import(data, file_name, base, progress, report))
 
     def rollback(self, batch_id: str, on_wait: Callable[[str], None] | None = None) -> batches.Batch:
-        """Remove exactly one batch (and every row it added) and publish a build without it.
-        KeyError for an unknown batch; RollbackRefused when later data relies on it."""
+        """Remove exactly one batch (and every row it added) and publish a build without it: its
+        rows deleted from a copy of the published build when it can (``_remove``), else a full
+        build. KeyError for an unknown batch; RollbackRefused when later data relies on it."""
         with self._writing(f"rollback of {batch_id}", on_wait):
             stored = {b.batch_id: b for b in batches.list_batches(self.imports)}
             if batch_id not in stored:
                 raise KeyError(f"no batch {batch_id!r}; see `python -m metrics batches`")
             try:
-                self._publish(drop=batch_id)
+                if not self._remove(batch_id):
+                    self._publish(drop=batch_id)
             except DataError as error:
                 raise RollbackRefused(
                     f"batch {batch_id} cannot be rolled back alone: later data relies on it "
@@ -310,6 +319,55 @@ class Store:
         self._prune()
         return counts
 
+    def _remove(self, batch_id: str) -> bool:
+        """A rollback without a full build: steps 2 to 7 with the new build a copy of the
+        published one without the batch's rows (``database.remove``), when the published build
+        is of every input as it is now (its staging cache is valid) and nothing left relies on
+        the batch. False, having changed nothing, when it cannot: then a full build decides."""
+        previous, base = self.published(), self.cache()
+        if previous is None or base is None:
+            return False
+        self.builds.mkdir(parents=True, exist_ok=True)
+        tmp = self.builds / f"{self.db.stem}.{os.getpid()}.tmp"
+        columns = curated.dictionary(self.data_dir / "dictionary.csv")
+        listed = batches.list_batches(self.imports, (batch_id,))
+        work = Path(tempfile.mkdtemp(prefix="staging-", dir=self.builds))  # DuckDB's spill folder
+        try:
+            if not database.remove(
+                previous, tmp, self.imports / batch_id, columns, work, listed, self._texts_verified
+            ):
+                return False
+            _reached(REMOVED)  # only here: the fault tests see that a rollback took this path
+            _reached("checked")
+            version = self._version()
+            os.rename(tmp, version)
+            _fsync(version)
+            _reached("built")
+            entry = {"op": "rollback", "batch_id": batch_id}
+            self._write_journal({**entry, "build": version.name})
+            _reached("journaled")
+            self._point(version)
+            _reached("published")
+            self._finish(entry)
+            _reached("finished")
+            try:
+                staging.keep_without(base, self.builds, self.data_dir, self.imports, batch_id, version)
+            except (OSError, duckdb.Error):  # losing the cache costs only speed
+                shutil.rmtree(self.builds / staging.CACHE, ignore_errors=True)
+                shutil.rmtree(self.builds / staging.UNDO, ignore_errors=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            for leftover in (tmp, Path(f"{tmp}.wal")):
+                leftover.unlink(missing_ok=True)
+        self._prune()
+        return True
+
+    def _texts_verified(self, con) -> bool:
+        """build_info's source_texts_verified for the sources in the database ``con``."""
+        named = con.execute("SELECT source_id, file_name FROM sources WHERE file_name IS NOT NULL").df()
+        texts = read_source_texts(named, self.sources_dir, self.imports)
+        return all(t.text is not None for t in texts.values() if t.data is not None)
+
     def _version(self) -> Path:
         """A new, unused build file name (names sort by time)."""
         stamp = datetime.now(UTC)
@@ -349,6 +407,7 @@ class Store:
         stored = {}
         if batch:
             if any(frame[c].str.contains("[\r\n]").any() for frame in plain.values() for c in frame):
+                shutil.rmtree(self.builds / staging.UNDO, ignore_errors=True)
                 return
             stored = {t: f"{self.imports.name}/{batch.batch_id}/{t}.csv" for t in batches.TABLES}
         try:
@@ -359,9 +418,11 @@ class Store:
                 sorted(str(t.path) for t in texts.values()),
                 version,
                 stored,
+                batch.batch_id if batch else None,
             )
         except (OSError, duckdb.Error):
             shutil.rmtree(self.builds / staging.CACHE, ignore_errors=True)
+            shutil.rmtree(self.builds / staging.UNDO, ignore_errors=True)
 
     def _prune(self) -> None:
         """Delete every build but the published one and the newest other (open readers keep

@@ -94,6 +94,54 @@ def test_a_changed_curated_file_means_a_full_build(synthetic, tmp_path, monkeypa
     assert staging.load_cache(builds, folder, imports, db.resolve()) is not None  # kept again
 
 
+def test_an_import_dated_inside_the_history_and_its_rollback_equal_a_full_build(
+    synthetic, tmp_path, monkeypatch
+):
+    """Figures dated between stored reports (and one after them): the stored derived rows from
+    the earliest new date on are recomputed, those before kept; equal to a full build."""
+    folder, _ = synthetic
+    imports = tmp_path / "imports"
+    db = tmp_path / "db" / "metrics.duckdb"
+    db.parent.mkdir()
+    Store(db, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
+    with duckdb.connect(str(db.resolve()), read_only=True) as con:
+        picked = con.execute(
+            "SELECT measure_id, body_id, counter, min(as_of) FROM value_history "
+            "WHERE measure_kind = 'count' GROUP BY ALL ORDER BY measure_id LIMIT 2"
+        ).fetchall()
+    header = "body,measure_id,role,value,counter,as_written,as_of,evidence,source_title,source_publisher,source_published,source_reference\n"
+    lines = []
+    for n, (measure_id, body_id, counter, first) in enumerate(picked):
+        for k, date in enumerate([_day_after(first), "2031-01-05"]):
+            written = f"{7 + n + k}{counter}"
+            lines.append(
+                ",".join(
+                    [body_id, measure_id, "value", str(7 + n + k), counter, written, date, f"共{written}"]
+                )
+                + ",补报通报,某办,2031-01,补〔2031〕1号\n"
+            )
+    appended = []
+    append = database.append
+    monkeypatch.setattr(database, "append", lambda *a: (appended.append(True), append(*a)))
+    checked, batch = Store(db, folder, folder, imports).import_file(
+        (header + "".join(lines)).encode(), "late.csv"
+    )
+    assert batch is not None, "\n".join(map(str, checked.problems))
+    assert appended == [True]
+    assert tables_of(db) == _full_build(folder, imports, tmp_path / "full" / "metrics.duckdb")
+    # and rolled back: the rows from its earliest date on recomputed again
+    written = _watch_full_builds(monkeypatch)
+    Store(db, folder, folder, imports).rollback(batch.batch_id)
+    assert written == []
+    assert tables_of(db) == _full_build(folder, imports, tmp_path / "after" / "metrics.duckdb")
+
+
+def _day_after(as_of: str) -> str:
+    import datetime
+
+    return (datetime.date.fromisoformat(as_of) + datetime.timedelta(days=1)).isoformat()
+
+
 def tables_count(db: Path, table: str) -> int:
     with duckdb.connect(str(db.resolve()), read_only=True) as con:
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -184,3 +232,154 @@ def test_an_import_that_adds_a_body_appends_and_equals_a_full_build(
     with duckdb.connect(str(db.resolve()), read_only=True) as con:
         bodies = con.execute("SELECT count(*) FROM measure_facts WHERE body_zh = '杭州市委'").fetchone()[0]
     assert bodies == 2
+
+
+# --- rollback without a full build -----------------------------------------------------------------
+
+
+def _week(last_round: bytes, keep) -> bytes:
+    """The lines of the held-out round whose index ``keep`` accepts (the header always)."""
+    header, *lines = last_round.decode().splitlines(keepends=True)
+    return (header + "".join(line for i, line in enumerate(lines) if keep(i))).encode()
+
+
+def _watch_full_builds(monkeypatch) -> list[bool]:
+    """A list that grows by one for every full build (``database.write``) from now on."""
+    written = []
+    write = database.write
+    monkeypatch.setattr(database, "write", lambda *a: (written.append(True), write(*a)))
+    return written
+
+
+def _full_build(folder: Path, imports: Path, where: Path) -> dict[str, list[tuple]]:
+    where.parent.mkdir(parents=True)
+    Store(where, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
+    return tables_of(where)
+
+
+@pytest.mark.parametrize("which", ["first", "second"])
+@pytest.mark.parametrize("entities", ["figures only", "new body, theme, indicator"])
+def test_a_rollback_removes_the_rows_and_equals_a_full_build(
+    synthetic, tmp_path, monkeypatch, which, entities
+):
+    """Import A, import B, roll back one: without a full build, the database equals, table by
+    table (every table, the stored derived ones too), a full build of what is left."""
+    folder, last_round = synthetic
+    for table in ("themes", "measures"):  # a theme whose id sorts after the new one's (t_…)
+        path = folder / f"{table}.csv"
+        path.write_text(path.read_text(encoding="utf-8").replace("serving_people", "zz_serving_people"))
+    imports = tmp_path / "imports"
+    db = tmp_path / "db" / "metrics.duckdb"
+    db.parent.mkdir()
+    Store(db, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
+    if entities == "figures only":
+        files = [_week(last_round, lambda i: i % 2 == 0), _week(last_round, lambda i: i % 2 == 1)]
+    else:
+        files = [last_round, _new_entities(with_theme=True)]
+    stored = []
+    for i, data in enumerate(files):
+        checked, batch = Store(db, folder, folder, imports).import_file(data, f"week-{i}.csv")
+        assert batch is not None, "\n".join(map(str, checked.problems[:5]))
+        stored.append(batch)
+    before = tables_of(db)
+    written = _watch_full_builds(monkeypatch)
+
+    gone = stored[0 if which == "first" else 1]
+    Store(db, folder, folder, imports).rollback(gone.batch_id)
+
+    assert written == [], "the rollback made a full build"
+    assert [b.batch_id for b in Store(db, folder, folder, imports).batches()] == [
+        b.batch_id for b in stored if b != gone
+    ]
+    after = tables_of(db)
+    rebuilt = _full_build(folder, imports, tmp_path / "full" / "metrics.duckdb")
+    assert set(after) == set(rebuilt) >= set(schema.MATERIALIZED) | {"figures", "measures", "batches"}
+    for name in rebuilt:
+        assert after[name] == rebuilt[name], f"table {name} differs from a full build"
+    assert len(after["figures"]) == len(before["figures"]) - gone.rows
+    if entities != "figures only" and which == "second":
+        assert len(after["bodies"]) < len(before["bodies"]) and len(after["themes"]) < len(before["themes"])
+
+
+@pytest.mark.parametrize("which", ["first", "second"])
+def test_after_a_rollback_the_next_import_appends_and_points_into_the_right_files(
+    synthetic, tmp_path, monkeypatch, which
+):
+    """The rollback keeps the staged text without the batch's rows: the next import appends
+    (no full build), equals a full build, and a conflict is located in the batch left."""
+    folder, last_round = synthetic
+    imports = tmp_path / "imports"
+    db = tmp_path / "db" / "metrics.duckdb"
+    db.parent.mkdir()
+    Store(db, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
+    halves = [_week(last_round, lambda i: i % 2 == 0), _week(last_round, lambda i: i % 2 == 1)]
+    _, first = Store(db, folder, folder, imports).import_file(halves[0], "a.csv")
+    _, second = Store(db, folder, folder, imports).import_file(halves[1], "b.csv")
+    written = _watch_full_builds(monkeypatch)
+    if which == "second":  # the last import: the cache it appended to is taken back
+        first, second = second, first
+        halves.reverse()
+        assert (Store(db).builds / staging.UNDO / "undo.json").is_file()
+    undone = Store(db).builds / staging.UNDO / "staged.duckdb"
+    inode = undone.stat().st_ino if undone.exists() else None
+    Store(db, folder, folder, imports).rollback(first.batch_id)
+    if which == "second":
+        assert (Store(db).builds / staging.CACHE / "staged.duckdb").stat().st_ino == inode, "not taken back"
+    cache = staging.load_cache(Store(db).builds, folder, imports, db.resolve())
+    assert cache is not None and cache.rows["figures"] == tables_count(db, "figures")
+    assert not (Store(db).builds / staging.UNDO).exists()
+
+    _, again = Store(db, folder, folder, imports).import_file(halves[0], "a-again.csv")
+    assert again is not None and written == []
+    # the second half again, in a new file: each row conflicts with the stored second batch
+    checked, third = Store(db, folder, folder, imports).import_file(
+        halves[1].replace(b"\n", b"\r\n"), "b-again.csv"
+    )
+    assert third is None and written == []
+    conflicts = [p for p in checked.problems if "conflicts with" in p.reason]
+    assert conflicts and all(p.file == "b-again.csv" for p in conflicts)
+    stored = f"{imports.name}/{second.batch_id}/figures.csv row 2:"
+    assert any(stored in p.reason for p in conflicts if p.row == 2), conflicts[:3]
+    assert tables_of(db) == _full_build(folder, imports, tmp_path / "full" / "metrics.duckdb")
+
+
+def test_a_rollback_that_would_leave_parts_over_the_total_is_refused(synthetic, tmp_path):
+    """A later batch's parts fit only the total the first batch reported: removing that total
+    would leave them over the total before it, so the rollback is refused as a full build
+    would refuse it, and nothing changes."""
+    from metrics.store import RollbackRefused
+
+    folder, _ = synthetic
+    imports = tmp_path / "imports"
+    db = tmp_path / "db" / "metrics.duckdb"
+    db.parent.mkdir()
+    Store(db, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
+    with duckdb.connect(str(db.resolve()), read_only=True) as con:
+        measure_id, body_id, counter, total = con.execute(
+            "SELECT measure_id, body_id, counter, total FROM closures WHERE total_reported IS NOT NULL "
+            "AND total > 10 ORDER BY measure_id LIMIT 1"
+        ).fetchone()
+    header = "body,measure_id,role,value,counter,as_written,as_of,evidence,source_title,source_publisher,source_published,source_reference\n"
+
+    def file(role: str, value: int, date: str, title: str) -> bytes:
+        written = f"{value}{counter}"
+        row = [body_id, measure_id, role, str(value), counter, written, date, f"共{written}"]
+        row += [title, "某办", "2030-01", title]
+        return (header + ",".join(row) + "\n").encode()
+
+    total = int(total)
+    checked, a = Store(db, folder, folder, imports).import_file(
+        file("total", total * 3, "2030-01-01", "甲"), "a.csv"
+    )
+    assert a is not None, "\n".join(map(str, checked.problems))
+    checked, b = Store(db, folder, folder, imports).import_file(
+        file("closed", total * 2, "2030-02-01", "乙"), "b.csv"
+    )
+    assert b is not None, "\n".join(map(str, checked.problems))
+    before = tables_of(db)
+    with pytest.raises(RollbackRefused, match="later data relies on it") as refused:
+        Store(db, folder, folder, imports).rollback(a.batch_id)
+    assert any("exceeds the measure's total" in p.reason for p in refused.value.problems), (
+        refused.value.problems
+    )
+    assert tables_of(db) == before

@@ -27,7 +27,7 @@ import duckdb
 import pytest
 
 from metrics import batches, lock, paths, staging
-from metrics.store import STEPS, Store
+from metrics.store import REMOVED, STEPS, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -145,7 +145,7 @@ def assert_consistent(home: Path, tmp_path: Path) -> list[batches.Batch]:
     assert len({b.batch_id[:5] for b in stored}) == len(stored), "a batch number handed out twice"
     assert [p.name for p in store.imports.iterdir() if p.name.startswith(".")] == []
     leftovers = [p.name for p in store.builds.iterdir() if p.suffix not in (".duckdb", ".lock")]
-    assert leftovers == [staging.CACHE] or leftovers == [], leftovers
+    assert set(leftovers) <= {staging.CACHE, staging.UNDO}, leftovers
     assert len(list(store.builds.glob("*.duckdb"))) <= 2
     full = tmp_path / f"full-{time.monotonic_ns()}" / "metrics.duckdb"
     Store(full, DATA_DIR, paths.sources_dir(), store.imports).build()
@@ -183,6 +183,27 @@ def test_rollback_killed_at_each_step_is_before_or_after(home, tmp_path, step):
     stored = assert_consistent(home, tmp_path)
     assert (first.batch_id in [b.batch_id for b in stored]) == (step not in COMMITTED), step
     assert len(stored) == (1 if step in COMMITTED else 2)
+
+
+@pytest.mark.parametrize("step", [REMOVED, *ROLLBACK_STEPS])
+def test_rollback_without_a_full_build_killed_at_each_step_then_continued(home, tmp_path, step):
+    """The rollback that deletes the batch's rows from a copy of the build (it reaches REMOVED:
+    a full build never does), killed at each of its steps: before or after; then the other
+    batch rolled back and a third imported, each equal to a full rebuild."""
+    for k in (1, 2):
+        assert run(home, "import", str(import_file(tmp_path, k)))[0] == 0
+    first, second = store_of(home).batches()
+    code, err = run(home, "rollback", second.batch_id, METRICS_KILL_AT=step)
+    assert code == -signal.SIGKILL, f"{step}: not killed (did the rollback build fully?) {err}"
+    stored = assert_consistent(home, tmp_path)
+    assert [b.batch_id for b in stored] == (
+        [first.batch_id] if step in COMMITTED else [first.batch_id, second.batch_id]
+    )
+    for batch in stored:
+        assert run(home, "rollback", batch.batch_id)[0] == 0
+    assert assert_consistent(home, tmp_path) == []
+    assert run(home, "import", str(import_file(tmp_path, 3)))[0] == 0
+    assert len(assert_consistent(home, tmp_path)) == 1
 
 
 @pytest.mark.parametrize("step", BUILD_STEPS)

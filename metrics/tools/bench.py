@@ -10,9 +10,12 @@ over reruns with the filters varied, it reports median and p95 of
 - the whole page rerun in AppTest (cache cleared before each page: cold, then warm reruns),
 - the bytes of chart data the page sends to the browser,
 
-plus build time, database size and peak memory, and a ``load`` section: websocket sessions
-against one real app process over the same build (``metrics.tools.wsload``: sessions, errors,
-request-to-script-finished p50/p95, server memory). The report is printed and written as JSON.
+plus build time, each import's time, the rollback of each import, newest first (``rollbacks``;
+``rollback_s`` the slowest), the same files imported again (``reimport_s``), database size and
+peak memory (``*_peak_rss_mb``: the process's peak so far, after the build, the imports and the
+rollback), and a ``load`` section: websocket sessions against one real app process over the same
+build (``metrics.tools.wsload``: sessions, errors, request-to-script-finished p50/p95, server
+memory). The report is printed and written as JSON.
 """
 
 from __future__ import annotations
@@ -183,6 +186,21 @@ def prepare(figures: int | None, workdir: Path) -> tuple[Path, dict]:
             raise RuntimeError(f"the synthetic batch did not import: {problems}")
         seconds = time.perf_counter() - start
         info["imports"].append({"seconds": seconds, "rows": stored.rows, "bytes": len(data)})
+    info["import_peak_rss_mb"] = _peak_rss_mb()
+    if held_out:  # undo the imports, newest first, and do them again: what a wrong file costs
+        info["rollbacks"] = []
+        for batch in reversed(the_store.batches()[-len(held_out) :]):
+            start = time.perf_counter()
+            the_store.rollback(batch.batch_id)
+            info["rollbacks"].append({"seconds": time.perf_counter() - start, "rows": batch.rows})
+        info["rollback_s"] = max(r["seconds"] for r in info["rollbacks"])
+        info["rollback_peak_rss_mb"] = _peak_rss_mb()
+        start = time.perf_counter()
+        for i, data in enumerate(held_out, start=1):
+            _, stored = the_store.import_file(data, f"last-round-{i}.csv")
+            if stored is None:
+                raise RuntimeError("the synthetic batch did not import again after its rollback")
+        info["reimport_s"] = time.perf_counter() - start
     info["db_bytes"] = db.resolve().stat().st_size
     return db, info
 
@@ -242,6 +260,14 @@ def _print(report: dict, rounds: int, n_sets: int) -> None:
         print(
             f"import {i} (the last round, on top of the build): {done['rows']} figures, "
             f"{done['bytes'] / 2**20:.1f} MB in {done['seconds']:.1f} s"
+        )
+    for done in report.get("rollbacks", []):
+        print(f"rollback (newest first): {done['rows']} figures in {done['seconds']:.1f} s")
+    if "rollback_s" in report:
+        print(
+            f"rollback_s (the slowest) {report['rollback_s']:.1f} s; the same files imported again: "
+            f"{report['reimport_s']:.1f} s (peak memory so far: after the imports "
+            f"{report['import_peak_rss_mb']:.0f} MB, after the rollbacks {report['rollback_peak_rss_mb']:.0f} MB)"
         )
     print(
         f"{'page':<11}{'queries':>16}{'raw engine':>16}{'ratio':>7}{'rerun cold':>16}{'rerun warm':>16}{'chart KB':>10}"

@@ -252,29 +252,31 @@ def _write(out: Path, make) -> int:
     return 0
 
 
-def _brief(args, the_store: Store) -> int:
+def _view_file(args, the_store: Store, render) -> int:
+    """``brief`` and ``pack``: the view the options choose, rendered to ``--out``."""
     from metrics import brief
 
     with the_store.connect() as con:
         shown = _view(args, con)
     if shown is None:
         return 2
-    document = brief.html(shown)
     try:
-        return _write(args.out, lambda: brief.pdf(document))
+        return _write(args.out, lambda: render(shown))
     except brief.BriefError as error:
         print(error, file=sys.stderr)
         return 2
 
 
+def _brief(args, the_store: Store) -> int:
+    from metrics import brief
+
+    return _view_file(args, the_store, lambda shown: brief.pdf(brief.html(shown)))
+
+
 def _pack(args, the_store: Store) -> int:
     from metrics import pack
 
-    with the_store.connect() as con:
-        shown = _view(args, con)
-    if shown is None:
-        return 2
-    return _write(args.out, lambda: pack.pack_zip(shown))
+    return _view_file(args, the_store, pack.pack_zip)
 
 
 # --- figure proposals from a text (metrics.extract; --format import reads the store) ---

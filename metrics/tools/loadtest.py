@@ -13,13 +13,13 @@ import asyncio
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 from metrics import browser, paths
 from metrics.tools.stats import summary
+from metrics.ui.serve import streamlit_command
 
 CHROMIUM = str(browser.binary())
 FLAGS = browser.FLAGS
@@ -37,23 +37,7 @@ def start_app(db: Path, port: int) -> subprocess.Popen:
     """The dashboard on 127.0.0.1:port, reading ``db``; waits until it answers (60 s at most)."""
     env = {**os.environ, "METRICS_DB": str(db)}
     app = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(paths.ROOT / "dashboard.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        streamlit_command(port),
         cwd=paths.ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -86,37 +86,55 @@ WITH observed AS (
 )
 SELECT *, as_of_date(as_of) AS as_of_date FROM observed;
 
--- Every measure's standing at ``at_date`` (see the module docstring of metrics/progress.py).
-CREATE MACRO progress_at(at_date, stale_days) AS TABLE
+-- Every measure's latest and previous report at ``at_date``, its rank and rank change in its
+-- comparable group: the part of a standing that needs the history (see metrics/progress.py).
+CREATE MACRO standing_at(at_date) AS TABLE
 WITH seen AS (
-    SELECT h.*, mf.direction, mf.indicator_id, mf.body_id,
-           row_number() OVER (PARTITION BY h.measure_id ORDER BY h.as_of_date DESC, h.as_of DESC) AS nth
+    SELECT h.*, mf.direction, mf.indicator_id, mf.body_id
     FROM progress_history h JOIN measure_facts mf USING (measure_id)
     WHERE h.as_of_date <= at_date
+), last_two AS (
+    SELECT max_by(s, (s.as_of_date, s.as_of), 2) AS two FROM seen s GROUP BY s.measure_id
+), latest AS (
+    SELECT unnest(two[1]), two[2].value AS previous, two[2].as_of AS previous_as_of FROM last_two
 ), newest AS (
-    SELECT group_key, max(as_of_date) AS group_newest FROM seen GROUP BY group_key
+    SELECT group_key, max(as_of_date) AS group_newest FROM latest GROUP BY group_key
 ), prior AS (
     SELECT s.group_key, max(s.as_of_date) AS group_prior
     FROM seen s JOIN newest n USING (group_key)
     WHERE s.as_of_date < n.group_newest
     GROUP BY s.group_key
 ), latest_before AS (
-    SELECT s.measure_id, s.group_key, s.direction, s.value
+    SELECT s.measure_id, any_value(s.group_key) AS group_key, any_value(s.direction) AS direction,
+           max_by(s.value, (s.as_of_date, s.as_of)) AS value
     FROM seen s JOIN prior p USING (group_key)
     WHERE s.as_of_date <= p.group_prior
-    QUALIFY row_number() OVER (PARTITION BY s.measure_id ORDER BY s.as_of_date DESC, s.as_of DESC) = 1
+    GROUP BY s.measure_id
 ), ranked_before AS (
     SELECT measure_id, rank() OVER (PARTITION BY group_key ORDER BY rank_key(direction, value)) AS rank_before
     FROM latest_before
-), now AS (
-    SELECT c.* EXCLUDE (nth), p.value AS previous, p.as_of AS previous_as_of, n.group_newest,
-           rank() OVER (PARTITION BY c.group_key ORDER BY rank_key(c.direction, c.value)) AS rank,
-           count(*) OVER (PARTITION BY c.group_key) AS group_size,
-           count(DISTINCT c.body_id) OVER (PARTITION BY c.group_key) AS group_bodies
-    FROM seen c
-    JOIN newest n USING (group_key)
-    LEFT JOIN seen p ON p.measure_id = c.measure_id AND p.nth = 2
-    WHERE c.nth = 1
+)
+SELECT c.*, n.group_newest,
+       rank() OVER (PARTITION BY c.group_key ORDER BY rank_key(c.direction, c.value)) AS rank,
+       count(*) OVER (PARTITION BY c.group_key) AS group_size,
+       count(DISTINCT c.body_id) OVER (PARTITION BY c.group_key) AS group_bodies,
+       b.rank_before
+FROM latest c
+JOIN newest n USING (group_key)
+LEFT JOIN ranked_before b USING (measure_id);
+
+-- The standing after the last report (stored as a table: the default view of 进度).
+CREATE VIEW progress_standing AS SELECT * FROM standing_at(DATE '9999-12-31');
+"""
+
+# Every measure's standing at ``at_date``: its standing (``{standing}``) with the targets in
+# force that day and its light. ``progress_at`` reads the standing from the history;
+# ``progress_now`` from the stored ``progress_standing``, the same for any ``at_date`` at or
+# after the last report (``queries.progress_relation`` picks).
+JUDGED = """
+CREATE MACRO {name}(at_date, stale_days) AS TABLE
+WITH now AS (
+    SELECT * FROM {standing}
 ), targeted AS (
     SELECT c.measure_id, t.target_id, t.comparison, t.value AS target, t.counter AS target_counter,
            t.deadline, deadline_date(t.deadline) AS deadline_date
@@ -126,13 +144,13 @@ WITH seen AS (
     WHERE coalesce(tc.counter_family, t.counter) = c.unit AND as_of_date(t.set_on) <= CAST(at_date AS DATE)
     QUALIFY row_number() OVER (PARTITION BY c.measure_id ORDER BY t.body_id IS NULL, t.target_id DESC) = 1
 ), judged AS (
-    SELECT c.*, b.rank_before, t.* EXCLUDE (measure_id),
+    SELECT c.*, t.* EXCLUDE (measure_id),
            CASE c.change_unit
                WHEN 'percent' THEN (c.value - c.previous) / nullif(c.previous, 0) * 100
                ELSE c.value - c.previous
            END AS change,
            c.value - c.previous AS change_amount,
-           b.rank_before - c.rank AS rank_change,
+           c.rank_before - c.rank AS rank_change,
            date_diff('day', c.as_of_date, CAST(at_date AS DATE)) AS days_since,
            date_diff('day', c.as_of_date, c.group_newest) AS days_behind,
            CASE t.comparison WHEN 'at_least' THEN c.value >= t.target ELSE c.value <= t.target END AS on_target,
@@ -140,7 +158,6 @@ WITH seen AS (
                WHEN 'at_least' THEN c.value > c.previous ELSE c.value < c.previous
            END AS improving
     FROM now c
-    LEFT JOIN ranked_before b USING (measure_id)
     LEFT JOIN targeted t USING (measure_id)
 )
 SELECT mf.*, j.* EXCLUDE (measure_id, direction, indicator_id, body_id),
@@ -154,3 +171,5 @@ SELECT mf.*, j.* EXCLUDE (measure_id, direction, indicator_id, body_id),
        END AS light
 FROM judged j JOIN measure_facts mf USING (measure_id);
 """
+SQL += JUDGED.format(name="progress_at", standing="standing_at(at_date)")
+SQL += JUDGED.format(name="progress_now", standing="progress_standing")

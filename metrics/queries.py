@@ -386,12 +386,25 @@ def change_groups(con, filters: Filters = NO_FILTERS, by: str = "kind") -> pd.Da
 # --- progress between reports (metrics/progress.py) ---------------------------------------------
 
 
+def progress_relation(con, filters: Filters) -> str:
+    """The standing at ``filters.as_of`` (default: today) as a relation to select from: the stored
+    standing after the last report (``progress_now``) when the date is at or after the last
+    report, else the standing computed from the history up to that date (``progress_at``)."""
+    (current,) = con.execute(
+        "SELECT coalesce($as_of::DATE, current_date) >= coalesce(max(as_of_date), DATE '0001-01-01') "
+        "FROM progress_history",
+        {"as_of": filters.as_of},
+    ).fetchone()
+    at = "progress_now" if current else "progress_at"
+    return f"{at}(coalesce($as_of::DATE, current_date), $stale_days)"
+
+
 def progress(con, filters: Filters = NO_FILTERS, stale_days: int = STALE_DAYS) -> pd.DataFrame:
     """Every measure's standing at ``filters.as_of`` (default: today): latest value and date,
     previous report, change, rank and rank change in its comparable group (ranked over the
     whole group, then filtered) and light; best first within each group."""
     sql = f"""
-        SELECT * FROM progress_at(coalesce($as_of::DATE, current_date), $stale_days)
+        SELECT * FROM {progress_relation(con, filters)}
         WHERE {FILTER_SQL}
         ORDER BY group_key, rank, body_id, measure_id
     """
@@ -420,7 +433,7 @@ def progress_lights(con, filters: Filters = NO_FILTERS, by: str = "group") -> pd
     sql = f"""
         SELECT {key} AS tally_id, {name_zh} AS tally_zh, {name_en} AS tally_en, {counts},
                count(*) AS measures
-        FROM progress_at(coalesce($as_of::DATE, current_date), $stale_days)
+        FROM {progress_relation(con, filters)}
         WHERE {FILTER_SQL}
         GROUP BY {key}
         ORDER BY red DESC, yellow DESC, {order}

@@ -231,6 +231,7 @@ MATERIALIZED = (
     "value_figures",
     "cases",
     "progress_history",
+    "progress_standing",
 )
 
 
@@ -263,6 +264,15 @@ def insert_from_text(table: str, columns: list[Column], source: str) -> str:
 # at or before its date only: after figures are added, a row dated before the earliest new one
 # is as it was (as-of dates compare as text, as the views order them).
 DATED = ("closure_history", "change_history", "progress_history")
+# Stored derived tables whose every row can change with any measure's figures (a rank in a
+# comparable group, the group's previous report date): recomputed whole after a change.
+WHOLE = ("progress_standing",)
+
+
+def _recompute(con, view: str, where: str = "true", params=()) -> None:
+    """Replace the rows of the stored ``view`` that ``where`` selects by their definition's."""
+    con.execute(f"DELETE FROM {view} WHERE {where}", list(params))
+    con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}", list(params))
 
 
 def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
@@ -277,8 +287,7 @@ def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
     ``theme_order`` (themes are ordered by id), so then every row is recomputed."""
     if con.execute(f"SELECT count(*) FROM {new_themes}").fetchone()[0]:
         for view in MATERIALIZED:
-            con.execute(f"DELETE FROM {view}")
-            con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition")
+            _recompute(con, view)
         return
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE touched AS "
@@ -286,17 +295,14 @@ def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
     )
     (since,) = con.execute(f"SELECT min(as_of) FROM {new_figures}").fetchone()
     for view in MATERIALIZED:
-        params = []
         if view == "measure_facts":
             where = f"measure_id IN (SELECT measure_id FROM {new_measures})"
+            con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}")
         elif view == "figure_facts":
             where = f"figure_id IN (SELECT figure_id FROM {new_figures})"
+            con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}")
         else:
-            where = "measure_id IN (SELECT measure_id FROM touched)"
-            if view in DATED and since is not None:
-                where, params = f"{where} AND as_of >= ?", [since]
-            con.execute(f"DELETE FROM {view} WHERE {where}", params)
-        con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}", params)
+            _recompute(con, view, *_touched_rows(view, "touched", since))
 
 
 def forget(con, gone_measures: str, gone_figures: str, gone_themes: str, touched: str, since) -> None:
@@ -309,15 +315,21 @@ def forget(con, gone_measures: str, gone_figures: str, gone_themes: str, touched
     theme can move every theme's ``theme_order``, so then every row is recomputed."""
     if con.execute(f"SELECT count(*) FROM {gone_themes}").fetchone()[0]:
         for view in MATERIALIZED:
-            con.execute(f"DELETE FROM {view}")
-            con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition")
+            _recompute(con, view)
         return
     con.execute(f"DELETE FROM measure_facts WHERE measure_id IN (SELECT key FROM {gone_measures})")
     con.execute(f"DELETE FROM figure_facts WHERE figure_id IN (SELECT key FROM {gone_figures})")
     for view in MATERIALIZED:
         if view not in ("measure_facts", "figure_facts"):
-            where, params = f"measure_id IN (SELECT measure_id FROM {touched})", []
-            if view in DATED and since is not None:
-                where, params = f"{where} AND as_of >= ?", [since]
-            con.execute(f"DELETE FROM {view} WHERE {where}", params)
-            con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}", params)
+            _recompute(con, view, *_touched_rows(view, touched, since))
+
+
+def _touched_rows(view: str, touched: str, since) -> tuple[str, list]:
+    """Which rows of the stored ``view`` may change when the measures in ``touched`` gain or
+    lose figures dated ``since`` or later: a ``WHERE`` clause and its parameters."""
+    if view in WHOLE:
+        return "true", []
+    where = f"measure_id IN (SELECT measure_id FROM {touched})"
+    if view in DATED and since is not None:
+        return f"{where} AND as_of >= ?", [since]
+    return where, []

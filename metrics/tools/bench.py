@@ -8,6 +8,8 @@ over reruns with the filters varied, it reports median and p95 of
 - the same SQL statements run directly on the DuckDB connection to Arrow (the engine's floor),
   and the ratio of the two,
 - the whole page rerun in AppTest (cache cleared before each page: cold, then warm reruns),
+- the framework's floor: the same elements sent again from precomputed data
+  (``metrics.tools.floor``), and the warm rerun's cost over it,
 - the bytes of chart data the page sends to the browser,
 
 plus build time, each import's time, the rollback of each import, newest first (``rollbacks``;
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import resource
 import tempfile
 import time
@@ -31,7 +34,7 @@ from pathlib import Path
 from metrics import paths, queries, view
 from metrics.queries import Filters
 from metrics.store import Store
-from metrics.tools import writebench
+from metrics.tools import floor, writebench
 from metrics.tools.stats import summary
 
 # synth --bodies 3500 --rounds 52 writes 4,969,685 figures: about 27.3 per body and week.
@@ -112,7 +115,9 @@ def _widget_values(con, filters: Filters, lang: str) -> dict:
 
 
 def measure_page(page: str, con, sets, rounds: int) -> dict:
-    """Page reruns in AppTest: cold (first time each filter set is seen) and warm; chart bytes."""
+    """Page reruns in AppTest: cold (first time each filter set is seen) and warm; chart bytes;
+    the framework's floor (``metrics.tools.floor``: the same elements sent from precomputed
+    data, ``rounds`` reruns per filter set) and the warm rerun's cost over it."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -121,23 +126,30 @@ def measure_page(page: str, con, sets, rounds: int) -> dict:
     at = AppTest.from_file(str(paths.ROOT / "dashboard.py"), default_timeout=300)
     at.run()
     at.switch_page(f"metrics/ui/pages/{page}.py").run()
-    cold, warm, chart_bytes = [], [], 0
-    for i in range((rounds + 1) * len(sets)):  # one cold pass, then ``rounds`` warm ones
-        filters, lang = sets[i % len(sets)]
-        at.radio(key="lang").set_value(lang)
-        at.run()
-        for key, value in _widget_values(con, filters, lang).items():
-            at.multiselect(key=key).set_value(value)
-        start = time.perf_counter()
-        at.run()
-        elapsed = (time.perf_counter() - start) * 1000
-        if at.exception:
-            raise RuntimeError(f"{page} with {filters}: {at.exception[0].value}")
-        (cold if i < len(sets) else warm).append(elapsed)
-        charts = at.get("vega_lite_chart")
-        sent = sum(len(c.proto.spec) + sum(len(d.data.data) for d in c.proto.datasets) for c in charts)
-        chart_bytes = max(chart_bytes, sent)
-    return {"rerun_cold": summary(cold), "rerun_warm": summary(warm), "max_chart_bytes": chart_bytes}
+    cold, warm, chart_bytes, shown = [], [], 0, []
+    with floor.record() as messages:
+        for i in range((rounds + 1) * len(sets)):  # one cold pass, then ``rounds`` warm ones
+            filters, lang = sets[i % len(sets)]
+            at.radio(key="lang").set_value(lang)
+            at.run()
+            for key, value in _widget_values(con, filters, lang).items():
+                at.multiselect(key=key).set_value(value)
+            start = time.perf_counter()
+            at.run()
+            elapsed = (time.perf_counter() - start) * 1000
+            if at.exception:
+                raise RuntimeError(f"{page} with {filters}: {at.exception[0].value}")
+            (cold if i < len(sets) else warm).append(elapsed)
+            if i < len(sets):
+                shown.append(messages())
+            charts = at.get("vega_lite_chart")
+            sent = sum(len(c.proto.spec) + sum(len(d.data.data) for d in c.proto.datasets) for c in charts)
+            chart_bytes = max(chart_bytes, sent)
+    floors = [floor.measure(sent, rounds) for sent in shown]
+    result = {"rerun_cold": summary(cold), "rerun_warm": summary(warm)}
+    result["floor"] = {k: statistics.median(f[k] for f in floors) for k in ("median_ms", "p95_ms")}
+    result["over_floor_warm_ms"] = result["rerun_warm"]["median_ms"] - result["floor"]["median_ms"]
+    return {**result, "max_chart_bytes": chart_bytes}
 
 
 @contextmanager
@@ -270,11 +282,10 @@ def _print(report: dict, rounds: int, n_sets: int) -> None:
             f"{report['import_peak_rss_mb']:.0f} MB, after the rollbacks {report['rollback_peak_rss_mb']:.0f} MB)"
         )
     print(
-        f"{'page':<11}{'queries':>16}{'raw engine':>16}{'ratio':>7}{'rerun cold':>16}{'rerun warm':>16}{'chart KB':>10}"
+        f"{'page':<11}{'queries':>16}{'raw engine':>16}{'ratio':>7}{'rerun cold':>16}{'rerun warm':>16}"
+        f"{'floor':>16}{'warm-floor':>11}{'chart KB':>10}"
     )
-    print(
-        f"{'':<11}{'median/p95 ms':>16}{'median/p95 ms':>16}{'':>7}{'median/p95 ms':>16}{'median/p95 ms':>16}"
-    )
+    print(f"{'':<11}{'median/p95 ms':>16}{'median/p95 ms':>16}{'':>7}" + f"{'median/p95 ms':>16}" * 3 + f"{'ms':>11}")
     for page, r in report["pages"].items():
 
         def pair(s):
@@ -282,7 +293,8 @@ def _print(report: dict, rounds: int, n_sets: int) -> None:
 
         print(
             f"{page:<11}{pair(r['queries']):>16}{pair(r['raw_engine']):>16}{r['ratio']:>7.2f}"
-            f"{pair(r['rerun_cold']):>16}{pair(r['rerun_warm']):>16}{r['max_chart_bytes'] / 1024:>10.1f}"
+            f"{pair(r['rerun_cold']):>16}{pair(r['rerun_warm']):>16}{pair(r['floor']):>16}"
+            f"{r['over_floor_warm_ms']:>11.1f}{r['max_chart_bytes'] / 1024:>10.1f}"
         )
     if load := report.get("load"):
         print(

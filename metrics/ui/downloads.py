@@ -41,20 +41,29 @@ def file_stem(title: str, lang: str) -> str:
     return view.file_stem(title, filter_names(lang, full=True), lang)
 
 
-def image_caption(page: str, title: str, frame: pd.DataFrame, lang: str) -> tuple[str, tuple[str, ...]]:
-    """Heading and footer of the view's chart images: filters, sources, dates and link."""
-    names, as_of = filter_names(lang), state.filters().as_of
+def image_caption(
+    page: str, title: str, frame: pd.DataFrame, lang: str, f: queries.Filters, names: dict, base: str
+) -> tuple[str, tuple[str, ...]]:
+    """Heading and footer of the view's chart images: filters (``f``, named ``names``), sources,
+    dates and link (on ``base``). Called when an image is downloaded, with what the page read
+    while it ran."""
     sources = state.cited_sources(view.cited_ids(frame))
-    latest = state.query(queries.kpis, state.filters()).iloc[0].latest_as_of
+    latest = state.query(queries.kpis, f).iloc[0].latest_as_of
     return view.image_caption(
         title,
-        view.scope_text(names, lang, as_of),
+        view.scope_text(names, lang, f.as_of),
         [view.citation(s, lang) for s in sources.itertuples()],
         str(latest or "–"),
         datetime.date.today().isoformat(),
-        view.link(state.base_url(), page, names, lang, as_of),
+        view.link(base, page, names, lang, f.as_of),
         lang,
     )
+
+
+def _captioned(render, charts: list, caption) -> bytes:
+    """``render`` (export.chart_png or chart_svg) of the charts under their ``caption()``."""
+    heading, footer = caption()
+    return render(charts, heading=heading, footer=footer)
 
 
 def workbook(data: pd.DataFrame, columns: dict[str, str], lang: str, source_ids: tuple[str, ...]) -> bytes:
@@ -66,8 +75,9 @@ def workbook(data: pd.DataFrame, columns: dict[str, str], lang: str, source_ids:
 def downloads(
     frame: pd.DataFrame, columns: dict[str, str], charts: list, title: str, lang: str, key: str
 ) -> None:
-    """The four download buttons for one view. ``columns`` picks and names the data's columns."""
-    data = pack.download_table(frame, columns, lang)
+    """The download buttons for one view. ``columns`` picks and names the data's columns. Each
+    file is made when its button is clicked, not on every rerun: at thousands of bodies, the
+    table and the images' captions cost more than the page."""
     stem = file_stem(title, lang)
     st.caption(t("download", lang))
     cols = st.columns(6)
@@ -77,7 +87,7 @@ def downloads(
             evidence_pack(cols[5], key, stem, lang)
     cols[0].download_button(
         t("download_csv", lang),
-        lambda: export.csv_bytes(data),
+        lambda: export.csv_bytes(pack.download_table(frame, columns, lang)),
         f"{stem}.csv",
         "text/csv",
         key=f"{key}_csv",
@@ -96,10 +106,12 @@ def downloads(
     if not charts:
         return
     font_ok = export.cjk_font_available()
-    heading, footer = image_caption(key, title, frame, lang)
+    caption = partial(
+        image_caption, key, title, frame, lang, state.filters(), filter_names(lang), state.base_url()
+    )
     cols[2].download_button(
         t("download_png", lang),
-        lambda: export.chart_png(charts, heading=heading, footer=footer),
+        partial(_captioned, export.chart_png, charts, caption),
         f"{stem}.png",
         "image/png",
         key=f"{key}_png",
@@ -109,7 +121,7 @@ def downloads(
     )
     cols[3].download_button(
         t("download_svg", lang),
-        lambda: export.chart_svg(charts, heading=heading, footer=footer),
+        partial(_captioned, export.chart_svg, charts, caption),
         f"{stem}.svg",
         "image/svg+xml",
         key=f"{key}_svg",

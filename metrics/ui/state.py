@@ -74,6 +74,33 @@ def labeled(function: Callable, filters: Filters) -> pd.DataFrame:
     return _labeled(function, filters, lang(), db_stamp())
 
 
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _charted(
+    kind: str,
+    filters: Filters,
+    lang_: str,
+    key: str,
+    bars: int,
+    panels: int | None,
+    stamp: tuple[str, int, int],
+) -> tuple[list[tuple[view.Panel, dict]], pd.DataFrame]:
+    df = _labeled(view.QUERIES[kind], filters, lang_, stamp)
+    drawn, rest = view.charted_groups(df, panels)
+    specs = [
+        (p, p.chart(lang_).to_dict(validate=False)) for p in view.group_panels(drawn, kind, lang_, key, bars)
+    ]
+    return specs, rest
+
+
+def charted(kind: str, filters: Filters, key: str, bars: int, panels: int | None):
+    """The charts of the comparable groups of ``kind`` (a key of ``view.QUERIES``) that two or
+    more bodies report, as ``view.charted_groups`` and ``view.group_panels`` make them, each with
+    its Vega-Lite spec, and the shared groups left without a chart. Made once per filters,
+    language and database file for every session and rerun (keyed by what the data comes from,
+    not by hashing it): shared, so never change what it returns."""
+    return _charted(kind, filters, lang(), key, bars, panels, db_stamp())
+
+
 @cache_data(max_entries=256)
 def _grouped(function: Callable, filters: Filters, by: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
     return function(_connection(stamp).cursor(), filters, by)
@@ -207,10 +234,16 @@ FILTER_KEYS = ("kind", "body", "theme", "indicator")
 
 
 def names(key: str, lang_: str | None = None) -> dict[str, str]:
-    """Display name of every id the widget ``key`` offers, in ``lang_`` (default: current)."""
+    """Display name of every id the widget ``key`` offers, in ``lang_`` (default: current).
+    Shared by every session and rerun (a page asks dozens of times): do not change it."""
+    return _names(key, "en" if (lang_ or lang()) == "en" else "zh", db_stamp())
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _names(key: str, lang_: str, stamp: tuple[str, int, int]) -> dict[str, str]:
     function, id_column, stem, _ = NAMED[key]
-    frame = unfiltered(function)
-    return dict(zip(frame[id_column], frame[f"{stem}_{'en' if (lang_ or lang()) == 'en' else 'zh'}"]))
+    frame = _table(function, stamp)
+    return dict(zip(frame[id_column], frame[f"{stem}_{lang_}"]))
 
 
 def ids(key: str) -> tuple[str, ...]:

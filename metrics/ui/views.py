@@ -39,12 +39,14 @@ def show(
     builder: Callable, df: pd.DataFrame, title: str, key: str, clickable: bool = True, pick=None, **options
 ) -> dict:
     """Render ``builder(df, lang, title, **options)`` (a chart of ``metrics.charts``) full width and return its spec (for
-    the image downloads).
-
-    The spec is cached per data, language, title and options; a click on a body's mark filters
-    the dashboard to that body (``pick``, default ``state.pick_body``, turns the click into a filter).
-    """
+    the image downloads). The spec is cached per data, language, title and options."""
     spec = state.chart_spec(builder, df, state.lang(), title, **options)
+    return render(spec, key, clickable, pick)
+
+
+def render(spec: dict, key: str, clickable: bool = True, pick=None) -> dict:
+    """Draw a Vega-Lite ``spec`` full width and return it; a click on a body's mark filters the
+    dashboard to that body (``pick``, default ``state.pick_body``, turns the click into a filter)."""
     if clickable:
         st.vega_lite_chart(
             spec=spec,
@@ -157,21 +159,29 @@ def draw(panel: pageview.Panel, lang: str, bars: int = MAX_BARS, **options) -> d
 
 
 def comparable_panels(
-    df: pd.DataFrame, kind: str, lang: str, key: str, bars: int = MAX_BARS, panels: int | None = None
+    df: pd.DataFrame,
+    kind: str,
+    f: queries.Filters,
+    lang: str,
+    key: str,
+    bars: int = MAX_BARS,
+    panels: int | None = None,
 ) -> list:
-    """One ranked chart per comparable group (``group_key``) that two or more bodies report
-    (``view.group_panels``); the groups one body reports are listed beneath with their quotes,
+    """One ranked chart per comparable group of ``kind`` under the filters ``f`` that two or more
+    bodies report (``view.group_panels``, made once per filters and language: ``state.charted``);
+    the groups one body reports in ``df`` (the page's rows) are listed beneath with their quotes,
     never drawn as one-bar rankings. At most ``bars`` bars per chart and, when ``panels`` is
     given, charts for that many groups (the caption names the rest). Returns the charts' specs
     (for the image downloads)."""
     _, label, _, shown = PANELS[kind]
-    drawn, rest = pageview.charted_groups(df, panels)
+    drawn, rest = state.charted(kind, f, key, bars, panels)
     if len(rest):
         names = "、".join(rest.comparable_label) if lang != "en" else ", ".join(rest.comparable_label)
         st.caption(t("more_groups", lang, n=len(rest), names=names))
     built = []
-    for panel in pageview.group_panels(drawn, kind, lang, key, bars):
-        built.append(draw(panel, lang, bars))
+    for panel, spec in drawn:
+        caption_rows(panel.rows, lang, bars)
+        built.append(render(spec, panel.key))
         if "total_derived" in panel.frame and panel.frame.total_derived.any():
             st.caption("\\* " + t("total_derived_note", lang))
     singles(df[df.group_bodies < 2], label, shown, lang)
@@ -208,7 +218,7 @@ def overview() -> None:
     built = []
     for kind, df in frames.items():
         shared = df[df.group_bodies >= 2]
-        built += comparable_panels(shared, kind, lang, f"overview_{kind}", OVERVIEW_BARS, OVERVIEW_PANELS)
+        built += comparable_panels(shared, kind, f, lang, f"overview_{kind}", OVERVIEW_BARS, OVERVIEW_PANELS)
     alone = [
         PANELS[kind][1](df[df.group_bodies < 2], lang).assign(shown=lambda d, c=PANELS[kind][3]: d[c])
         for kind, df in frames.items()
@@ -227,10 +237,11 @@ def closure() -> None:
     if by != "body":
         closure_groups(by, lang)
         return
-    df = state.labeled(queries.closures, state.filters())
+    f = state.filters()
+    df = state.labeled(queries.closures, f)
     if empty(df, lang):
         return
-    built = comparable_panels(df, "closures", lang, "closure")
+    built = comparable_panels(df, "closures", f, lang, "closure")
     if built:
         st.caption(t("click_hint", lang))
     show_table(df, CLOSURE_COLUMNS, lang)
@@ -242,10 +253,11 @@ def cases() -> None:
     if by != "body":
         case_groups(by, lang)
         return
-    df = state.labeled(queries.cases, state.filters())
+    f = state.filters()
+    df = state.labeled(queries.cases, f)
     if empty(df, lang):
         return
-    built = comparable_panels(df, "cases", lang, "cases")
+    built = comparable_panels(df, "cases", f, lang, "cases")
     if built:
         st.caption(t("click_hint", lang))
     show_table(df, VALUE_COLUMNS, lang)
@@ -257,10 +269,11 @@ def reductions() -> None:
     if by != "body":
         change_groups(by, lang)
         return
-    df = state.labeled(queries.changes, state.filters())
+    f = state.filters()
+    df = state.labeled(queries.changes, f)
     if empty(df, lang):
         return
-    built = comparable_panels(df, "changes", lang, "reductions")
+    built = comparable_panels(df, "changes", f, lang, "reductions")
     for panel in pageview.before_after_panels(df, lang, "reductions"):  # before → after, one group each
         built.append(draw(panel, lang, clickable=False))
     if built:

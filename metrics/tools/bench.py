@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import json
 import math
-import statistics
 import resource
+import statistics
 import tempfile
 import time
 from contextlib import contextmanager
@@ -285,7 +285,11 @@ def _print(report: dict, rounds: int, n_sets: int) -> None:
         f"{'page':<11}{'queries':>16}{'raw engine':>16}{'ratio':>7}{'rerun cold':>16}{'rerun warm':>16}"
         f"{'floor':>16}{'warm-floor':>11}{'chart KB':>10}"
     )
-    print(f"{'':<11}{'median/p95 ms':>16}{'median/p95 ms':>16}{'':>7}" + f"{'median/p95 ms':>16}" * 3 + f"{'ms':>11}")
+    print(
+        f"{'':<11}{'median/p95 ms':>16}{'median/p95 ms':>16}{'':>7}"
+        + f"{'median/p95 ms':>16}" * 3
+        + f"{'ms':>11}"
+    )
     for page, r in report["pages"].items():
 
         def pair(s):

@@ -52,7 +52,9 @@ def precomputed(messages: list[ForwardMsg]) -> list[tuple[ForwardMsg, object]]:
         element = msg.delta.new_element
         kind = element.WhichOneof("type")
         if kind == "dataframe" and element.dataframe.arrow_data.data:
-            out.append((msg, dataframe_util.convert_arrow_bytes_to_pandas_df(element.dataframe.arrow_data.data)))
+            out.append(
+                (msg, dataframe_util.convert_arrow_bytes_to_pandas_df(element.dataframe.arrow_data.data))
+            )
         elif kind == "vega_lite_chart":
             chart = element.vega_lite_chart
             datasets = {

@@ -25,7 +25,7 @@ import pandas as pd
 from metrics import batches, curated, database, sidefiles, staging, tablefile
 from metrics.tablefile import MAX_BYTES, UnreadableFile
 from metrics.validate import Problem, did_you_mean
-from metrics.vocabulary import looks_like_formula
+from metrics.vocabulary import FORMULA_START, looks_like_formula
 
 if TYPE_CHECKING:
     from metrics.store import Store as Layout  # its data, imports and sources folders
@@ -774,6 +774,7 @@ def to_tables(
     # Plain tuples from column lists: pandas' per-row access costs more than all the checks below.
     columns = list(rows.columns)
     row = namedtuple("Row", columns)
+    formulas = _formulas(rows)
     for line, r in zip(rows.index.tolist(), map(row._make, zip(*_lists(rows, *columns))), strict=True):
 
         def problem(column: str, reason: str, line=line) -> None:
@@ -784,15 +785,27 @@ def to_tables(
             problem("", f"duplicate of row {seen_rows[key]}")
             continue
         seen_rows[key] = int(line)
-        for column, value in zip(columns, r, strict=True):
-            if looks_like_formula(value):
-                problem(column, f"{value!r} looks like a spreadsheet formula; type the value itself")
+        for column, value in formulas.get(line, ()):
+            problem(column, f"{value!r} looks like a spreadsheet formula; type the value itself")
         body = adding.named("body", r.body, r, int(line), problem, "required value is empty")
         measure_id = None if body is None else adding.measure(r, int(line), body, problem)
         source_id = None if measure_id is None else adding.source(r, line, problem)
         if source_id is not None:
             adding.figure(r, line, measure_id, source_id)
     return adding.tables(), problems, adding.additions.columns
+
+
+def _formulas(rows: pd.DataFrame) -> dict[object, list[tuple[str, str]]]:
+    """The cells a spreadsheet would run as formulas (``looks_like_formula``), by line, in column
+    order: the columns are searched at once for a formula's first character, and only those cells
+    are looked at one by one."""
+    found: dict[object, list[tuple[str, str]]] = {}
+    for column in rows.columns:
+        cells = rows[column]
+        for line, value in cells[cells.str.startswith(FORMULA_START, na=False)].items():
+            if looks_like_formula(value):
+                found.setdefault(line, []).append((column, value))
+    return found
 
 
 def _in_import_terms(

@@ -509,16 +509,21 @@ def _page_rows(con, page: str, filters: Filters, lang: str):
             OVERVIEW_COLUMNS,
             notes,
         )
-    if page in ("figures", "profile"):
-        if page == "profile":
-            bodies = queries.bodies(con)
-            chosen = [b for b in bodies.body_id if not filters.bodies or b in filters.bodies][:1]
-            filters = Filters(bodies=tuple(chosen), as_of=filters.as_of)
+    if page == "figures":  # the rows the page lists: the first of them, never millions
+        found, total = queries.search_figures(con, filters)
+        df = labels.names(found, lang)
+        df["role_label"] = [role_name(r, lang) for r in df.role]
+        notes = [] if total == len(df) else [t("n_figures", lang, n=total) + t("first_rows", lang, n=len(df))]
+        return [], _facts(df, "value_figures", lang), df, FIGURE_COLUMNS, notes
+    if page == "profile":
+        bodies = queries.bodies(con)
+        chosen = [b for b in bodies.body_id if not filters.bodies or b in filters.bodies][:1]
+        filters = Filters(bodies=tuple(chosen), as_of=filters.as_of)
         df = labels.names(queries.figures(con, filters), lang)
         df["role_label"] = [role_name(r, lang) for r in df.role]
         panels = []
         history = queries.closure_history(con, filters)
-        if page == "profile" and len(history) and history.groupby("measure_id").as_of.nunique().max() > 1:
+        if len(history) and history.groupby("measure_id").as_of.nunique().max() > 1:
             panels.append(
                 Panel(charts.trend_chart, labels.closures(history, lang), t("trend", lang), "profile_trend")
             )

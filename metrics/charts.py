@@ -1,13 +1,17 @@
-"""Pure chart builders: a labelled DataFrame in, an Altair chart out.
+"""Pure chart builders: a labelled DataFrame in, a Vega-Lite spec (a plain dict) out.
 
-No Streamlit here. One registered theme carries the CJK font and colours.
+No Streamlit and no Altair here: the specs are written out as Altair's ``to_dict()`` would
+write them, at a small part of the cost. One theme carries the CJK font and colours.
 Every mark has a tooltip with the numbers and the source quote, and bars carry
 a point selection on ``body_id`` so a click can filter the dashboard.
 """
 
 from __future__ import annotations
 
-import altair as alt
+import hashlib
+import json
+
+import numpy as np
 import pandas as pd
 
 from metrics.i18n import t
@@ -41,14 +45,11 @@ THEME_COLOURS = [
     "#79706e",
 ]
 BAR_STEP = 30
-# Row labels take at most a third of a phone screen and 260 px elsewhere. Naming the `width`
-# signal makes Vega re-evaluate the limit when the container is resized.
-LABEL_LIMIT = alt.ExprRef("containerSize()[0] < 600 || width < 0 ? 120 : 260")
 SELECTION = "pick"
 
 
-@alt.theme.register("zhenggai", enable=True)
-def theme() -> alt.theme.ThemeConfig:
+def theme() -> dict:
+    """The theme every spec carries (a new dict each time: specs share nothing)."""
     return {
         "config": {
             "font": FONT_STACK,
@@ -67,64 +68,149 @@ def theme() -> alt.theme.ThemeConfig:
     }
 
 
-def pick() -> alt.Parameter:
-    """Click selection on a body; the dashboard turns it into a body filter."""
-    return alt.selection_point(name=SELECTION, fields=["body_id"], on="click", clear="dblclick")
+# --- Vega-Lite written out --------------------------------------------------------------------------
+#
+# The specs are plain dicts, written as Altair's ``to_dict()`` writes them: the data as one named
+# dataset at the top, the theme's ``config``, a selection as a top-level parameter naming its
+# view. Building them as Altair charts cost 40-60 ms each (copies, parameter merging, validation);
+# tests/test_charts.py validates every builder's spec against the Vega-Lite schema.
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+TYPES = {"N": "nominal", "Q": "quantitative", "O": "ordinal", "T": "temporal"}
+# Row labels take at most a third of a phone screen and 260 px elsewhere. Naming the `width`
+# signal makes Vega re-evaluate the limit when the container is resized.
+ROW_LABEL_LIMIT = "containerSize()[0] < 600 || width < 0 ? 120 : 260"
 
 
-def _bar_labels(field: str, text: str) -> alt.LayerChart:
-    """Labels at the outer end of each bar: white inside long bars, dark outside short ones."""
-    sized = (
-        alt.Chart()
-        .transform_calculate(size=f"abs(datum['{field}'])")
-        .transform_joinaggregate(longest="max(size)")
-    )
-    long_bar = alt.datum.size >= 0.35 * alt.datum.longest
-    negative = alt.datum[field] < 0
-    white, dark = {"color": "white", "fontWeight": "bold"}, {"color": "#111"}
-    layers = [
-        sized.transform_filter(long_bar & negative).mark_text(align="left", dx=4, **white),
-        sized.transform_filter(long_bar & ~negative).mark_text(align="right", dx=-4, **white),
-        sized.transform_filter(~long_bar & negative).mark_text(align="right", dx=-4, **dark),
-        sized.transform_filter(~long_bar & ~negative).mark_text(align="left", dx=4, **dark),
+def _field(shorthand: str, **options) -> dict:
+    """An encoding of a field, written ``name:T`` as in Altair (N, Q, O or T)."""
+    name, kind = shorthand.split(":")
+    return {"field": name, "type": TYPES[kind], **options}
+
+
+def _not(test: str) -> str:
+    return f"(!{test})"
+
+
+def _and(left: str, right: str) -> str:
+    return f"({left} && {right})"
+
+
+def _column(series: pd.Series) -> list:
+    """A column's values as JSON takes them (as Altair's ``sanitize_dataframe`` writes them):
+    missing and infinite numbers as None, datetimes in ISO format."""
+    if series.dtype.kind == "M":
+        return ["" if pd.isna(x) else x.isoformat() for x in series]
+    values = series.tolist()
+    missing = series.isna().to_numpy()
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind == "f":
+        missing = missing | np.isinf(series.to_numpy())
+    if not missing.any():
+        return values
+    return [None if gone else value for value, gone in zip(values, missing, strict=True)]
+
+
+def _dataset(df: pd.DataFrame, columns: list[str] | None = None) -> tuple[str, list[dict]]:
+    """The rows a chart ships (just ``columns``, so the browser receives no more than it draws) and
+    their dataset name, a hash of the rows as Altair names it."""
+    frame = df if columns is None else df[columns]
+    names = [str(c) for c in frame.columns]
+    values = [dict(zip(names, row, strict=True)) for row in zip(*(_column(frame[c]) for c in frame.columns))]
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+    return f"data-{digest[:32]}", values
+
+
+def _spec(data: tuple[str, list[dict]], **body) -> dict:
+    """A top-level spec drawing ``data`` (from ``_dataset``), with the theme."""
+    name, values = data
+    return {"$schema": SCHEMA, **theme(), "data": {"name": name}, **body, "datasets": {name: values}}
+
+
+def _bars(data: tuple[str, list[dict]], layers: list[dict], title, select: str | None = None) -> dict:
+    """Layers drawn BAR_STEP pixels a row. With ``select``, a click on a mark of the
+    first layer selects its ``select`` field and dims the other marks."""
+    if select is None:
+        return _spec(data, layer=layers, title=title, height={"step": BAR_STEP})
+    view = f"view_{data[0][5:21]}"  # the selection names its view: named after the data, as unique
+    first, *rest = layers
+    dimmed = {"condition": {"param": SELECTION, "value": 1}, "value": 0.45}
+    first = {**first, "name": view, "encoding": {**first["encoding"], "opacity": dimmed}}
+    params = [
+        {
+            "name": SELECTION,
+            "select": {"type": "point", "fields": [select], "on": "click", "clear": "dblclick"},
+            "views": [view],
+        }
     ]
-    return alt.layer(*layers).encode(x=f"{field}:Q", text=f"{text}:N")
+    return _spec(data, layer=[first, *rest], params=params, title=title, height={"step": BAR_STEP})
 
 
-def _quote(lang: str) -> alt.Tooltip:
-    return alt.Tooltip("evidence:N", title=t("col_evidence", lang))
+def _bar_labels(field: str, text: str, y: dict) -> dict:
+    """Labels at the outer end of each bar (rows ``y``): white inside long bars, dark outside short ones."""
+    long_bar = "(datum.size >= (0.35 * datum.longest))"
+    negative = f"(datum['{field}'] < 0)"
+    sized = [
+        {"calculate": f"abs(datum['{field}'])", "as": "size"},
+        {"joinaggregate": [{"op": "max", "field": "size", "as": "longest"}]},
+    ]
+    white, dark = {"color": "white", "fontWeight": "bold"}, {"color": "#111"}
+    ends = [
+        (_and(long_bar, negative), "left", 4, white),
+        (_and(long_bar, _not(negative)), "right", -4, white),
+        (_and(_not(long_bar), negative), "right", -4, dark),
+        (_and(_not(long_bar), _not(negative)), "left", 4, dark),
+    ]
+    return {
+        "encoding": {"x": _field(f"{field}:Q"), "y": y, "text": _field(f"{text}:N")},
+        "layer": [
+            {
+                "mark": {"type": "text", "align": align, "dx": dx, **style},
+                "transform": [*sized, {"filter": test}],
+            }
+            for test, align, dx, style in ends
+        ],
+    }
 
 
-def _rank(lang: str) -> alt.Tooltip:
-    return alt.Tooltip("rank_label:N", title=t("col_rank", lang))
+def _zero() -> dict:
+    """A vertical rule at zero (diverging bars)."""
+    return {"mark": {"type": "rule", "color": "#555"}, "encoding": {"x": {"datum": 0}}}
 
 
-def titled(title: str, subtitle: list[str] | tuple = ()) -> str | alt.TitleParams:
+def _direction(lang: str) -> dict:
+    """Colour by the way a change goes: good, bad or neither."""
+    domain = [t("good", lang), t("bad", lang), t("neutral", lang)]
+    return _field("direction_label:N", title=None, scale={"domain": domain, "range": [GOOD, BAD, NEUTRAL]})
+
+
+def _quote(lang: str) -> dict:
+    return _field("evidence:N", title=t("col_evidence", lang))
+
+
+def _rank(lang: str) -> dict:
+    return _field("rank_label:N", title=t("col_rank", lang))
+
+
+def titled(title: str, subtitle: list[str] | tuple = ()) -> str | dict:
     """A chart title with subtitle lines (a comparable group's definition and caveats), which
     every export of the chart carries."""
-    return alt.TitleParams(text=title, subtitle=list(subtitle)) if subtitle else title
+    return {"text": title, "subtitle": list(subtitle)} if subtitle else title
 
 
-def theme_colour(df: pd.DataFrame) -> alt.Color:
+def theme_colour(df: pd.DataFrame, title: str) -> dict:
     """Colour by theme, each theme its fixed colour; the legend lists only the themes shown."""
     used = df.drop_duplicates("theme_label").sort_values("theme_order")
     colours = [THEME_COLOURS[int(o) % len(THEME_COLOURS)] for o in used.theme_order]
-    return alt.Color("theme_label:N", scale=alt.Scale(domain=used.theme_label.tolist(), range=colours))
+    return _field("theme_label:N", title=title, scale={"domain": used.theme_label.tolist(), "range": colours})
 
 
-def _rows(order: list[str], field: str = "row_label") -> alt.Y:
-    """The y axis of every bar chart: one row per 'body · measure' (or per ``field``), in order."""
-    return alt.Y(f"{field}:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
+def _rows(order: list[str] | None, field: str = "row_label") -> dict:
+    """The y axis of every bar chart: one row per 'body · measure' (or per ``field``), in ``order``."""
+    sort = {} if order is None else {"sort": order}
+    return _field(f"{field}:N", **sort, title=None, axis={"labelLimit": {"expr": ROW_LABEL_LIMIT}})
 
 
-def _only(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Just the columns a chart uses, so the browser receives no more than it draws."""
-    return df[columns].reset_index(drop=True)
-
-
-def closure_chart(
-    df: pd.DataFrame, lang: str, title: str = "", subtitle: tuple[str, ...] = ()
-) -> alt.LayerChart:
+def closure_chart(df: pd.DataFrame, lang: str, title: str = "", subtitle: tuple[str, ...] = ()) -> dict:
     """Stacked share-of-total bars per closure measure, sorted by rate, labelled 'rate · closed/total'.
 
     ``df`` comes from ``labels.closures`` and holds one comparable group only.
@@ -140,25 +226,26 @@ def closure_chart(
         "evidence",
     ]
     who = [
-        alt.Tooltip("body_name:N", title=t("col_body", lang)),
-        alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
+        _field("body_name:N", title=t("col_body", lang)),
+        _field("measure_label:N", title=t("col_measure", lang)),
     ]
     return _closure_bars(
-        df, lang, titled(title, subtitle), "row_label", keep, (who, [_rank(lang), _quote(lang)]), pick()
+        df, lang, titled(title, subtitle), "row_label", keep, (who, [_rank(lang), _quote(lang)]), "body_id"
     )
 
 
 def _closure_bars(
     df: pd.DataFrame,
     lang: str,
-    title: str,
+    title,
     row: str,
     keep: list[str],
     tooltips: tuple[list, list],
-    selection: alt.Parameter | None,
-) -> alt.LayerChart:
+    select: str | None,
+) -> dict:
     """Stacked share-of-total bars, one per ``row`` value, sorted by rate and labelled
-    'rate · closed/total'; ``tooltips`` go before and after the part's own."""
+    'rate · closed/total'; ``tooltips`` go before and after the part's own; a click selects
+    ``select`` (nothing when None)."""
     parts = ["closed", "partly_closed", "in_progress", "status_not_reported"]
     # The legend lists only the parts some bar has, each in its fixed colour.
     used = [p for p in parts if (df[p].fillna(0) > 0).any()] or parts[:1]
@@ -172,65 +259,61 @@ def _closure_bars(
     long["label_row"] = long["part_order"] == long.groupby(row)["part_order"].transform("min")
     y = _rows(df.sort_values(["closure_rate", "total"], ascending=False)[row].tolist(), row)
     before, after = tooltips
-    bars = (
-        alt.Chart()
-        .mark_bar()
-        .encode(
-            x=alt.X("count:Q", stack="normalize", title=t("closure_rate", lang), axis=alt.Axis(format="%")),
-            y=y,
-            color=alt.Color(
-                "part_label:N", title=None, scale=alt.Scale(domain=list(names.values()), range=colours)
+    bars = {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": _field("count:Q", stack="normalize", title=t("closure_rate", lang), axis={"format": "%"}),
+            "y": y,
+            "color": _field(
+                "part_label:N", title=None, scale={"domain": list(names.values()), "range": colours}
             ),
-            order=alt.Order("part_order:Q"),
-            tooltip=[
+            "order": _field("part_order:Q"),
+            "tooltip": [
                 *before,
-                alt.Tooltip("part_label:N", title=t("col_role", lang)),
-                alt.Tooltip("count:Q", title=t("count", lang), format=","),
-                alt.Tooltip("closure_label:N", title=t("closure_rate", lang)),
+                _field("part_label:N", title=t("col_role", lang)),
+                _field("count:Q", title=t("count", lang), format=","),
+                _field("closure_label:N", title=t("closure_rate", lang)),
                 *after,
             ],
-        )
-    )
-    bars = _selectable(bars, selection)
+        },
+    }
     # Rate label: white inside the closed part when it is wide, dark at the right end otherwise.
-    wide = alt.datum.closure_rate >= 0.5
-    label = alt.Chart().transform_filter(alt.datum.label_row).encode(y=y, text="closure_label:N")
-    inside = label.transform_filter(wide).mark_text(align="left", dx=6, fontWeight="bold", color="white")
-    outside = label.transform_filter(~wide).mark_text(align="right", dx=-6, fontWeight="bold", color="#111")
-    return alt.layer(
-        bars,
-        inside.encode(x=alt.value(0)),
-        outside.encode(x=alt.value("width")),
-        data=_only(long, [*keep, "part", "count", "part_label", "part_order", "label_row"]),
-    ).properties(title=title, height=alt.Step(BAR_STEP))
+    wide = "(datum.closure_rate >= 0.5)"
+    labels = [
+        {
+            "mark": {"type": "text", "align": align, "dx": dx, "fontWeight": "bold", "color": colour},
+            "encoding": {"y": y, "text": _field("closure_label:N"), "x": {"value": x}},
+            "transform": [{"filter": "datum.label_row"}, {"filter": test}],
+        }
+        for test, align, dx, colour, x in (
+            (wide, "left", 6, "white", 0),
+            (_not(wide), "right", -6, "#111", "width"),
+        )
+    ]
+    data = _dataset(long, [*keep, "part", "count", "part_label", "part_order", "label_row"])
+    return _bars(data, [bars, *labels], title, select)
 
 
-def value_chart(
-    df: pd.DataFrame, lang: str, title: str = "", subtitle: tuple[str, ...] = ()
-) -> alt.LayerChart:
+def value_chart(df: pd.DataFrame, lang: str, title: str = "", subtitle: tuple[str, ...] = ()) -> dict:
     """Horizontal bars of single-valued figures of one comparable group (e.g. cases), sorted by
     value, coloured by theme."""
     y = _rows(df.sort_values("value", ascending=False)["row_label"].tolist())
-    selection = pick()
-    bars = (
-        alt.Chart()
-        .mark_bar()
-        .encode(
-            x=alt.X("value:Q", title=t("col_value", lang)),
-            y=y,
-            color=theme_colour(df).title(t("col_theme", lang)),
-            opacity=alt.condition(selection, alt.value(1), alt.value(0.45)),
-            tooltip=[
-                alt.Tooltip("body_name:N", title=t("col_body", lang)),
-                alt.Tooltip("theme_label:N", title=t("col_theme", lang)),
-                alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
-                alt.Tooltip("value_label:N", title=t("col_value", lang)),
+    bars = {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": _field("value:Q", title=t("col_value", lang)),
+            "y": y,
+            "color": theme_colour(df, t("col_theme", lang)),
+            "tooltip": [
+                _field("body_name:N", title=t("col_body", lang)),
+                _field("theme_label:N", title=t("col_theme", lang)),
+                _field("measure_label:N", title=t("col_measure", lang)),
+                _field("value_label:N", title=t("col_value", lang)),
                 _rank(lang),
                 _quote(lang),
             ],
-        )
-        .add_params(selection)
-    )
+        },
+    }
     columns = [
         "body_id",
         "row_label",
@@ -242,43 +325,32 @@ def value_chart(
         "rank_label",
         "evidence",
     ]
-    return alt.layer(
-        bars, _bar_labels("value", "value_label").encode(y=y), data=_only(df, columns)
-    ).properties(title=titled(title, subtitle), height=alt.Step(BAR_STEP))
+    layers = [bars, _bar_labels("value", "value_label", y)]
+    return _bars(_dataset(df, columns), layers, titled(title, subtitle), "body_id")
 
 
-def change_chart(
-    df: pd.DataFrame, lang: str, title: str = "", subtitle: tuple[str, ...] = ()
-) -> alt.LayerChart:
+def change_chart(df: pd.DataFrame, lang: str, title: str = "", subtitle: tuple[str, ...] = ()) -> dict:
     """Diverging bars of the change (percent, points or the counter's own amount: one kind per
     group) of one comparable group, green when the change goes the
     good way; the tooltip gives the percent and before → after together."""
     y = _rows(df.sort_values("change_value")["row_label"].tolist())
-    selection = pick()
-    domain = [t("good", lang), t("bad", lang), t("neutral", lang)]
-    bars = (
-        alt.Chart()
-        .mark_bar()
-        .encode(
-            x=alt.X("change_value:Q", title=t("change", lang)),
-            y=y,
-            color=alt.Color(
-                "direction_label:N", title=None, scale=alt.Scale(domain=domain, range=[GOOD, BAD, NEUTRAL])
-            ),
-            opacity=alt.condition(selection, alt.value(1), alt.value(0.45)),
-            tooltip=[
-                alt.Tooltip("body_name:N", title=t("col_body", lang)),
-                alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
-                alt.Tooltip("change_label:N", title=t("change", lang)),
-                alt.Tooltip("before_label:N", title=t("before", lang)),
-                alt.Tooltip("after_label:N", title=t("after", lang)),
+    bars = {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": _field("change_value:Q", title=t("change", lang)),
+            "y": y,
+            "color": _direction(lang),
+            "tooltip": [
+                _field("body_name:N", title=t("col_body", lang)),
+                _field("measure_label:N", title=t("col_measure", lang)),
+                _field("change_label:N", title=t("change", lang)),
+                _field("before_label:N", title=t("before", lang)),
+                _field("after_label:N", title=t("after", lang)),
                 _rank(lang),
                 _quote(lang),
             ],
-        )
-        .add_params(selection)
-    )
-    zero = alt.Chart().mark_rule(color="#555").encode(x=alt.datum(0))
+        },
+    }
     columns = [
         "body_id",
         "row_label",
@@ -292,67 +364,62 @@ def change_chart(
         "rank_label",
         "evidence",
     ]
-    return alt.layer(
-        bars, zero, _bar_labels("change_value", "change_label").encode(y=y), data=_only(df, columns)
-    ).properties(title=titled(title, subtitle), height=alt.Step(BAR_STEP))
+    layers = [bars, _zero(), _bar_labels("change_value", "change_label", y)]
+    return _bars(_dataset(df, columns), layers, titled(title, subtitle), "body_id")
 
 
-def dumbbell_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.LayerChart:
+def dumbbell_chart(df: pd.DataFrame, lang: str, title: str = "") -> dict:
     """Before → after for change measures that report both values."""
     keep = ["body_id", "row_label", "body_name", "measure_label", "evidence", "change_label"]
     long = df.dropna(subset=["before", "after"]).melt(
         id_vars=keep, value_vars=["before", "after"], var_name="when", value_name="amount"
     )
-    long["when_label"] = long["when"].map({"before": t("before", lang), "after": t("after", lang)})
-    y = alt.Y("row_label:N", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
-    line = alt.Chart().mark_line(color="#999").encode(x="amount:Q", y=y, detail="row_label:N")
-    points = (
-        alt.Chart()
-        .mark_point(filled=True, size=120)
-        .encode(
-            x=alt.X("amount:Q", title=t("col_value", lang)),
-            y=y,
-            color=alt.Color(
-                "when_label:N",
-                title=None,
-                scale=alt.Scale(domain=[t("before", lang), t("after", lang)], range=["#bdbdbd", "#2166ac"]),
+    when = [t("before", lang), t("after", lang)]
+    long["when_label"] = long["when"].map(dict(zip(["before", "after"], when, strict=True)))
+    y = _rows(None)
+    line = {
+        "mark": {"type": "line", "color": "#999"},
+        "encoding": {"x": _field("amount:Q"), "y": y, "detail": _field("row_label:N")},
+    }
+    points = {
+        "mark": {"type": "point", "filled": True, "size": 120},
+        "encoding": {
+            "x": _field("amount:Q", title=t("col_value", lang)),
+            "y": y,
+            "color": _field(
+                "when_label:N", title=None, scale={"domain": when, "range": ["#bdbdbd", "#2166ac"]}
             ),
-            tooltip=[
-                alt.Tooltip("body_name:N", title=t("col_body", lang)),
-                alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
-                alt.Tooltip("when_label:N", title=t("col_role", lang)),
-                alt.Tooltip("amount:Q", title=t("col_value", lang), format=","),
-                alt.Tooltip("change_label:N", title=t("change_pct", lang)),
+            "tooltip": [
+                _field("body_name:N", title=t("col_body", lang)),
+                _field("measure_label:N", title=t("col_measure", lang)),
+                _field("when_label:N", title=t("col_role", lang)),
+                _field("amount:Q", title=t("col_value", lang), format=","),
+                _field("change_label:N", title=t("change_pct", lang)),
                 _quote(lang),
             ],
-        )
-    )
-    return alt.layer(line, points, data=_only(long, [*keep, "amount", "when_label"])).properties(
-        title=title, height=alt.Step(BAR_STEP)
-    )
+        },
+    }
+    return _bars(_dataset(long, [*keep, "amount", "when_label"]), [line, points], title)
 
 
-def trend_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
+def trend_chart(df: pd.DataFrame, lang: str, title: str = "") -> dict:
     """Closure rate over as-of dates, one line per measure (progress over time)."""
     columns = ["measure_label", "as_of", "closure_rate", "closure_label", "evidence"]
-    return (
-        alt.Chart(_only(df, columns))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("as_of:O", title=t("col_as_of", lang), axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("closure_rate:Q", title=t("closure_rate", lang), axis=alt.Axis(format="%")),
-            color=alt.Color(
-                "measure_label:N", title=None, legend=alt.Legend(orient="top", columns=1, labelLimit=600)
-            ),
-            tooltip=[
-                alt.Tooltip("measure_label:N", title=t("col_measure", lang)),
-                alt.Tooltip("as_of:N", title=t("col_as_of", lang)),
-                alt.Tooltip("closure_label:N", title=t("closure_rate", lang)),
-                _quote(lang),
-            ],
-        )
-        .properties(title=title, height=240)
-    )
+    encoding = {
+        "x": _field("as_of:O", title=t("col_as_of", lang), axis={"labelAngle": 0}),
+        "y": _field("closure_rate:Q", title=t("closure_rate", lang), axis={"format": "%"}),
+        "color": _field(
+            "measure_label:N", title=None, legend={"orient": "top", "columns": 1, "labelLimit": 600}
+        ),
+        "tooltip": [
+            _field("measure_label:N", title=t("col_measure", lang)),
+            _field("as_of:N", title=t("col_as_of", lang)),
+            _field("closure_label:N", title=t("closure_rate", lang)),
+            _quote(lang),
+        ],
+    }
+    mark = {"type": "line", "point": True}
+    return _spec(_dataset(df, columns), mark=mark, encoding=encoding, title=title, height=240)
 
 
 # --- groups of bodies (compare by kind of body or region) -------------------------------------------
@@ -361,31 +428,23 @@ def trend_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
 # bar holds. Only groups of kinds of body are clickable (a click sets the kind filter).
 
 
-def _group_pick(by: str) -> alt.Parameter | None:
-    """Click selection on a kind of body; None for groups the dashboard cannot filter to."""
-    if by != "kind":
-        return None
-    return alt.selection_point(name=SELECTION, fields=["group_id"], on="click", clear="dblclick")
+def _group_pick(by: str) -> str | None:
+    """The field a click on a group selects: its kind of body; None for groups the dashboard
+    cannot filter to."""
+    return "group_id" if by == "kind" else None
 
 
-def _selectable(chart: alt.Chart, selection: alt.Parameter | None) -> alt.Chart:
-    """``chart`` with a click selection that dims the other marks (none when ``selection`` is None)."""
-    if selection is None:
-        return chart
-    return chart.encode(opacity=alt.condition(selection, alt.value(1), alt.value(0.45))).add_params(selection)
-
-
-def _group_counts(lang: str, by: str) -> list[alt.Tooltip]:
+def _group_counts(lang: str, by: str) -> list[dict]:
     return [
-        alt.Tooltip("group_label:N", title=t(f"by_{by}", lang)),
-        alt.Tooltip("bodies:Q", title=t("col_bodies", lang), format=","),
-        alt.Tooltip("measures:Q", title=t("col_measures", lang), format=","),
+        _field("group_label:N", title=t(f"by_{by}", lang)),
+        _field("bodies:Q", title=t("col_bodies", lang), format=","),
+        _field("measures:Q", title=t("col_measures", lang), format=","),
     ]
 
 
 def closure_group_chart(
     df: pd.DataFrame, lang: str, title: str = "", by: str = "kind", subtitle: tuple[str, ...] = ()
-) -> alt.LayerChart:
+) -> dict:
     """Stacked share-of-total bars per group of bodies (one indicator), sorted by the group's rate,
     labelled 'rate · closed/total'. ``df`` comes from ``labels.closure_groups``."""
     keep = ["group_id", "group_label", "closure_label", "closure_rate", "bodies", "measures"]
@@ -396,66 +455,61 @@ def closure_group_chart(
 
 def value_group_chart(
     df: pd.DataFrame, lang: str, title: str = "", by: str = "kind", subtitle: tuple[str, ...] = ()
-) -> alt.LayerChart:
+) -> dict:
     """Bars of the summed counts of one indicator and counter per group of bodies, sorted by value.
     ``df`` comes from ``labels.value_groups``."""
     y = _rows(df.sort_values("value", ascending=False)["group_label"].tolist(), "group_label")
-    bars = (
-        alt.Chart()
-        .mark_bar(color=PART_COLOURS[0])
-        .encode(
-            x=alt.X("value:Q", title=t("col_value", lang)),
-            y=y,
-            tooltip=[
+    bars = {
+        "mark": {"type": "bar", "color": PART_COLOURS[0]},
+        "encoding": {
+            "x": _field("value:Q", title=t("col_value", lang)),
+            "y": y,
+            "tooltip": [
                 *_group_counts(lang, by),
-                alt.Tooltip("comparable_label:N", title=t("col_group", lang)),
-                alt.Tooltip("value_label:N", title=t("col_value", lang)),
+                _field("comparable_label:N", title=t("col_group", lang)),
+                _field("value_label:N", title=t("col_value", lang)),
             ],
-        )
-    )
+        },
+    }
     columns = ["group_id", "group_label", "comparable_label", "value", "value_label", "bodies", "measures"]
-    return alt.layer(
-        _selectable(bars, _group_pick(by)),
-        _bar_labels("value", "value_label").encode(y=y),
-        data=_only(df, columns),
-    ).properties(title=titled(title, subtitle), height=alt.Step(BAR_STEP))
+    layers = [bars, _bar_labels("value", "value_label", y)]
+    return _bars(_dataset(df, columns), layers, titled(title, subtitle), _group_pick(by))
 
 
 def change_group_chart(
     df: pd.DataFrame, lang: str, title: str = "", by: str = "kind", subtitle: tuple[str, ...] = ()
-) -> alt.LayerChart:
+) -> dict:
     """Median percent change per group of bodies (one indicator) as a diverging bar, green when it
     goes the good way, with a thin line from the group's lowest to its highest change.
     ``df`` comes from ``labels.change_groups``; groups without a percent change are left out."""
     df = df[df.change_pct_median.notna()]
     y = _rows(df.sort_values("change_pct_median")["group_label"].tolist(), "group_label")
-    domain = [t("good", lang), t("bad", lang), t("neutral", lang)]
     tooltip = [
         *_group_counts(lang, by),
-        alt.Tooltip("comparable_label:N", title=t("col_group", lang)),
-        alt.Tooltip("median_label:N", title=t("median_change", lang)),
-        alt.Tooltip("range_label:N", title=t("change_range", lang)),
-        alt.Tooltip("before_label:N", title=t("col_before_sum", lang)),
-        alt.Tooltip("after_label:N", title=t("col_after_sum", lang)),
+        _field("comparable_label:N", title=t("col_group", lang)),
+        _field("median_label:N", title=t("median_change", lang)),
+        _field("range_label:N", title=t("change_range", lang)),
+        _field("before_label:N", title=t("col_before_sum", lang)),
+        _field("after_label:N", title=t("col_after_sum", lang)),
     ]
-    bars = (
-        alt.Chart()
-        .mark_bar()
-        .encode(
-            x=alt.X("change_pct_median:Q", title=t("median_change", lang)),
-            y=y,
-            color=alt.Color(
-                "direction_label:N", title=None, scale=alt.Scale(domain=domain, range=[GOOD, BAD, NEUTRAL])
-            ),
-            tooltip=tooltip,
-        )
-    )
-    spread = (
-        alt.Chart()
-        .mark_rule(color="#333", strokeWidth=1.5)
-        .encode(x="change_pct_min:Q", x2="change_pct_max:Q", y=y, tooltip=tooltip)
-    )
-    zero = alt.Chart().mark_rule(color="#555").encode(x=alt.datum(0))
+    bars = {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": _field("change_pct_median:Q", title=t("median_change", lang)),
+            "y": y,
+            "color": _direction(lang),
+            "tooltip": tooltip,
+        },
+    }
+    spread = {
+        "mark": {"type": "rule", "color": "#333", "strokeWidth": 1.5},
+        "encoding": {
+            "x": _field("change_pct_min:Q"),
+            "x2": {"field": "change_pct_max"},
+            "y": y,
+            "tooltip": tooltip,
+        },
+    }
     columns = [
         "group_id",
         "group_label",
@@ -471,13 +525,8 @@ def change_group_chart(
         "bodies",
         "measures",
     ]
-    return alt.layer(
-        _selectable(bars, _group_pick(by)),
-        spread,
-        zero,
-        _bar_labels("change_pct_median", "median_label").encode(y=y),
-        data=_only(df, columns),
-    ).properties(title=titled(title, subtitle), height=alt.Step(BAR_STEP))
+    layers = [bars, spread, _zero(), _bar_labels("change_pct_median", "median_label", y)]
+    return _bars(_dataset(df, columns), layers, titled(title, subtitle), _group_pick(by))
 
 
 # --- progress between reports ---------------------------------------------------------------------
@@ -491,7 +540,7 @@ LIGHT_COLOURS = {
 }
 
 
-def lights_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
+def lights_chart(df: pd.DataFrame, lang: str, title: str = "") -> dict:
     """Stacked bars: how many measures of each row (a comparable group or a kind of body) have
     each light (columns green … no_target of queries.progress_lights, ``tally_label``)."""
     lights = list(LIGHT_COLOURS)
@@ -502,75 +551,69 @@ def lights_chart(df: pd.DataFrame, lang: str, title: str = "") -> alt.Chart:
         light_order=lambda d: d.light.map({light: i for i, light in enumerate(lights)}),
     )
     order = df.sort_values(["red", "yellow"], ascending=False, kind="stable").tally_label.tolist()
-    return (
-        alt.Chart(long.reset_index(drop=True))
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "n:Q", stack="zero", title=t("col_measures", lang), axis=alt.Axis(tickMinStep=1, format="d")
-            ),
-            y=_rows(order, "tally_label"),
-            color=alt.Color(
-                "light_name:N",
-                title=None,
-                scale=alt.Scale(domain=names, range=list(LIGHT_COLOURS.values())),
-                legend=alt.Legend(labelLimit=400),
-            ),
-            order=alt.Order("light_order:Q"),
-            tooltip=[
-                alt.Tooltip("tally_label:N", title=t("col_group", lang)),
-                alt.Tooltip("light_name:N", title=t("col_light", lang)),
-                alt.Tooltip("n:Q", title=t("col_measures", lang)),
-            ],
-        )
-        .properties(title=title, height=alt.Step(BAR_STEP))
+    encoding = {
+        "x": _field(
+            "n:Q", stack="zero", title=t("col_measures", lang), axis={"tickMinStep": 1, "format": "d"}
+        ),
+        "y": _rows(order, "tally_label"),
+        "color": _field(
+            "light_name:N",
+            title=None,
+            scale={"domain": names, "range": list(LIGHT_COLOURS.values())},
+            legend={"labelLimit": 400},
+        ),
+        "order": _field("light_order:Q"),
+        "tooltip": [
+            _field("tally_label:N", title=t("col_group", lang)),
+            _field("light_name:N", title=t("col_light", lang)),
+            _field("n:Q", title=t("col_measures", lang)),
+        ],
+    }
+    return _spec(
+        _dataset(long), mark={"type": "bar"}, encoding=encoding, title=title, height={"step": BAR_STEP}
     )
 
 
-def progress_trends_chart(df: pd.DataFrame, lang: str, title: str = "", columns: int = 2) -> alt.FacetChart:
+def progress_trends_chart(df: pd.DataFrame, lang: str, title: str = "", columns: int = 2) -> dict:
     """Small multiples: one small line per measure (``row_label``) of its value over its reports,
     each with its own scale (measures of different groups are never drawn on one axis). Rows
     with an ``event_label`` (``labels.progress_history`` with events) are drawn as dashed
     vertical rules at their date, with the event in the tooltip."""
     fields = ["row_label", "as_of_date", "as_of", "value", "value_label", "event_label", "event_date"]
-    x = alt.X(
+    x = _field(
         "as_of_date:T",
         title=None,
-        axis=alt.Axis(format="%Y-%m", labelAngle=0, tickCount=3, labelOverlap=True, labelFontSize=10),
+        axis={"format": "%Y-%m", "labelAngle": 0, "tickCount": 3, "labelOverlap": True, "labelFontSize": 10},
     )
-    line = (
-        alt.Chart()
-        .transform_filter("!isValid(datum.event_label)")
-        .mark_line(point=True)
-        .encode(
-            x=x,
-            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
-            tooltip=[
-                alt.Tooltip("row_label:N", title=t("col_measure", lang)),
-                alt.Tooltip("as_of:N", title=t("col_as_of", lang)),
-                alt.Tooltip("value_label:N", title=t("col_value", lang)),
+    line = {
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": x,
+            "y": _field("value:Q", title=None, scale={"zero": False}),
+            "tooltip": [
+                _field("row_label:N", title=t("col_measure", lang)),
+                _field("as_of:N", title=t("col_as_of", lang)),
+                _field("value_label:N", title=t("col_value", lang)),
             ],
-        )
-    )
-    rule = (
-        alt.Chart()
-        .transform_filter("isValid(datum.event_label)")
-        .mark_rule(color="#8c6d1f", strokeDash=[4, 3], strokeWidth=1.5)
-        .encode(
-            x=x,
-            tooltip=[
-                alt.Tooltip("event_label:N", title=t("col_event", lang)),
-                alt.Tooltip("event_date:N", title=t("col_event_date", lang)),
+        },
+        "transform": [{"filter": "!isValid(datum.event_label)"}],
+    }
+    rule = {
+        "mark": {"type": "rule", "color": "#8c6d1f", "strokeDash": [4, 3], "strokeWidth": 1.5},
+        "encoding": {
+            "x": x,
+            "tooltip": [
+                _field("event_label:N", title=t("col_event", lang)),
+                _field("event_date:N", title=t("col_event_date", lang)),
             ],
-        )
-    )
-    return (
-        alt.layer(rule, line, data=_only(df, fields))
-        .properties(width=130, height=90)  # two columns fit a 390 px phone
-        .facet(
-            facet=alt.Facet("row_label:N", title=None, header=alt.Header(labelLimit=150, labelFontSize=11)),
-            columns=columns,
-        )
-        .resolve_scale(y="independent")
-        .properties(title=title)
+        },
+        "transform": [{"filter": "isValid(datum.event_label)"}],
+    }
+    return _spec(
+        _dataset(df, fields),
+        facet=_field("row_label:N", title=None, header={"labelLimit": 150, "labelFontSize": 11}),
+        columns=columns,
+        spec={"layer": [rule, line], "width": 130, "height": 90},  # two columns fit a 390 px phone
+        resolve={"scale": {"y": "independent"}},
+        title=title,
     )

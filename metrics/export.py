@@ -155,10 +155,10 @@ def footer_title(lines: list[str]) -> dict:
 
 
 def combined_spec(charts, width: int = 640, heading: str = "", footer: tuple[str, ...] = ()) -> dict:
-    """One static Vega-Lite spec with the charts one above another, for image downloads; with
-    ``heading`` (the view and its filters) above and ``footer`` lines (sources, dates, link)
-    below, so that a pasted image says what it shows."""
-    specs = [static_spec(chart if isinstance(chart, dict) else chart.to_dict()) for chart in charts]
+    """One static Vega-Lite spec with the charts (specs of ``metrics.charts``) one above another,
+    for image downloads; with ``heading`` (the view and its filters) above and ``footer`` lines
+    (sources, dates, link) below, so that a pasted image says what it shows."""
+    specs = [static_spec(chart) for chart in charts]
     datasets, parts, config = {}, [], {}
     for spec in specs:
         datasets.update(spec.get("datasets", {}))

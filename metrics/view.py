@@ -204,7 +204,8 @@ class Panel:
     options: dict = field(default_factory=dict)
     rows: int = 0
 
-    def chart(self, lang: str):
+    def chart(self, lang: str) -> dict:
+        """The chart's Vega-Lite spec."""
         return self.builder(self.frame, lang, self.title, **self.options)
 
 

@@ -1,14 +1,29 @@
 """Chart builders: valid Vega-Lite, the right fields, tooltips with quotes, both languages.
 
-Specs are checked with ``to_dict()`` (which validates against the Vega-Lite schema); pixels are
-left to the export and browser tests.
+The builders write Vega-Lite specs as plain dicts; every spec is validated here against the
+Vega-Lite JSON schema that ships with Altair. Pixels are left to the export and browser tests.
 """
 
+import functools
+import json
+
+import altair as alt
 import pandas as pd
 import pytest
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema.core import load_schema
+from jsonschema.exceptions import ValidationError
 
 from metrics import charts, labels, queries
 from metrics.store import Store
+
+schema = functools.cache(load_schema)
+
+
+def valid_spec(spec: dict) -> dict:
+    """``spec``, after checking it against the Vega-Lite schema (raises ValidationError)."""
+    validate_jsonschema(spec, schema())
+    return spec
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +64,7 @@ def tooltip_fields(spec: dict) -> set[str]:
 
 
 def built(builder, frame, lang):
-    return getattr(charts, builder)(frame, lang, "title").to_dict()
+    return valid_spec(getattr(charts, builder)(frame, lang, "title"))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -155,6 +170,66 @@ def test_theme_carries_the_cjk_font(frames):
     assert spec["config"]["font"].startswith(charts.FONT)
 
 
+def test_an_invalid_spec_fails_validation(frames):
+    """The validation the tests rely on does reject what Vega-Lite would not draw."""
+    df = labels.closures(frames["closures"], "zh")
+    spec = built("closure_chart", df[df.body_id == "tianjin"], "zh")
+    bars = spec["layer"][0]
+    broken = {
+        **spec,
+        "layer": [{**bars, "encoding": {**bars["encoding"], "x": {"field": "count", "type": "amount"}}}],
+    }
+    with pytest.raises(ValidationError):
+        valid_spec(broken)
+    with pytest.raises(ValidationError):
+        valid_spec({**spec, "height": "tall"})
+
+
+def json_only(node) -> bool:
+    """Whether ``node`` holds nothing but what JSON holds (no Altair or NumPy objects)."""
+    if isinstance(node, dict):
+        return all(isinstance(k, str) and json_only(v) for k, v in node.items())
+    if isinstance(node, list):
+        return all(json_only(item) for item in node)
+    return node is None or type(node) in (str, int, float, bool)
+
+
+def test_builders_write_plain_json_specs(frames):
+    """The builders write the spec themselves: a plain dict of JSON values, no Altair chart, for
+    the schema version the tests validate against, with the data as one named dataset."""
+    df = labels.closures(frames["closures"], "en")
+    spec = built("closure_chart", df[df.group_key == "public_requests_closure/closure_rate"], "en")
+    assert type(spec) is dict and not isinstance(spec, alt.TopLevelMixin)
+    assert json_only(spec) and json.loads(json.dumps(spec)) == spec
+    assert spec["$schema"] == alt.SCHEMA_URL
+    (name,) = spec["datasets"]
+    assert spec["data"] == {"name": name}
+    # a click on a bar selects its body: the selection names the bars' layer
+    assert spec["params"][0]["views"] == [spec["layer"][0]["name"]]
+
+
+def test_missing_numbers_are_null_and_dates_iso():
+    """Rows are shipped as Altair ships them: missing or infinite numbers as null, datetimes in
+    ISO format (an unknown date as an empty string)."""
+    frame = pd.DataFrame(
+        {
+            "row_label": ["a", "b", "c"],
+            "as_of_date": pd.to_datetime(["2020-01-06", None, "2020-02-03"]),
+            "as_of": ["2020-01-06", None, "2020-02-03"],
+            "value": [1.5, float("nan"), float("inf")],
+            "value_label": ["1.5", "–", "∞"],
+            "event_label": [None, "x", None],
+            "event_date": [None, "2020-01-01", None],
+        }
+    )
+    spec = valid_spec(charts.progress_trends_chart(frame, "en"))
+    (rows,) = spec["datasets"].values()
+    assert [r["as_of_date"] for r in rows] == ["2020-01-06T00:00:00", "", "2020-02-03T00:00:00"]
+    assert [r["value"] for r in rows] == [1.5, None, None]
+    assert [r["as_of"] for r in rows] == ["2020-01-06", None, "2020-02-03"]
+    assert json_only(spec)
+
+
 @pytest.fixture(scope="module")
 def group_frames(tmp_path_factory):
     db = tmp_path_factory.mktemp("group_charts") / "charts.duckdb"
@@ -182,7 +257,7 @@ def test_group_charts_are_valid_and_label_their_groups(group_frames, query, buil
     keys = ["group_key", "counter_family"] if query == "closure_groups" else ["group_key"]
     last = df[keys].iloc[-1]
     one = df[(df[keys] == last).all(axis=1)]  # one comparable group (and counter family)
-    spec = getattr(charts, builder)(one, lang, "title", by=by).to_dict()  # validates the spec
+    spec = valid_spec(getattr(charts, builder)(one, lang, "title", by=by))
     data = layer_data(spec)
     assert set(data.group_label) <= set(one.group_label) and len(data)
     assert {"group_label", "bodies", "measures"} <= tooltip_fields(spec)
@@ -196,7 +271,7 @@ def test_group_charts_are_valid_and_label_their_groups(group_frames, query, buil
 def test_closure_group_chart_stacks_the_summed_parts(group_frames):
     df = labels.closure_groups(group_frames[("closure_groups", "region")], "region", "en")
     one = df[df.group_key == "inspection_feedback_closure/closure_rate"]
-    data = layer_data(charts.closure_group_chart(one, "en", "title", by="region").to_dict())
+    data = layer_data(valid_spec(charts.closure_group_chart(one, "en", "title", by="region")))
     parts = data[data.group_label == "National / central"].set_index("part")["count"].to_dict()
     assert parts == {"closed": 14, "partly_closed": 26, "in_progress": 39}  # 民政部
     inner_mongolia = data[data.group_label == "Inner Mongolia"]

@@ -32,6 +32,7 @@ import pytest
 import streamlit as st
 from conftest import DATA_DIR, CsvEditor
 from streamlit.testing.v1 import AppTest
+from test_charts import valid_spec
 
 from metrics import cli, paths, queries
 from metrics.queries import Filters
@@ -568,7 +569,7 @@ def test_events_are_rules_on_the_trend_charts(target_store):
         )
     rules = history.dropna(subset=["event_label"])
     assert list(rules.event_label) == ["Second inspection round", "民政部专项督查"]
-    spec = charts.progress_trends_chart(history, "en").to_dict()  # validated against the schema
+    spec = valid_spec(charts.progress_trends_chart(history, "en"))
     marks = [layer["mark"]["type"] for layer in spec["spec"]["layer"]]
     assert marks == ["rule", "line"]
     tooltip = {t["field"] for t in spec["spec"]["layer"][0]["encoding"]["tooltip"]}
@@ -690,7 +691,7 @@ def test_progress_charts_validate_and_keep_groups_apart(pcon):
     tallies = labels.light_tallies(
         queries.progress_lights(pcon, Filters(as_of="2020-06-01"), "kind"), "kind", "en"
     )
-    spec = charts.lights_chart(tallies, "en", "Lights").to_dict()  # validated against the schema
+    spec = valid_spec(charts.lights_chart(tallies, "en", "Lights"))
     drawn = pd.DataFrame(next(iter(spec["datasets"].values())))
     province = drawn[drawn.tally_label == "Province-level Party committee"]
     # 内蒙古's im_insp and im_env stale, 天津's inaction and umbrella green, two stale cases
@@ -698,6 +699,6 @@ def test_progress_charts_validate_and_keep_groups_apart(pcon):
     history = labels.progress_history(
         queries.progress_trends(pcon, [MCA, IM_ENV], Filters(as_of="2020-06-01")), "zh"
     )
-    spec = charts.progress_trends_chart(history, "zh").to_dict()
+    spec = valid_spec(charts.progress_trends_chart(history, "zh"))
     assert spec["resolve"]["scale"]["y"] == "independent"
     assert sorted(history.value_label) == ["17.7%", "34.6%", "75.9%", "76.9%", "88.6%"]

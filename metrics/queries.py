@@ -420,19 +420,22 @@ LIGHT_TALLIES = {
         "min(group_key)",
     ),
     "kind": ("body_kind", "any_value(body_kind_zh)", "any_value(body_kind_en)", "min(body_kind_order)"),
+    "all": ("'all'", "'全部'", "'All'", "1"),  # one row: every measure in view
 }
 
 
 def progress_lights(con, filters: Filters = NO_FILTERS, by: str = "group") -> pd.DataFrame:
-    """How many measures have each light, per comparable group (``by="group"``) or kind of body
-    (``by="kind"``), at ``filters.as_of``: columns green, yellow, red, stale, no_target, measures."""
+    """How many measures have each light, per comparable group (``by="group"``), kind of body
+    (``by="kind"``) or in all (``by="all"``: one row, none when no measure is in view), at
+    ``filters.as_of``: columns green, yellow, red, stale, no_target, slipped (moved down in its
+    group's ranking), measures."""
     if by not in LIGHT_TALLIES:
         raise ValueError(f"unknown tally {by!r}: use one of {', '.join(LIGHT_TALLIES)}")
     key, name_zh, name_en, order = LIGHT_TALLIES[by]
     counts = ", ".join(f"count(*) FILTER (WHERE light = '{light}') AS {light}" for light in LIGHTS)
     sql = f"""
         SELECT {key} AS tally_id, {name_zh} AS tally_zh, {name_en} AS tally_en, {counts},
-               count(*) AS measures
+               count(*) FILTER (WHERE rank_change < 0) AS slipped, count(*) AS measures
         FROM {progress_relation(con, filters)}
         WHERE {FILTER_SQL}
         GROUP BY {key}

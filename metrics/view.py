@@ -592,17 +592,14 @@ def trend_history(con, ids: tuple[str, ...], filters: Filters, lang: str) -> pd.
     )
 
 
-def light_counts(df: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
-    """How many measures have each light, and how many slipped: (label, count) pairs."""
-    counts = df.light.value_counts()
+def light_counts(tally: pd.Series, lang: str) -> list[tuple[str, str]]:
+    """How many measures have each light, and how many slipped: (label, count) pairs, from the
+    tally of every measure in view (``queries.progress_lights(..., "all")``)."""
     tiles = [
-        (
-            f"{labels.LIGHT_MARKS[light]} {t(f'light_{light}', lang)}",
-            format_number(int(counts.get(light, 0)), lang),
-        )
+        (f"{labels.LIGHT_MARKS[light]} {t(f'light_{light}', lang)}", format_number(int(tally[light]), lang))
         for light in labels.LIGHT_MARKS
     ]
-    return tiles + [(f"↓ {t('kpi_slipped', lang)}", format_number(int((df.rank_change < 0).sum()), lang))]
+    return tiles + [(f"↓ {t('kpi_slipped', lang)}", format_number(int(tally.slipped), lang))]
 
 
 def _no_facts(df: pd.DataFrame) -> pd.DataFrame:
@@ -658,7 +655,7 @@ def build(con, page: str, filters: Filters, lang: str, base_url: str | None = No
     kpi = queries.kpis(con, filters).iloc[0]
     tiles = kpi_tiles(kpi, lang) if kpi.figures else []
     if page == "progress" and len(data):
-        tiles = light_counts(data, lang)
+        tiles = light_counts(queries.progress_lights(con, filters, "all").iloc[0], lang)
     return View(
         page=page,
         lang=lang,

@@ -35,6 +35,7 @@ from streamlit.testing.v1 import AppTest
 from test_charts import valid_spec
 
 from metrics import cli, paths, queries
+from metrics.progress import LIGHTS
 from metrics.queries import Filters
 from metrics.store import Store
 
@@ -284,6 +285,42 @@ def test_light_tallies_per_group(pcon):
     # stale after 30 days: im_insp (2019) and im_env (2020-03-01) are stale, mca is yellow
     row = tallies.loc[INSPECTION]
     assert (row.green, row.yellow, row.red, row.stale, row.measures) == (0, 1, 0, 2, 3)
+
+
+@pytest.mark.parametrize("as_of", ["2020-03-01", "2020-06-01", "2020-09-01", None])
+def test_the_tally_of_all_counts_each_measures_light_and_who_slipped(pcon, as_of):
+    f = Filters(as_of=as_of)
+    standing = queries.progress(pcon, f)
+    [tally] = queries.progress_lights(pcon, f, "all").to_dict("records")
+    counts = standing.light.value_counts()
+    assert {light: tally[light] for light in LIGHTS} == {light: counts.get(light, 0) for light in LIGHTS}
+    assert tally["slipped"] == (standing.rank_change < 0).sum()
+    assert tally["measures"] == len(standing) > 0
+
+
+@pytest.mark.parametrize("day", ["2020-12-31", "2031-06-01"])
+def test_the_stored_standing_is_the_standing_from_the_history_after_the_last_report(pcon, day):
+    # progress_now reads the stored progress_standing; progress_at computes it from the history
+    (newest,) = pcon.execute("SELECT max(as_of_date) FROM progress_history").fetchone()
+    assert str(newest) <= day
+    stored, computed = (
+        pcon.execute(f"SELECT * FROM {macro}($day::DATE, 30) ORDER BY measure_id", {"day": day}).df()
+        for macro in ("progress_now", "progress_at")
+    )
+    assert len(stored) > 0
+    pd.testing.assert_frame_equal(stored, computed)
+
+
+def test_progress_reads_the_stored_standing_only_at_or_after_the_last_report(pcon):
+    (newest,) = pcon.execute("SELECT max(as_of_date) FROM progress_history").fetchone()
+    assert queries.progress_relation(pcon, Filters()).startswith("progress_now(")
+    assert queries.progress_relation(pcon, Filters(as_of=str(newest))).startswith("progress_now(")
+    before = (newest - pd.Timedelta(days=1)).isoformat()
+    assert queries.progress_relation(pcon, Filters(as_of=before)).startswith("progress_at(")
+
+
+def test_the_tally_of_all_is_empty_when_nothing_is_in_view(pcon):
+    assert queries.progress_lights(pcon, Filters(bodies=("no_such_body",)), "all").empty
 
 
 # --- the command line ---------------------------------------------------------------------------------

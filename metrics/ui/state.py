@@ -44,14 +44,19 @@ def _named(function: Callable) -> str:
 # The cached functions take the query (chart builder) itself: a misspelt one fails where it is
 # named, and every query is seen as used. Streamlit keys a function argument by ``_named``.
 cache_data = partial(st.cache_data, show_spinner=False, hash_funcs={FunctionType: _named})
+# Query results are shared by every session and rerun, not copied for each: a hit costs nothing,
+# where unpickling a copy of a national table costs tens of milliseconds a rerun. What they return
+# is never changed in place (pages derive new frames: labels.*, .assign, [...]); pandas'
+# copy-on-write keeps a derived frame's changes off the shared one.
+shared = partial(st.cache_resource, show_spinner=False, hash_funcs={FunctionType: _named})
 
 
-@cache_data(max_entries=1024)
+@shared(max_entries=1024)
 def _query(function: Callable, filters: Filters, stamp: tuple[str, int, int]) -> pd.DataFrame:
     return function(_connection(stamp).cursor(), filters)
 
 
-@cache_data(max_entries=64)
+@shared(max_entries=64)
 def _table(function: Callable, stamp: tuple[str, int, int]) -> pd.DataFrame:
     return function(_connection(stamp).cursor())
 
@@ -62,7 +67,7 @@ def query(function: Callable, filters: Filters = queries.NO_FILTERS) -> pd.DataF
     return _query(function, filters, db_stamp())
 
 
-@cache_data(max_entries=256)
+@shared(max_entries=256)
 def _labeled(function: Callable, filters: Filters, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
     return labels.names(_query(function, filters, stamp), lang_)
 
@@ -74,7 +79,7 @@ def labeled(function: Callable, filters: Filters) -> pd.DataFrame:
     return _labeled(function, filters, lang(), db_stamp())
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+@shared(max_entries=256)
 def _charted(
     kind: str,
     filters: Filters,
@@ -98,7 +103,24 @@ def charted(kind: str, filters: Filters, key: str, bars: int, panels: int | None
     return _charted(kind, filters, lang(), key, bars, panels, db_stamp())
 
 
-@cache_data(max_entries=256)
+@shared(max_entries=64)
+def _progress_tables(
+    filters: Filters, lang_: str, by_change: bool, stamp: tuple[str, int, int]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    df = labels.progress(_query(queries.progress, filters, stamp), lang_)
+    return df, view.progress_ranked(df, by_change), view.progress_slipped(df)
+
+
+def progress_tables(
+    filters: Filters, by_change: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """进度's tables for ``filters`` in the current language: every measure's standing labelled
+    (``labels.progress``), the same ranked (``view.progress_ranked``, by change when
+    ``by_change``) and who slipped (``view.progress_slipped``); shared like ``charted``."""
+    return _progress_tables(filters, lang(), by_change, db_stamp())
+
+
+@shared(max_entries=256)
 def _grouped(function: Callable, filters: Filters, by: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
     return function(_connection(stamp).cursor(), filters, by)
 
@@ -109,7 +131,7 @@ def grouped(function: Callable, filters: Filters, by: str) -> pd.DataFrame:
     return _grouped(function, filters, by, db_stamp())
 
 
-@cache_data(max_entries=64)
+@shared(max_entries=64)
 def _cited(source_ids: tuple[str, ...], stamp: tuple[str, int, int]) -> pd.DataFrame:
     return queries.cited_sources(_connection(stamp).cursor(), list(source_ids))
 
@@ -119,7 +141,7 @@ def cited_sources(source_ids: tuple[str, ...]) -> pd.DataFrame:
     return _cited(source_ids, db_stamp())
 
 
-@cache_data(max_entries=256)
+@shared(max_entries=256)
 def _search(filters: Filters, text: str, stamp: tuple[str, int, int]) -> tuple[pd.DataFrame, int]:
     return queries.search_figures(_connection(stamp).cursor(), filters, text)
 
@@ -129,7 +151,7 @@ def search(filters: Filters, text: str) -> tuple[pd.DataFrame, int]:
     return _search(filters, text, db_stamp())
 
 
-@cache_data(max_entries=64)
+@shared(max_entries=64)
 def _trend_history(
     measure_ids: tuple[str, ...], filters: Filters, lang_: str, stamp: tuple[str, int, int]
 ) -> pd.DataFrame:
@@ -142,7 +164,7 @@ def trend_history(measure_ids: tuple[str, ...], filters: Filters) -> pd.DataFram
     return _trend_history(measure_ids, filters, lang(), db_stamp())
 
 
-@cache_data(max_entries=64)
+@shared(max_entries=64)
 def _light_tallies(filters: Filters, by: str, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
     return view.light_tallies(_connection(stamp).cursor(), filters, by, lang_)
 
@@ -235,7 +257,7 @@ def names(key: str, lang_: str | None = None) -> dict[str, str]:
     return _names(key, "en" if (lang_ or lang()) == "en" else "zh", db_stamp())
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@shared(max_entries=32)
 def _names(key: str, lang_: str, stamp: tuple[str, int, int]) -> dict[str, str]:
     function, id_column, stem, _ = NAMED[key]
     frame = _table(function, stamp)

@@ -511,10 +511,9 @@ def progress() -> None:
     and small-multiple trends, all as of the sidebar's date."""
     lang = header("page_progress", "progress_intro")
     f = state.filters()
-    df = state.query(queries.progress, f)
+    df, _, slipped = state.progress_tables(f)
     if empty(df, lang):
         return
-    df = labels.progress(df, lang)
     day = f.as_of or date.today().isoformat()
     st.caption(t("progress_newest", lang, date=day, newest=str(df.as_of_date.max().date())))
     if df.previous.isna().all():
@@ -523,7 +522,7 @@ def progress() -> None:
         st.caption(t("progress_no_targets", lang))
     with st.expander(t("progress_rules_title", lang)):
         st.markdown(t("progress_rules", lang, stale=STALE_DAYS))
-    light_tiles(df, lang)
+    light_tiles(state.light_tallies(f, "all", lang).iloc[0], lang)
     built = []
     for by, title in pageview.TALLIES:
         tallies = state.light_tallies(f, by, lang)
@@ -542,9 +541,8 @@ def progress() -> None:
         horizontal=True,
         bind="query-params",
     )
-    ranked = pageview.progress_ranked(df, by_change=order == "change")
+    ranked = state.progress_tables(f, by_change=order == "change")[1]
     show_table(ranked, PROGRESS_COLUMNS, lang, height=420)
-    slipped = pageview.progress_slipped(df)
     st.subheader(t("progress_slipped", lang))
     if slipped.empty:
         st.caption(t("progress_none_slipped", lang))
@@ -557,26 +555,22 @@ def progress() -> None:
 
 def progress_block(f, lang: str) -> None:
     """总览's progress block: the lights and the slipped count, with a link to 进度."""
-    df = state.query(queries.progress, f)
-    if df.empty:
+    tally = state.light_tallies(f, "all", lang)
+    if tally.empty:
         return
     st.subheader(t("progress_block", lang))
-    light_tiles(df, lang)
+    light_tiles(tally.iloc[0], lang)
     st.page_link("metrics/ui/pages/progress.py", label=t("progress_link", lang), icon=":material/traffic:")
 
 
-def light_tiles(df: pd.DataFrame, lang: str) -> None:
-    """How many measures have each light, and how many slipped (counts of measures only)."""
-    counts = df.light.value_counts()
+def light_tiles(tally: pd.Series, lang: str) -> None:
+    """How many measures have each light, and how many slipped (counts of measures only), from
+    the tally of every measure in view."""
     tiles = [
-        (
-            t(f"light_{light}", lang),
-            f":{LIGHT_MARK_COLOURS[light]}[{LIGHT_MARKS[light]}]",
-            int(counts.get(light, 0)),
-        )
+        (t(f"light_{light}", lang), f":{LIGHT_MARK_COLOURS[light]}[{LIGHT_MARKS[light]}]", int(tally[light]))
         for light in LIGHT_MARKS
     ]
-    tiles.append((t("kpi_slipped", lang), ":red[↓]", int((df.rank_change < 0).sum())))
+    tiles.append((t("kpi_slipped", lang), ":red[↓]", int(tally.slipped)))
     for col, (name, mark, n) in zip(st.columns(len(tiles)), tiles, strict=True):
         col.metric(f"{mark} {name}", format_number(n, lang))
 

@@ -7,6 +7,7 @@ the next rerun and readers never see a half-written one.
 
 from __future__ import annotations
 
+import functools
 import os
 import urllib.parse
 from collections.abc import Callable
@@ -257,7 +258,7 @@ def names(key: str, lang_: str | None = None) -> dict[str, str]:
     return _names(key, "en" if (lang_ or lang()) == "en" else "zh", db_stamp())
 
 
-@shared(max_entries=32)
+@functools.lru_cache(maxsize=32)  # a page asks dozens of times a rerun: a plain dict lookup
 def _names(key: str, lang_: str, stamp: tuple[str, int, int]) -> dict[str, str]:
     function, id_column, stem, _ = NAMED[key]
     frame = _table(function, stamp)

@@ -423,7 +423,8 @@ def _conflicts(db: Frames) -> None:
     """A second figure for the same measure, role and date conflicts with the first."""
     sql = """
         WITH firsts AS (
-            SELECT measure_id, role, as_of, min(_pos) AS first FROM figures__scope
+            SELECT measure_id, role, as_of, min(_pos) AS first
+            FROM figures__scope SEMI JOIN figures__new USING (measure_id, role, as_of)
             GROUP BY ALL HAVING count(*) > 1
         )
         SELECT f._pos, firsts.first, f.measure_id, f.role, f.as_of
@@ -529,16 +530,24 @@ def _qualifier_as_written(db: Frames) -> None:
 
 
 # Closure dates whose parts may exceed the total in force: the total reported at that date or
-# the latest before. Per measure, date and role the last figure in the frame counts. Dates where
-# every number fits DECIMAL(38, 10) and no part exceeds are left out; Python decides the rest.
+# the latest before. Per measure, date and role the last figure in the frame counts. Only dates
+# at or after a measure's earliest new figure can change (the rows before were checked when they
+# came), with the total in force before them carried in. Dates where every number fits
+# DECIMAL(38, 10) and no part exceeds are left out; Python decides the rest.
 CLOSURE_SQL = f"""
-WITH latest AS (
-    SELECT measure_id, as_of, role,
-           arg_max({{'value': value, 'exact': exact::DECIMAL(38, 10), 'pos': _pos}}, _pos) AS f
-    FROM (SELECT f.measure_id, f.as_of, f.role, f.value, f._pos, n.exact
-          FROM figures__scope f JOIN numbers n ON n.text = f.value) JOIN kind_of USING (measure_id)
+WITH since AS (
+    SELECT measure_id, min(as_of) AS since FROM figures__new GROUP BY measure_id
+), closure AS (
+    SELECT f.measure_id, f.as_of, f.role, f._pos, f.as_of >= s.since AS recent,
+           {{'value': f.value, 'exact': n.exact::DECIMAL(38, 10), 'pos': f._pos}} AS f
+    FROM figures__scope f JOIN since s USING (measure_id) JOIN numbers n ON n.text = f.value
+    JOIN kind_of USING (measure_id)
     WHERE kind = 'closure' AND role IN ('total', {", ".join(f"'{r}'" for r in CLOSURE_PARTS)})
-    GROUP BY ALL
+), latest AS (
+    SELECT measure_id, as_of, role, arg_max(f, _pos) AS f FROM closure WHERE recent GROUP BY ALL
+    UNION ALL
+    SELECT measure_id, max(as_of), role, max_by(f, (as_of, _pos)) FROM closure
+    WHERE NOT recent AND role = 'total' GROUP BY measure_id, role
 ), dated AS (
     SELECT measure_id, as_of,
            any_value(f) FILTER (WHERE role = 'total') AS total,

@@ -343,16 +343,9 @@ def test_after_a_rollback_the_next_import_appends_and_points_into_the_right_file
     assert tables_of(db) == _full_build(folder, imports, tmp_path / "full" / "metrics.duckdb")
 
 
-def test_a_rollback_that_would_leave_parts_over_the_total_is_refused(synthetic, tmp_path):
-    """A later batch's parts fit only the total the first batch reported: removing that total
-    would leave them over the total before it, so the rollback is refused as a full build
-    would refuse it, and nothing changes."""
-    from metrics.store import RollbackRefused
-
-    folder, _ = synthetic
-    imports = tmp_path / "imports"
-    db = tmp_path / "db" / "metrics.duckdb"
-    db.parent.mkdir()
+def _closure_with_a_total(folder: Path, imports: Path, db: Path):
+    """Build, then a closure measure with a reported total over 10 and a maker of one-figure
+    import files for it: file(role, value, as_of, title) -> bytes."""
     Store(db, data_dir=folder, sources_dir=folder, imports_dir=imports).build()
     with duckdb.connect(str(db.resolve()), read_only=True) as con:
         measure_id, body_id, counter, total = con.execute(
@@ -367,7 +360,49 @@ def test_a_rollback_that_would_leave_parts_over_the_total_is_refused(synthetic, 
         row += [title, "某办", "2030-01", title]
         return (header + ",".join(row) + "\n").encode()
 
-    total = int(total)
+    return int(total), file
+
+
+def test_an_import_s_parts_are_checked_against_totals_before_and_after_them(synthetic, tmp_path):
+    """An import checks only dates at or after its earliest figure, yet a new part over the total
+    in force from an older report is refused, and so is a new total dated before a stored part
+    that it would leave over the total; nothing is written either time."""
+    folder, _ = synthetic
+    imports = tmp_path / "imports"
+    db = tmp_path / "db" / "metrics.duckdb"
+    db.parent.mkdir()
+    total, file = _closure_with_a_total(folder, imports, db)
+    store = Store(db, folder, folder, imports)
+    checked, over = store.import_file(file("closed", total + 1, "2030-02-01", "甲"), "over.csv")
+    assert over is None
+    assert [(p.row, p.column, p.reason) for p in checked.problems] == [
+        (2, "value", f"{total + 1} exceeds the measure's total {total}"),
+        (2, "value", f"parts add up to {total + 1}, more than the total {total}"),
+    ]
+    checked, fits = store.import_file(file("closed", total, "2030-02-01", "乙"), "fits.csv")
+    assert fits is not None, "\n".join(map(str, checked.problems))
+    before = tables_of(db)
+    checked, earlier = store.import_file(file("total", total - 1, "2030-01-15", "丙"), "earlier.csv")
+    assert earlier is None
+    stored = [p for p in checked.problems if p.file == f"{imports.name}/{fits.batch_id}/figures.csv"]
+    assert [(p.row, p.reason) for p in stored] == [
+        (2, f"{total} exceeds the measure's total {total - 1}"),
+        (2, f"parts add up to {total}, more than the total {total - 1}"),
+    ], checked.problems
+    assert tables_of(db) == before
+
+
+def test_a_rollback_that_would_leave_parts_over_the_total_is_refused(synthetic, tmp_path):
+    """A later batch's parts fit only the total the first batch reported: removing that total
+    would leave them over the total before it, so the rollback is refused as a full build
+    would refuse it, and nothing changes."""
+    from metrics.store import RollbackRefused
+
+    folder, _ = synthetic
+    imports = tmp_path / "imports"
+    db = tmp_path / "db" / "metrics.duckdb"
+    db.parent.mkdir()
+    total, file = _closure_with_a_total(folder, imports, db)
     checked, a = Store(db, folder, folder, imports).import_file(
         file("total", total * 3, "2030-01-01", "甲"), "a.csv"
     )

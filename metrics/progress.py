@@ -86,12 +86,23 @@ WITH observed AS (
 )
 SELECT *, as_of_date(as_of) AS as_of_date FROM observed;
 
--- Every measure's latest and previous report at ``at_date``, its rank and rank change in its
--- comparable group: the part of a standing that needs the history (see metrics/progress.py).
-CREATE MACRO standing_at(at_date) AS TABLE
+-- Each measure's four latest reports: all a standing after the last report needs (its latest two;
+-- the group's date before its newest and each measure's value then, which is within a measure's
+-- four latest reports, as at most three as-of forms (2019, 2019-01, 2019-01-01) share a date).
+-- Stored, the standing ranks four rows a measure instead of every report (at 5M figures: 330,000
+-- rows instead of 3.7 million).
+CREATE VIEW progress_recent AS
+SELECT * FROM progress_history
+QUALIFY row_number() OVER (PARTITION BY measure_id ORDER BY as_of_date DESC, as_of DESC) <= 4;
+"""
+
+# Every measure's latest and previous report at ``at_date``, its rank and rank change in its
+# comparable group: the part of a standing that needs the history (``{history}``).
+STANDING = """
+CREATE MACRO {name}(at_date) AS TABLE
 WITH seen AS (
     SELECT h.*, mf.direction, mf.indicator_id, mf.body_id
-    FROM progress_history h JOIN measure_facts mf USING (measure_id)
+    FROM {history} h JOIN measure_facts mf USING (measure_id)
     WHERE h.as_of_date <= at_date
 ), last_two AS (
     SELECT max_by(s, (s.as_of_date, s.as_of), 2) AS two FROM seen s GROUP BY s.measure_id
@@ -122,10 +133,11 @@ SELECT c.*, n.group_newest,
 FROM latest c
 JOIN newest n USING (group_key)
 LEFT JOIN ranked_before b USING (measure_id);
-
--- The standing after the last report (stored as a table: the default view of 进度).
-CREATE VIEW progress_standing AS SELECT * FROM standing_at(DATE '9999-12-31');
 """
+SQL += STANDING.format(name="standing_at", history="progress_history")
+SQL += STANDING.format(name="recent_standing_at", history="progress_recent")
+# The standing after the last report (stored as a table: the default view of 进度).
+SQL += "CREATE VIEW progress_standing AS SELECT * FROM recent_standing_at(DATE '9999-12-31');\n"
 
 # Every measure's standing at ``at_date``: its standing (``{standing}``) with the targets in
 # force that day and its light. ``progress_at`` reads the standing from the history;

@@ -90,8 +90,8 @@ WITH dated AS (
 ), joined AS (
     SELECT measure_id, as_of,
            string_agg(evidence, ' … ' ORDER BY first_figure) AS evidence,
-           string_agg(DISTINCT source_id, ', ') AS source_id,
-           string_agg(DISTINCT period, '; ') AS period
+           string_agg(DISTINCT source_id, ', ' ORDER BY source_id) AS source_id,
+           string_agg(DISTINCT period, '; ' ORDER BY period) AS period
     FROM (SELECT measure_id, as_of, evidence, source_id, period, min(figure_id) AS first_figure
           FROM figures SEMI JOIN (SELECT measure_id, as_of FROM dated WHERE several) USING (measure_id, as_of)
           GROUP BY ALL)
@@ -231,6 +231,7 @@ MATERIALIZED = (
     "value_figures",
     "cases",
     "progress_history",
+    "progress_recent",
     "progress_standing",
 )
 
@@ -283,8 +284,9 @@ def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
     the new ones are added; the other tables' rows of every measure with new figures are
     recomputed from the definitions, exactly as a full build would compute them: in the tables
     of ``DATED`` only the rows dated at or after the earliest new figure (a weekly import
-    recomputes one week, not the whole history). A new theme can move every theme's
-    ``theme_order`` (themes are ordered by id), so then every row is recomputed."""
+    recomputes one week, not the whole history; ``progress_recent`` keeps each measure's four
+    latest reports from those it had and the new ones: ``_add_recent``). A new theme can move
+    every theme's ``theme_order`` (themes are ordered by id), so then every row is recomputed."""
     if con.execute(f"SELECT count(*) FROM {new_themes}").fetchone()[0]:
         for view in MATERIALIZED:
             _recompute(con, view)
@@ -301,8 +303,43 @@ def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
         elif view == "figure_facts":
             where = f"figure_id IN (SELECT figure_id FROM {new_figures})"
             con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}")
+        elif view == "progress_recent" and since is not None:
+            _add_recent(con, "touched", since)
         else:
             _recompute(con, view, *_touched_rows(view, "touched", since))
+
+
+def _add_recent(con, touched: str, since) -> None:
+    """progress_recent after figures dated ``since`` or later were added to the measures in
+    ``touched``: a measure whose stored four latest reports are all dated before ``since`` keeps
+    its four latest of those and its reports from ``since`` on (each later than any before it:
+    as-of dates order as text as they do as dates, then as text); any other measure's (an import
+    dated inside its history) are recomputed from its whole history."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE recent_kept AS SELECT * FROM progress_recent "
+        f"WHERE measure_id IN (SELECT measure_id FROM {touched})"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE recent_inside AS "
+        "SELECT DISTINCT measure_id FROM recent_kept WHERE as_of >= ?",
+        [since],
+    )
+    con.execute(f"DELETE FROM progress_recent WHERE measure_id IN (SELECT measure_id FROM {touched})")
+    con.execute(
+        f"""INSERT INTO progress_recent SELECT * FROM (
+                SELECT * FROM recent_kept
+                UNION ALL
+                SELECT * FROM progress_history
+                WHERE measure_id IN (SELECT measure_id FROM {touched}) AND as_of >= ?
+            ) ANTI JOIN recent_inside USING (measure_id)
+            QUALIFY row_number() OVER (PARTITION BY measure_id ORDER BY as_of_date DESC, as_of DESC) <= 4""",
+        [since],
+    )
+    if con.execute("SELECT count(*) FROM recent_inside").fetchone()[0]:  # else a scan for nothing
+        con.execute(
+            "INSERT INTO progress_recent SELECT * FROM progress_recent__definition "
+            "WHERE measure_id IN (SELECT measure_id FROM recent_inside)"
+        )
 
 
 def forget(con, gone_measures: str, gone_figures: str, gone_themes: str, touched: str, since) -> None:

@@ -418,3 +418,59 @@ def test_a_rollback_that_would_leave_parts_over_the_total_is_refused(synthetic, 
         refused.value.problems
     )
     assert tables_of(db) == before
+
+
+def _standings_agree(db: Path) -> int:
+    """The stored standing (from each measure's four latest reports) equals the standing computed
+    from the whole history; returns how many measures have more than four reports."""
+    with duckdb.connect(str(db.resolve()), read_only=True) as con:
+        stored, computed = (
+            con.execute(f"SELECT * FROM {macro}(DATE '2999-12-31', 30) ORDER BY measure_id").df()
+            for macro in ("progress_now", "progress_at")
+        )
+        import pandas as pd
+
+        pd.testing.assert_frame_equal(stored, computed)
+        assert stored.rank_before.notna().any()
+        return con.execute(
+            "SELECT count(*) FROM (SELECT measure_id FROM progress_history GROUP BY 1 HAVING count(*) > 4)"
+        ).fetchone()[0]
+
+
+def test_a_long_history_keeps_four_reports_a_measure_and_its_standing_exact(tmp_path):
+    """Seven rounds: the stored four latest reports per measure give the standing computed from
+    the whole history, after a full build, after a weekly import, and after an import of three
+    as-of forms of one date (2031, 2031-01, 2031-01-01: the most reports one date can have);
+    the incremental tables equal a full build's each time."""
+    folder = tmp_path / "data"
+    synth.generate(folder, 12, 7, 11)
+    (week,) = synth.hold_out_last_round(folder)
+    imports = tmp_path / "imports"
+    db = tmp_path / "db" / "metrics.duckdb"
+    db.parent.mkdir()
+    total, file = _closure_with_a_total(folder, imports, db)
+    assert _standings_agree(db) > 0
+    checked, batch = Store(db, folder, folder, imports).import_file(week, "week.csv")
+    assert batch is not None, "\n".join(map(str, checked.problems))
+    assert _standings_agree(db) > 0
+    assert tables_of(db) == _full_build(folder, imports, tmp_path / "full-1" / "metrics.duckdb")
+    header, *rows = (
+        file("closed", total - i, as_of, f"form {i}").split(b"\n", 1)
+        for i, as_of in enumerate(("2031", "2031-01", "2031-01-01"))
+    )
+    forms = header[0] + b"\n" + header[1] + b"".join(row for _, row in rows)
+    checked, batch = Store(db, folder, folder, imports).import_file(forms, "forms.csv")
+    assert batch is not None, "\n".join(map(str, checked.problems))
+    _standings_agree(db)
+    with duckdb.connect(str(db.resolve()), read_only=True) as con:
+        assert con.execute(
+            "SELECT count(*) FROM progress_recent WHERE as_of_date = DATE '2031-01-01'"
+        ).fetchone()[0] == 3
+    assert tables_of(db) == _full_build(folder, imports, tmp_path / "full-2" / "metrics.duckdb")
+    # a part added to the newest of those reports: its stored row is recomputed, not kept twice
+    checked, batch = Store(db, folder, folder, imports).import_file(
+        file("in_progress", 1, "2031-01-01", "added"), "added.csv"
+    )
+    assert batch is not None, "\n".join(map(str, checked.problems))
+    _standings_agree(db)
+    assert tables_of(db) == _full_build(folder, imports, tmp_path / "full-3" / "metrics.duckdb")

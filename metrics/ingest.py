@@ -232,21 +232,24 @@ def read_rows(
     problems += _header_problems(header, records, file_name)
     if problems and not records:
         return pd.DataFrame(columns=known), problems
-    rows, lines = [], []
     for line, values in records:
         if len(values) > len(header) and any(values[len(header) :]):
             problems.append(
                 Problem(file_name, line, "", f"{len(values)} cells, but the header has {len(header)}")
             )
-        padded = values + [""] * (len(header) - len(values))
-        # Built from the right, so that of columns of one name (a problem) the first counts.
-        cells = dict(zip(reversed(header), reversed(padded[: len(header)])))
-        rows.append({name: cells.get(name, "") for name in known})
-        lines.append(line)
-    if not rows:
+    if not records:
         problems.append(Problem(file_name, 1, "", "no rows below the header"))
-    frame = pd.DataFrame(rows, columns=known, dtype=str)
-    frame.index = pd.Index(lines, dtype="int64")
+    # Column by column (a row's missing cells are empty); of columns of one name (a problem)
+    # the first counts.
+    at = {name: position for position, name in reversed(list(enumerate(header)))}
+    cells = {
+        name: [values[at[name]] if at[name] < len(values) else "" for _, values in records]
+        if name in at
+        else [""] * len(records)
+        for name in known
+    }
+    frame = pd.DataFrame(cells, columns=known, dtype=str)
+    frame.index = pd.Index([line for line, _ in records], dtype="int64")
     return frame, problems
 
 
@@ -831,7 +834,12 @@ def new_batch_id(sha256: str, stored: list[batches.Batch]) -> str:
 
 
 # What to_tables resolves against.
-EXISTING = ("sources", "body_kinds", "bodies", "themes", "comparable_groups", "indicators", "measures")
+# The stored rows an import is read against, by table: the columns it needs (all when empty).
+# Of sources only the ids: at national scale the whole table is 180,000 rows of titles.
+EXISTING = {
+    "sources": ("source_id",),
+    **dict.fromkeys(("body_kinds", "bodies", "themes", "comparable_groups", "indicators", "measures"), ()),
+}
 
 
 def read(

@@ -37,7 +37,8 @@ from metrics.validate import Problem, did_you_mean
 
 STAGE = "staged"
 # DuckDB's memory for staging, checking and building; beyond it, it spills to the staging folder.
-MEMORY_LIMIT = os.environ.get("METRICS_MEMORY_LIMIT", "1GB")
+# With it a build, import or rollback of 5M figures peaks under 1 GB in all (docs/scaling.md).
+MEMORY_LIMIT = os.environ.get("METRICS_MEMORY_LIMIT", "500MB")
 
 
 @dataclass(frozen=True)
@@ -411,9 +412,10 @@ class Staged:
         origin = origins[bisect.bisect_right([o.first for o in origins], pos) - 1]
         return origin.file, origin.line(pos)
 
-    def frame(self, table: str) -> pd.DataFrame:
-        """A table's text cells, in order."""
-        return self.con.execute(f"SELECT * EXCLUDE (_pos) FROM {table} ORDER BY _pos").df()
+    def frame(self, table: str, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+        """A table's text cells (of ``columns``; all when empty), in order."""
+        cells = ", ".join(f'"{c}"' for c in columns) or "* EXCLUDE (_pos)"
+        return self.con.execute(f"SELECT {cells} FROM {table} ORDER BY _pos").df()
 
 
 def stage(
@@ -450,13 +452,14 @@ def read_frames(
     columns: dict[str, list[curated.Column]],
     data_dir: Path,
     imports_dir: Path,
-    tables: tuple[str, ...],
+    tables: dict[str, tuple[str, ...]],
     base: Cache | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Some tables of the curated data and the stored batches (or of the cached ``base``
-    staged from them), as text frames (unchecked)."""
-    with stage(columns, data_dir, imports_dir, tables=tables, base=base) as staged:
-        return {table: staged.frame(table) for table in tables}
+    staged from them), as text frames (unchecked): ``tables`` maps each to the columns to read
+    (all when empty)."""
+    with stage(columns, data_dir, imports_dir, tables=tuple(tables), base=base) as staged:
+        return {table: staged.frame(table, wanted) for table, wanted in tables.items()}
 
 
 def _problem(file: str, line: int, reason: str) -> Problem:

@@ -14,8 +14,9 @@ over reruns with the filters varied, it reports median and p95 of
 
 plus build time, each import's time, the rollback of each import, newest first (``rollbacks``;
 ``rollback_s`` the slowest), the same files imported again (``reimport_s``), database size and
-peak memory (``*_peak_rss_mb``: the process's peak so far, after the build, the imports and the
-rollback), and a ``load`` section: websocket sessions against one real app process over the same
+peak memory (``build_peak_rss_mb``, ``import_peak_rss_mb``, ``rollback_peak_rss_mb``: the
+process's largest resident memory during that step, sampled every 5 ms; the synthetic data is
+written by a child process, so none of it is the generator's), and a ``load`` section: websocket sessions against one real app process over the same
 build (``metrics.tools.wsload``: sessions, errors, request-to-script-finished p50/p95, server
 memory). The report is printed and written as JSON.
 """
@@ -24,10 +25,13 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import resource
 import statistics
 import tempfile
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -167,6 +171,14 @@ def _environment(db: Path):
             os.environ["METRICS_DB"] = saved
 
 
+def _synthesize(data_dir: Path, bodies: int) -> tuple[dict, list[bytes]]:
+    """The synthetic folder and its held-out last round (run in a child process)."""
+    from metrics import synth
+
+    counts = synth.generate(data_dir, bodies, 52, 1)
+    return counts, synth.hold_out_last_round(data_dir)
+
+
 def prepare(figures: int | None, workdir: Path) -> tuple[Path, dict]:
     """The database to measure: the bundled data, or a synthetic folder of about ``figures``,
     built without its last round, which is then imported as one weekly batch."""
@@ -175,38 +187,37 @@ def prepare(figures: int | None, workdir: Path) -> tuple[Path, dict]:
     data_dir, imports = paths.DATA_DIR, workdir / "imports"
     held_out: list[bytes] = []
     if figures:
-        from metrics import synth
-
         bodies = max(10, math.ceil(figures / (FIGURES_PER_BODY_WEEK * 52)))
         data_dir = workdir / "synth"
         start = time.perf_counter()
-        info["synth_counts"] = synth.generate(data_dir, bodies, 52, 1)
-        held_out = synth.hold_out_last_round(data_dir)
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
+            info["synth_counts"], held_out = child.submit(_synthesize, data_dir, bodies).result()
         info["synth_s"] = time.perf_counter() - start
     sources = data_dir if figures else None
     the_store = Store(db, data_dir, sources, imports)
     start = time.perf_counter()
-    the_store.build()
+    with _peak_rss(info, "build_peak_rss_mb"):
+        the_store.build()
     info["build_s"] = time.perf_counter() - start
-    info["build_peak_rss_mb"] = _peak_rss_mb()
     info["imports"] = []
-    for i, data in enumerate(held_out, start=1):
-        start = time.perf_counter()
-        checked, stored = the_store.import_file(data, f"last-round-{i}.csv")
-        if stored is None:
-            problems = "; ".join(map(str, checked.problems[:3]))
-            raise RuntimeError(f"the synthetic batch did not import: {problems}")
-        seconds = time.perf_counter() - start
-        info["imports"].append({"seconds": seconds, "rows": stored.rows, "bytes": len(data)})
-    info["import_peak_rss_mb"] = _peak_rss_mb()
+    with _peak_rss(info, "import_peak_rss_mb"):
+        for i, data in enumerate(held_out, start=1):
+            start = time.perf_counter()
+            checked, stored = the_store.import_file(data, f"last-round-{i}.csv")
+            if stored is None:
+                problems = "; ".join(map(str, checked.problems[:3]))
+                raise RuntimeError(f"the synthetic batch did not import: {problems}")
+            seconds = time.perf_counter() - start
+            info["imports"].append({"seconds": seconds, "rows": stored.rows, "bytes": len(data)})
     if held_out:  # undo the imports, newest first, and do them again: what a wrong file costs
         info["rollbacks"] = []
-        for batch in reversed(the_store.batches()[-len(held_out) :]):
-            start = time.perf_counter()
-            the_store.rollback(batch.batch_id)
-            info["rollbacks"].append({"seconds": time.perf_counter() - start, "rows": batch.rows})
+        with _peak_rss(info, "rollback_peak_rss_mb"):
+            for batch in reversed(the_store.batches()[-len(held_out) :]):
+                start = time.perf_counter()
+                the_store.rollback(batch.batch_id)
+                info["rollbacks"].append({"seconds": time.perf_counter() - start, "rows": batch.rows})
         info["rollback_s"] = max(r["seconds"] for r in info["rollbacks"])
-        info["rollback_peak_rss_mb"] = _peak_rss_mb()
         start = time.perf_counter()
         for i, data in enumerate(held_out, start=1):
             _, stored = the_store.import_file(data, f"last-round-{i}.csv")
@@ -215,6 +226,30 @@ def prepare(figures: int | None, workdir: Path) -> tuple[Path, dict]:
         info["reimport_s"] = time.perf_counter() - start
     info["db_bytes"] = db.resolve().stat().st_size
     return db, info
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+@contextmanager
+def _peak_rss(into: dict, key: str):
+    """``into[key]``: the process's largest resident memory (MB) while the block runs."""
+    peak, done = [_rss_mb()], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.005):
+            peak[0] = max(peak[0], _rss_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield
+    finally:
+        done.set()
+        sampler.join()
+        into[key] = max(peak[0], _rss_mb())
 
 
 def _peak_rss_mb() -> float:
@@ -278,8 +313,8 @@ def _print(report: dict, rounds: int, n_sets: int) -> None:
     if "rollback_s" in report:
         print(
             f"rollback_s (the slowest) {report['rollback_s']:.1f} s; the same files imported again: "
-            f"{report['reimport_s']:.1f} s (peak memory so far: after the imports "
-            f"{report['import_peak_rss_mb']:.0f} MB, after the rollbacks {report['rollback_peak_rss_mb']:.0f} MB)"
+            f"{report['reimport_s']:.1f} s (peak memory: during the imports "
+            f"{report['import_peak_rss_mb']:.0f} MB, during the rollbacks {report['rollback_peak_rss_mb']:.0f} MB)"
         )
     print(
         f"{'page':<11}{'queries':>16}{'raw engine':>16}{'ratio':>7}{'rerun cold':>16}{'rerun warm':>16}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from metrics import schema
 from metrics.progress import LIGHTS, STALE_DAYS
 
 FILTER_SQL = """
@@ -47,21 +48,14 @@ class Filters:
 NO_FILTERS = Filters()
 
 
-# Each "latest" view and the history it is the latest of (metrics/schema.py).
-HISTORIES = {
-    "closures": "closure_history",
-    "changes": "change_history",
-    "value_figures": "value_history",
-    "cases": "case_history",
-}
 
 
 def _source(view: str, filters: Filters) -> str:
     """``view``, or with ``filters.as_of`` and a latest view: each measure's last report at or
     before that date, from the view's history (bound as ``$as_of``)."""
-    if filters.as_of is None or view not in HISTORIES:
+    if filters.as_of is None or view not in schema.LATEST:
         return view
-    return f"""(SELECT * FROM {HISTORIES[view]} WHERE as_of_date(as_of) <= $as_of::DATE
+    return f"""(SELECT * FROM {schema.LATEST[view]} WHERE as_of_date(as_of) <= $as_of::DATE
                QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id)) AS {view}"""
 
 

@@ -151,9 +151,6 @@ JOIN measure_facts mf USING (measure_id)
 JOIN measure_evidence('closure') e USING (measure_id, as_of)
 LEFT JOIN counters cf ON cf.counter = coalesce(t.counter_known, t.closed_counter);
 
-CREATE VIEW closures AS
-SELECT * FROM closure_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
-
 -- Change measures: the percent as reported, or derived from before and after.
 CREATE VIEW change_history AS
 WITH parts AS (
@@ -197,26 +194,30 @@ JOIN measure_facts mf USING (measure_id)
 JOIN measure_evidence('change') e USING (measure_id, as_of)
 LEFT JOIN counters cf ON cf.counter = c.counter;
 
-CREATE VIEW changes AS
-SELECT * FROM change_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
-
--- Single-valued measures (counts, shares, amounts, durations): every as-of, then the latest.
+-- Single-valued measures (counts, shares, amounts, durations): every as-of.
 CREATE VIEW value_history AS
 SELECT ff.*, ff.comparable_group || '/' || ff.measure_kind || '/' || ff.counter_family AS group_key
 FROM figure_facts ff
 WHERE ff.role = 'value';
 
-CREATE VIEW value_figures AS
-SELECT * FROM value_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
-
 CREATE VIEW case_history AS
 SELECT * FROM value_history
 WHERE measure_kind = 'count' AND family IN ('cases', 'people', 'clues');
-
-CREATE VIEW cases AS
-SELECT * FROM case_history QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);
 """
 
+# Each measure's latest report (all its rows at its newest as-of date, as-of dates ordered as
+# text), by view: the history it is the latest of.
+LATEST = {
+    "closures": "closure_history",
+    "changes": "change_history",
+    "value_figures": "value_history",
+    "cases": "case_history",
+}
+VIEWS += "".join(
+    f"CREATE VIEW {latest} AS\n"
+    f"SELECT * FROM {history} QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);\n"
+    for latest, history in LATEST.items()
+)
 
 # Derived views stored as tables once the data is loaded, in dependency order: the numbers are
 # still defined only by the views above (kept as <name>__definition), but a page reads a
@@ -284,8 +285,9 @@ def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
     the new ones are added; the other tables' rows of every measure with new figures are
     recomputed from the definitions, exactly as a full build would compute them: in the tables
     of ``DATED`` only the rows dated at or after the earliest new figure (a weekly import
-    recomputes one week, not the whole history; ``progress_recent`` keeps each measure's four
-    latest reports from those it had and the new ones: ``_add_recent``). A new theme can move
+    recomputes one week, not the whole history); a latest table (``LATEST``) and
+    ``progress_recent`` keep the measure's latest or four latest from the rows they had and the
+    history from that date on (``_add_latest``, ``_add_recent``). A new theme can move
     every theme's ``theme_order`` (themes are ordered by id), so then every row is recomputed."""
     if con.execute(f"SELECT count(*) FROM {new_themes}").fetchone()[0]:
         for view in MATERIALIZED:
@@ -303,10 +305,34 @@ def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
         elif view == "figure_facts":
             where = f"figure_id IN (SELECT figure_id FROM {new_figures})"
             con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}")
+        elif view in LATEST and since is not None:
+            _add_latest(con, view, "touched", since)
         elif view == "progress_recent" and since is not None:
             _add_recent(con, "touched", since)
         else:
             _recompute(con, view, *_touched_rows(view, "touched", since))
+
+
+def _add_latest(con, view: str, touched: str, since) -> None:
+    """A ``LATEST`` table after figures dated ``since`` or later were added to the measures in
+    ``touched``: each one's latest is among its stored latest rows dated before ``since`` and
+    its history from ``since`` on (an import removes no row of a history, and each row from
+    ``since`` on is later than any before it)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE latest_kept AS SELECT * FROM {view} "
+        f"WHERE measure_id IN (SELECT measure_id FROM {touched}) AND as_of < ?",
+        [since],
+    )
+    con.execute(f"DELETE FROM {view} WHERE measure_id IN (SELECT measure_id FROM {touched})")
+    con.execute(
+        f"""INSERT INTO {view} SELECT * FROM (
+                SELECT * FROM latest_kept
+                UNION ALL
+                SELECT * FROM {LATEST[view]}
+                WHERE measure_id IN (SELECT measure_id FROM {touched}) AND as_of >= ?
+            ) QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id)""",
+        [since],
+    )
 
 
 def _add_recent(con, touched: str, since) -> None:

@@ -539,47 +539,38 @@ def _page_rows(con, page: str, filters: Filters, lang: str):
 
 # --- 进度: progress between reports (metrics/progress.py) ----------------------------------------
 
-ATTENTION = ("red", "yellow", "stale", "green", "no_target")  # the order groups are listed in
 TREND_PANELS = 12  # small multiples drawn at most
 TALLIES = (("group", "progress_by_group"), ("kind", "progress_by_kind"))
+TABLE_ROWS = 2000  # rows of a table sent to the browser (a download holds every row)
 
 
-def progress_ranked(df: pd.DataFrame, by_change: bool = False) -> pd.DataFrame:
-    """The ranked table's order: groups that need attention first (a red light, then yellow,
-    stale, green, no target); within a group by rank, or by change (changes are compared only
-    within a comparable group), largest first."""
-    attention = df.light.map({light: i for i, light in enumerate(ATTENTION)})
-    return df.assign(attention=attention.groupby(df.group_key).transform("min")).sort_values(
-        ["attention", "group_key", "change" if by_change else "rank"],
-        ascending=[True, True, not by_change],
-        kind="stable",
-    )
+def progress_rows(con, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+    """The standing of the measures in view (``queries.progress``) with their places in 进度's
+    lists; with ``limit``, only the rows those lists show (``limit`` each, the trends'
+    TREND_PANELS)."""
+    return queries.progress(con, filters, limit=limit, trends=TREND_PANELS)
 
 
-def progress_slipped(df: pd.DataFrame) -> pd.DataFrame:
-    """The measures that lost places since their group's previous standing, most places first."""
-    return df[df.rank_change < 0].sort_values(["rank_change", "group_key"], kind="stable")
+def progress_list(rows: pd.DataFrame, place: str, limit: int | None = None) -> pd.DataFrame:
+    """The rows of one of 进度's lists in its order (``place``: a column of
+    ``queries.PROGRESS_LISTS``), at most ``limit`` of them."""
+    placed = rows[rows[place].notna()] if limit is None else rows[rows[place] <= limit]
+    return placed.sort_values(place)
 
 
-def light_tallies(con, filters: Filters, by: str, lang: str) -> pd.DataFrame:
-    """Lights per comparable group (only the groups with a light to show: a target, or a body
-    not reporting) or per kind of body, labelled."""
-    tallies = labels.light_tallies(queries.progress_lights(con, filters, by), by, lang)
-    return tallies[tallies.measures > tallies.no_target] if by == "group" else tallies
+def light_tallies(tallies: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
+    """One tally of ``queries.progress_tallies`` (per comparable group, only the groups with a
+    light to show: a target, or a body not reporting; per kind of body; or of all), labelled."""
+    tally = labels.light_tallies(queries.of_tally(tallies, by), by, lang)
+    return tally[tally.measures > tally.no_target] if by == "group" else tally
 
 
-def trend_measures(df: pd.DataFrame, filters: Filters) -> tuple[tuple[str, ...], str]:
-    """The measures whose trends are drawn (at most TREND_PANELS, only those with two or more
-    reports) and the text key saying which: the chosen bodies', else those that slipped most,
-    else the top of each group."""
-    several = df[df.previous.notna()]
-    if filters.bodies:
-        pick, which = several, "trends_which_bodies"
-    elif not (slipped := progress_slipped(several)).empty:
-        pick, which = slipped, "trends_which_slipped"
-    else:
-        pick, which = several.sort_values(["rank", "group_key"], kind="stable"), "trends_which_top"
-    return tuple(pick.measure_id.head(TREND_PANELS)), which
+def trend_measures(rows: pd.DataFrame) -> tuple[tuple[str, ...], str]:
+    """The measures whose trends are drawn (``progress_list`` "trend_pos": the chosen bodies',
+    else those that slipped most, else the top of each group; only those with two or more
+    reports) and the text key saying which."""
+    picked = progress_list(rows, "trend_pos")
+    return tuple(picked.measure_id), (picked.trend_which.iloc[0] if len(picked) else "")
 
 
 def trend_history(con, ids: tuple[str, ...], filters: Filters, lang: str) -> pd.DataFrame:
@@ -619,20 +610,19 @@ def _no_facts(df: pd.DataFrame) -> pd.DataFrame:
 def _progress_rows(con, filters: Filters, lang: str):
     """(panels, facts, data, columns, notes) of 进度: the light tallies and the trends as charts,
     the ranked table as data (its numbers are derived: no quotes to list as facts)."""
-    df = queries.progress(con, filters)
-    if df.empty:
-        return [], _no_facts(df), df, PROGRESS_COLUMNS, []
-    df = progress_ranked(labels.progress(df, lang))
+    rows = progress_rows(con, filters)
+    if rows.empty:
+        return [], _no_facts(rows), rows, PROGRESS_COLUMNS, []
+    df = labels.progress(progress_list(rows, "rank_pos"), lang)
+    tallies = queries.progress_tallies(con, filters)
     panels = []
     for by, title in TALLIES:
-        tallies = light_tallies(con, filters, by, lang)
-        if len(tallies):
+        tally = light_tallies(tallies, by, lang)
+        if len(tally):
             panels.append(
-                Panel(
-                    charts.lights_chart, tallies, t(title, lang), f"progress_lights_{by}", rows=len(tallies)
-                )
+                Panel(charts.lights_chart, tally, t(title, lang), f"progress_lights_{by}", rows=len(tally))
             )
-    ids, which = trend_measures(df, filters)
+    ids, which = trend_measures(rows)
     if ids:
         title = f"{t('progress_trends', lang)} · {t(which, lang)}"
         panels.append(
@@ -640,8 +630,9 @@ def _progress_rows(con, filters: Filters, lang: str):
                 charts.progress_trends_chart, trend_history(con, ids, filters, lang), title, "progress_trends"
             )
         )
-    notes = [t("progress_single_report", lang)] if df.previous.isna().all() else []
-    notes += [t("progress_no_targets", lang)] if df.target_id.isna().all() else []
+    every = queries.of_tally(tallies, "all").iloc[0]
+    notes = [t("progress_single_report", lang)] if every.reported_twice == 0 else []
+    notes += [t("progress_no_targets", lang)] if every.targeted == 0 else []
     notes.append(t("progress_rules_brief", lang, stale=STALE_DAYS))
     return panels, _no_facts(df), df, PROGRESS_COLUMNS, notes
 

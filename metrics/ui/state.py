@@ -105,20 +105,23 @@ def charted(kind: str, filters: Filters, key: str, bars: int, panels: int | None
 
 
 @shared(max_entries=64)
-def _progress_tables(
-    filters: Filters, lang_: str, by_change: bool, stamp: tuple[str, int, int]
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    df = labels.progress(_query(queries.progress, filters, stamp), lang_)
-    return df, view.progress_ranked(df, by_change), view.progress_slipped(df)
+def _progress_rows(filters: Filters, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
+    rows = view.progress_rows(_connection(stamp).cursor(), filters, view.TABLE_ROWS)
+    return labels.progress(rows, lang_)
 
 
-def progress_tables(
-    filters: Filters, by_change: bool = False
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """进度's tables for ``filters`` in the current language: every measure's standing labelled
-    (``labels.progress``), the same ranked (``view.progress_ranked``, by change when
-    ``by_change``) and who slipped (``view.progress_slipped``); shared like ``charted``."""
-    return _progress_tables(filters, lang(), by_change, db_stamp())
+def progress_rows(filters: Filters) -> pd.DataFrame:
+    """The rows 进度's lists show for ``filters`` (``view.progress_rows``, at most
+    ``view.TABLE_ROWS`` each), labelled in the current language (``labels.progress``); shared
+    like ``charted``."""
+    return _progress_rows(filters, lang(), db_stamp())
+
+
+def progress_everything(filters: Filters, place: str, lang_: str) -> pd.DataFrame:
+    """Every measure in view in the order of one of 进度's lists, labelled in ``lang_``: a
+    download's rows (made when it is clicked, never cached)."""
+    rows = view.progress_rows(_connection(db_stamp()).cursor(), filters)
+    return labels.progress(view.progress_list(rows, place), lang_)
 
 
 @shared(max_entries=256)
@@ -167,11 +170,12 @@ def trend_history(measure_ids: tuple[str, ...], filters: Filters) -> pd.DataFram
 
 @shared(max_entries=64)
 def _light_tallies(filters: Filters, by: str, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
-    return view.light_tallies(_connection(stamp).cursor(), filters, by, lang_)
+    return view.light_tallies(_query(queries.progress_tallies, filters, stamp), by, lang_)
 
 
 def light_tallies(filters: Filters, by: str, lang_: str) -> pd.DataFrame:
-    """The lights per group or per kind of body, labelled (``view.light_tallies``; cached)."""
+    """The lights per group, per kind of body or of all, labelled (``view.light_tallies``; every
+    tally from one cached query)."""
     return _light_tallies(filters, by, lang_, db_stamp())
 
 

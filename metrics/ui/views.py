@@ -31,6 +31,7 @@ from metrics.view import (
     PANELS,
     PROGRESS_COLUMNS,
     SOURCE_COLUMNS,
+    TABLE_ROWS,
     VALUE_COLUMNS,
 )
 
@@ -72,15 +73,16 @@ COLUMN_FORMATS = {
 }
 
 
-TABLE_ROWS = 2000
-
-
-def show_table(frame: pd.DataFrame, columns: dict[str, str], lang: str, **options) -> None:
+def show_table(
+    frame: pd.DataFrame, columns: dict[str, str], lang: str, total: int | None = None, **options
+) -> None:
     """A data table with readable headers; yes/no columns as 是/否 (Yes/No), missing values
     blank (never "None"), rates as percentages. At most TABLE_ROWS rows are sent to the browser
-    (the downloads hold every row)."""
-    if len(frame) > TABLE_ROWS:
-        st.caption(t("table_rows_shown", lang, shown=TABLE_ROWS, total=len(frame)))
+    (the downloads hold every row); ``total`` is how many rows there are when ``frame`` holds
+    only the first of them."""
+    total = len(frame) if total is None else total
+    if total > TABLE_ROWS:
+        st.caption(t("table_rows_shown", lang, shown=TABLE_ROWS, total=total))
         frame = frame.head(TABLE_ROWS)
     data = labels.headed(frame, columns, lang)
     for c in [c for c in data.columns if _yes_no(data[c])]:
@@ -511,18 +513,19 @@ def progress() -> None:
     and small-multiple trends, all as of the sidebar's date."""
     lang = header("page_progress", "progress_intro")
     f = state.filters()
-    df, _, slipped = state.progress_tables(f)
-    if empty(df, lang):
+    every = state.light_tallies(f, "all", lang)
+    if empty(every, lang):
         return
+    tally = every.iloc[0]
     day = f.as_of or date.today().isoformat()
-    st.caption(t("progress_newest", lang, date=day, newest=str(df.as_of_date.max().date())))
-    if df.previous.isna().all():
+    st.caption(t("progress_newest", lang, date=day, newest=str(tally.newest.date())))
+    if tally.reported_twice == 0:
         st.info(t("progress_single_report", lang), icon=":material/info:")
-    if df.target_id.isna().all():
+    if tally.targeted == 0:
         st.caption(t("progress_no_targets", lang))
     with st.expander(t("progress_rules_title", lang)):
         st.markdown(t("progress_rules", lang, stale=STALE_DAYS))
-    light_tiles(state.light_tallies(f, "all", lang).iloc[0], lang)
+    light_tiles(tally, lang)
     built = []
     for by, title in pageview.TALLIES:
         tallies = state.light_tallies(f, by, lang)
@@ -541,16 +544,20 @@ def progress() -> None:
         horizontal=True,
         bind="query-params",
     )
-    ranked = state.progress_tables(f, by_change=order == "change")[1]
-    show_table(ranked, PROGRESS_COLUMNS, lang, height=420)
+    rows = state.progress_rows(f)
+    place = f"{order}_pos"
+    ranked = pageview.progress_list(rows, place, TABLE_ROWS)
+    show_table(ranked, PROGRESS_COLUMNS, lang, total=int(tally.measures), height=420)
     st.subheader(t("progress_slipped", lang))
-    if slipped.empty:
+    if tally.slipped == 0:
         st.caption(t("progress_none_slipped", lang))
     else:
-        show_table(slipped, PROGRESS_COLUMNS, lang)
-    if trend := progress_trends(df, f, lang):
+        slipped = pageview.progress_list(rows, "slipped_pos", TABLE_ROWS)
+        show_table(slipped, PROGRESS_COLUMNS, lang, total=int(tally.slipped))
+    if trend := progress_trends(rows, f, lang):
         built.append(trend)
-    downloads(ranked, PROGRESS_COLUMNS, built, t("page_progress", lang), lang, "progress")
+    everything = partial(state.progress_everything, f, place, lang)
+    downloads(everything, PROGRESS_COLUMNS, built, t("page_progress", lang), lang, "progress")
 
 
 def progress_block(f, lang: str) -> None:
@@ -575,10 +582,10 @@ def light_tiles(tally: pd.Series, lang: str) -> None:
         col.metric(f"{mark} {name}", format_number(n, lang))
 
 
-def progress_trends(df: pd.DataFrame, f, lang: str) -> dict | None:
+def progress_trends(rows: pd.DataFrame, f, lang: str) -> dict | None:
     """Small multiples of the measures in view (``view.trend_measures``), with the events that
     concern them as dashed rules."""
-    ids, which = pageview.trend_measures(df, f)
+    ids, which = pageview.trend_measures(rows)
     if not ids:
         return None
     st.subheader(t("progress_trends", lang))

@@ -19,7 +19,7 @@ from types import FunctionType
 import pandas as pd
 import streamlit as st
 
-from metrics import labels, paths, queries, view
+from metrics import charts, labels, paths, queries, view
 from metrics.i18n import LANG_NAMES, LANGS, t
 from metrics.queries import Filters
 from metrics.store import Store
@@ -156,16 +156,18 @@ def search(filters: Filters, text: str) -> tuple[pd.DataFrame, int]:
 
 
 @shared(max_entries=64)
-def _trend_history(
+def _trends(
     measure_ids: tuple[str, ...], filters: Filters, lang_: str, stamp: tuple[str, int, int]
-) -> pd.DataFrame:
-    return view.trend_history(_connection(stamp).cursor(), measure_ids, filters, lang_)
+) -> tuple[pd.DataFrame, dict]:
+    history = view.trend_history(_connection(stamp).cursor(), measure_ids, filters, lang_)
+    return history, charts.progress_trends_chart(history, lang_, "")
 
 
-def trend_history(measure_ids: tuple[str, ...], filters: Filters) -> pd.DataFrame:
+def trends(measure_ids: tuple[str, ...], filters: Filters) -> tuple[pd.DataFrame, dict]:
     """Every report of the given measures up to ``filters.as_of``, with the events that concern
-    them, labelled in the current language (``view.trend_history``; cached)."""
-    return _trend_history(measure_ids, filters, lang(), db_stamp())
+    them, labelled in the current language (``view.trend_history``), and their small multiples'
+    spec; shared like ``charted``."""
+    return _trends(measure_ids, filters, lang(), db_stamp())
 
 
 @shared(max_entries=64)
@@ -177,6 +179,24 @@ def light_tallies(filters: Filters, by: str, lang_: str) -> pd.DataFrame:
     """The lights per group, per kind of body or of all, labelled (``view.light_tallies``; every
     tally from one cached query)."""
     return _light_tallies(filters, by, lang_, db_stamp())
+
+
+@shared(max_entries=256)
+def _lights_chart(
+    filters: Filters, by: str, lang_: str, title: str, stamp: tuple[str, int, int]
+) -> tuple[int, dict | None]:
+    tallies = _light_tallies(filters, by, lang_, stamp)
+    if tallies.empty:
+        return 0, None
+    shown = view.top_and_bottom(tallies.assign(order=tallies.red * 1000 + tallies.yellow), "order")
+    return len(tallies), charts.lights_chart(shown, lang_, title)
+
+
+def lights_chart(filters: Filters, by: str, title: str) -> tuple[int, dict | None]:
+    """How many rows the tally ``by`` has and the spec of its chart (``charts.lights_chart``,
+    titled ``title``: the rows with the most red and yellow lights, at most ``view.MAX_BARS``),
+    None without rows; shared like ``charted``."""
+    return _lights_chart(filters, by, lang(), title, db_stamp())
 
 
 def unfiltered(function: Callable) -> pd.DataFrame:

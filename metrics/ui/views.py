@@ -130,14 +130,9 @@ def empty(df: pd.DataFrame, lang: str) -> bool:
     return df.empty
 
 
-def readable(group: pd.DataFrame, by: str, lang: str, bars: int = MAX_BARS) -> pd.DataFrame:
-    """At most ``bars`` rows of a chart (``view.top_and_bottom``); the caption says how many are
-    shown (each bar's tooltip gives its rank in the whole group)."""
-    caption_rows(len(group), lang, bars)
-    return pageview.top_and_bottom(group, by, bars)
-
-
 def caption_rows(rows: int, lang: str, bars: int = MAX_BARS) -> None:
+    """Under a chart of at most ``bars`` of ``rows`` rows (``view.top_and_bottom``), how many are
+    shown (each bar's tooltip gives its rank in the whole group)."""
     if rows > bars:
         st.caption(t("top_and_bottom", lang, shown=bars, total=rows, half=bars // 2))
 
@@ -528,13 +523,11 @@ def progress() -> None:
     light_tiles(tally, lang)
     built = []
     for by, title in pageview.TALLIES:
-        tallies = state.light_tallies(f, by, lang)
-        if tallies.empty:
+        rows, spec = state.lights_chart(f, by, t(title, lang))
+        if spec is None:
             continue
-        shown = readable(tallies.assign(order=tallies.red * 1000 + tallies.yellow), "order", lang)
-        built.append(
-            show(charts.lights_chart, shown, t(title, lang), f"progress_lights_{by}", clickable=False)
-        )
+        caption_rows(rows, lang)
+        built.append(render(spec, f"progress_lights_{by}", clickable=False))
     st.subheader(t("progress_table", lang))
     order = st.radio(
         t("progress_sort", lang),
@@ -590,8 +583,8 @@ def progress_trends(rows: pd.DataFrame, f, lang: str) -> dict | None:
         return None
     st.subheader(t("progress_trends", lang))
     st.caption(t("progress_trends_caption", lang, shown=len(ids), which=t(which, lang)))
-    history = state.trend_history(ids, f)
+    history, spec = state.trends(ids, f)
     marked = history.dropna(subset=["event_label"]).drop_duplicates(["event_label", "event_date"])
     if len(marked):
         st.caption(t("progress_events_caption", lang, n=len(marked)))
-    return show(charts.progress_trends_chart, history, "", "progress_trends", clickable=False)
+    return render(spec, "progress_trends", clickable=False)

@@ -222,26 +222,33 @@ def charted_groups(df: pd.DataFrame, panels: int | None = None) -> tuple[pd.Data
     """The rows of the comparable groups that get a chart (two or more bodies report them; with
     ``panels``, only that many: those counting cases, people or clues first, then those most
     bodies report) and one row per shared group left without a chart."""
-    shared = df[df.group_bodies >= 2]
-    reach = (
-        shared.assign(headline=shared.family.isin(HEADLINE_FAMILIES))
-        .groupby("group_key")
-        .agg(headline=("headline", "any"), bodies=("body_id", "nunique"))
-        .sort_values(["headline", "bodies"], ascending=False, kind="stable")
-    )
-    if panels is None or len(reach) <= panels:
+    is_shared = df.group_bodies >= 2
+    shared = df[is_shared]
+    if panels is None:
         return shared, shared.iloc[:0]
-    rest = shared[shared.group_key.isin(reach.index[panels:])].drop_duplicates("group_key")
-    return shared[shared.group_key.isin(reach.index[:panels])], rest
+    # A group's reach: whether it counts cases, people or clues, then how many bodies report it
+    # (group_bodies, the same on each of its rows); ties in group_key order.
+    keys = df.loc[is_shared, ["group_key", "family", "group_bodies"]]
+    headline = set(keys.group_key[keys.family.isin(HEADLINE_FAMILIES)])
+    bodies = dict(zip(keys.group_key, keys.group_bodies, strict=True))
+    reach = sorted(sorted(bodies), key=lambda group: (group not in headline, -bodies[group]))
+    if len(reach) <= panels:
+        return shared, shared.iloc[:0]
+    rest = shared[shared.group_key.isin(reach[panels:])].drop_duplicates("group_key")
+    return shared[shared.group_key.isin(reach[:panels])], rest
 
 
 def group_panels(df: pd.DataFrame, kind: str, lang: str, key: str, bars: int = MAX_BARS) -> list[Panel]:
     """One ranked chart per comparable group in ``df``, titled with the group and kind of figure,
-    its definition and its members' caveats under the title."""
+    its definition and its members' caveats under the title. The rows drawn (at most ``bars`` a
+    group) are labelled together: labelling costs the same for a few rows as for many."""
     builder, label, rank_by, _ = PANELS[kind]
+    groups = list(df.groupby("group_key", sort=True))
+    if not groups:
+        return []
+    drawn = label(pd.concat([top_and_bottom(group, rank_by, bars) for _, group in groups]), lang)
     built = []
-    for group_key, group in df.groupby("group_key", sort=True):
-        shown = label(top_and_bottom(group, rank_by, bars), lang)
+    for (group_key, group), (_, shown) in zip(groups, drawn.groupby("group_key", sort=True), strict=True):
         title, subtitle = labels.panel_title(shown, lang)
         options = {"subtitle": tuple(subtitle)}
         built.append(Panel(builder, shown, title, f"{key}_{group_key}", options, len(group)))

@@ -86,7 +86,7 @@ def panel_title(group: pd.DataFrame, lang: str) -> tuple[str, list[str]]:
     metric = group["group_key"].iloc[0].split("/")[1]
     title = f"{group['comparable_label'].iloc[0]} · {t(f'metric_{metric}', lang)}"
     lines = wrap(group["definition_label"].iloc[0], lang)
-    caveats = group[group["comparability"].eq("caveat")]
+    caveats = group.loc[group["comparability"].eq("caveat"), ["caveat_label", "body_label"]]
     for caveat, rows in caveats.groupby("caveat_label", sort=True):
         who = (
             "、".join(dict.fromkeys(rows["body_label"]))

@@ -10,12 +10,14 @@ sources it cites.
 from __future__ import annotations
 
 import datetime
+import itertools
 import os
 import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from metrics import charts, labels, queries
@@ -214,8 +216,19 @@ def top_and_bottom(group: pd.DataFrame, by: str, bars: int = MAX_BARS) -> pd.Dat
     of bodies stays readable."""
     if len(group) <= bars:
         return group
-    ordered = group.sort_values(by, ascending=False)
-    return pd.concat([ordered.head(bars // 2), ordered.tail(bars // 2)])
+    ordered = group[by].reset_index(drop=True).sort_values(ascending=False).index  # positions
+    half = bars // 2
+    return group.iloc[np.concatenate([ordered[:half], ordered[len(ordered) - half :]])]
+
+
+def by_group(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """``df``'s rows per ``group_key``, in key order, each group's rows in ``df``'s order (as
+    ``groupby("group_key")``), as slices of one sorted copy: a frame of many text columns costs
+    a take per column for every row selection."""
+    ordered = df.sort_values("group_key", kind="stable")
+    keys = ordered.group_key.to_numpy()
+    starts = [0, *(np.flatnonzero(keys[1:] != keys[:-1]) + 1), len(keys)] if len(keys) else [0]
+    return [(keys[a], ordered.iloc[a:b]) for a, b in itertools.pairwise(starts)]
 
 
 def charted_groups(df: pd.DataFrame, panels: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -243,12 +256,14 @@ def group_panels(df: pd.DataFrame, kind: str, lang: str, key: str, bars: int = M
     its definition and its members' caveats under the title. The rows drawn (at most ``bars`` a
     group) are labelled together: labelling costs the same for a few rows as for many."""
     builder, label, rank_by, _ = PANELS[kind]
-    groups = list(df.groupby("group_key", sort=True))
+    groups = by_group(df)
     if not groups:
         return []
-    drawn = label(pd.concat([top_and_bottom(group, rank_by, bars) for _, group in groups]), lang)
-    built = []
-    for (group_key, group), (_, shown) in zip(groups, drawn.groupby("group_key", sort=True), strict=True):
+    parts = [top_and_bottom(group, rank_by, bars) for _, group in groups]
+    drawn = label(pd.concat(parts), lang)
+    built, start = [], 0
+    for (group_key, group), part in zip(groups, parts, strict=True):
+        shown, start = drawn.iloc[start : start + len(part)], start + len(part)
         title, subtitle = labels.panel_title(shown, lang)
         options = {"subtitle": tuple(subtitle)}
         built.append(Panel(builder, shown, title, f"{key}_{group_key}", options, len(group)))

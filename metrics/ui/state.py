@@ -11,6 +11,7 @@ import functools
 import os
 import urllib.parse
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -18,6 +19,7 @@ from types import FunctionType
 
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from metrics import charts, labels, paths, queries, view
 from metrics.i18n import LANG_NAMES, LANGS, t
@@ -80,6 +82,23 @@ def labeled(function: Callable, filters: Filters) -> pd.DataFrame:
     return _labeled(function, filters, lang(), db_stamp())
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A chart made once for every session: ``spec`` (Vega-Lite, its rows in ``datasets``: what
+    the image downloads export) and ``wire``, the same with each dataset already as the Arrow
+    IPC bytes Streamlit sends (it converts the rows of a spec on every rerun, and passes bytes on
+    as they are): draw ``wire``, export ``spec``."""
+
+    spec: dict
+    wire: dict
+
+    @classmethod
+    def of(cls, spec: dict) -> Chart:
+        datasets = spec.get("datasets", {})
+        wire = {name: dataframe_util.convert_anything_to_arrow_bytes(rows) for name, rows in datasets.items()}
+        return cls(spec, {**spec, "datasets": wire} if datasets else spec)
+
+
 @shared(max_entries=256)
 def _charted(
     kind: str,
@@ -89,16 +108,16 @@ def _charted(
     bars: int,
     panels: int | None,
     stamp: tuple[str, int, int],
-) -> tuple[list[tuple[view.Panel, dict]], pd.DataFrame]:
+) -> tuple[list[tuple[view.Panel, Chart]], pd.DataFrame]:
     df = _labeled(view.QUERIES[kind], filters, lang_, stamp)
     drawn, rest = view.charted_groups(df, panels)
-    return [(p, p.chart(lang_)) for p in view.group_panels(drawn, kind, lang_, key, bars)], rest
+    return [(p, Chart.of(p.chart(lang_))) for p in view.group_panels(drawn, kind, lang_, key, bars)], rest
 
 
 def charted(kind: str, filters: Filters, key: str, bars: int, panels: int | None):
     """The charts of the comparable groups of ``kind`` (a key of ``view.QUERIES``) that two or
     more bodies report, as ``view.charted_groups`` and ``view.group_panels`` make them, each with
-    its Vega-Lite spec, and the shared groups left without a chart. Made once per filters,
+    its ``Chart``, and the shared groups left without a chart. Made once per filters,
     language and database file for every session and rerun (keyed by what the data comes from,
     not by hashing it): shared, so never change what it returns."""
     return _charted(kind, filters, lang(), key, bars, panels, db_stamp())
@@ -158,15 +177,15 @@ def search(filters: Filters, text: str) -> tuple[pd.DataFrame, int]:
 @shared(max_entries=64)
 def _trends(
     measure_ids: tuple[str, ...], filters: Filters, lang_: str, stamp: tuple[str, int, int]
-) -> tuple[pd.DataFrame, dict]:
+) -> tuple[pd.DataFrame, Chart]:
     history = view.trend_history(_connection(stamp).cursor(), measure_ids, filters, lang_)
-    return history, charts.progress_trends_chart(history, lang_, "")
+    return history, Chart.of(charts.progress_trends_chart(history, lang_, ""))
 
 
-def trends(measure_ids: tuple[str, ...], filters: Filters) -> tuple[pd.DataFrame, dict]:
+def trends(measure_ids: tuple[str, ...], filters: Filters) -> tuple[pd.DataFrame, Chart]:
     """Every report of the given measures up to ``filters.as_of``, with the events that concern
-    them, labelled in the current language (``view.trend_history``), and their small multiples'
-    spec; shared like ``charted``."""
+    them, labelled in the current language (``view.trend_history``), and their small multiples
+    (a ``Chart``); shared like ``charted``."""
     return _trends(measure_ids, filters, lang(), db_stamp())
 
 
@@ -184,16 +203,16 @@ def light_tallies(filters: Filters, by: str, lang_: str) -> pd.DataFrame:
 @shared(max_entries=256)
 def _lights_chart(
     filters: Filters, by: str, lang_: str, title: str, stamp: tuple[str, int, int]
-) -> tuple[int, dict | None]:
+) -> tuple[int, Chart | None]:
     tallies = _light_tallies(filters, by, lang_, stamp)
     if tallies.empty:
         return 0, None
     shown = view.top_and_bottom(tallies.assign(order=tallies.red * 1000 + tallies.yellow), "order")
-    return len(tallies), charts.lights_chart(shown, lang_, title)
+    return len(tallies), Chart.of(charts.lights_chart(shown, lang_, title))
 
 
-def lights_chart(filters: Filters, by: str, title: str) -> tuple[int, dict | None]:
-    """How many rows the tally ``by`` has and the spec of its chart (``charts.lights_chart``,
+def lights_chart(filters: Filters, by: str, title: str) -> tuple[int, Chart | None]:
+    """How many rows the tally ``by`` has and its chart (a ``Chart`` of ``charts.lights_chart``,
     titled ``title``: the rows with the most red and yellow lights, at most ``view.MAX_BARS``),
     None without rows; shared like ``charted``."""
     return _lights_chart(filters, by, lang(), title, db_stamp())

@@ -45,12 +45,14 @@ def show(
     return render(spec, key, clickable, pick)
 
 
-def render(spec: dict, key: str, clickable: bool = True, pick=None) -> dict:
-    """Draw a Vega-Lite ``spec`` full width and return it; a click on a body's mark filters the
-    dashboard to that body (``pick``, default ``state.pick_body``, turns the click into a filter)."""
+def render(spec: dict | state.Chart, key: str, clickable: bool = True, pick=None) -> dict:
+    """Draw a Vega-Lite ``spec`` (or a ``state.Chart``: its wire spec) full width and return the
+    spec (for the image downloads); a click on a body's mark filters the dashboard to that body
+    (``pick``, default ``state.pick_body``, turns the click into a filter)."""
+    spec, drawn = (spec.spec, spec.wire) if isinstance(spec, state.Chart) else (spec, spec)
     if clickable:
         st.vega_lite_chart(
-            spec=spec,
+            spec=drawn,
             width="stretch",
             theme=None,
             key=key,
@@ -58,7 +60,7 @@ def render(spec: dict, key: str, clickable: bool = True, pick=None) -> dict:
             selection_mode=charts.SELECTION,
         )
     else:
-        st.vega_lite_chart(spec=spec, width="stretch", theme=None, key=key)
+        st.vega_lite_chart(spec=drawn, width="stretch", theme=None, key=key)
     return spec
 
 
@@ -176,9 +178,9 @@ def comparable_panels(
         names = "、".join(rest.comparable_label) if lang != "en" else ", ".join(rest.comparable_label)
         st.caption(t("more_groups", lang, n=len(rest), names=names))
     built = []
-    for panel, spec in drawn:
+    for panel, chart in drawn:
         caption_rows(panel.rows, lang, bars)
-        built.append(render(spec, panel.key))
+        built.append(render(chart, panel.key))
         if "total_derived" in panel.frame and panel.frame.total_derived.any():
             st.caption("\\* " + t("total_derived_note", lang))
     singles(df[df.group_bodies < 2], label, shown, lang)
@@ -523,11 +525,11 @@ def progress() -> None:
     light_tiles(tally, lang)
     built = []
     for by, title in pageview.TALLIES:
-        rows, spec = state.lights_chart(f, by, t(title, lang))
-        if spec is None:
+        rows, chart = state.lights_chart(f, by, t(title, lang))
+        if chart is None:
             continue
         caption_rows(rows, lang)
-        built.append(render(spec, f"progress_lights_{by}", clickable=False))
+        built.append(render(chart, f"progress_lights_{by}", clickable=False))
     st.subheader(t("progress_table", lang))
     order = st.radio(
         t("progress_sort", lang),
@@ -583,8 +585,8 @@ def progress_trends(rows: pd.DataFrame, f, lang: str) -> dict | None:
         return None
     st.subheader(t("progress_trends", lang))
     st.caption(t("progress_trends_caption", lang, shown=len(ids), which=t(which, lang)))
-    history, spec = state.trends(ids, f)
+    history, chart = state.trends(ids, f)
     marked = history.dropna(subset=["event_label"]).drop_duplicates(["event_label", "event_date"])
     if len(marked):
         st.caption(t("progress_events_caption", lang, n=len(marked)))
-    return render(spec, "progress_trends", clickable=False)
+    return render(chart, "progress_trends", clickable=False)

@@ -573,6 +573,11 @@ def progress_rows(con, filters: Filters, limit: int | None = None) -> pd.DataFra
     return queries.progress(con, filters, limit=limit, trends=TREND_PANELS)
 
 
+def progress_shown(con, filters: Filters) -> pd.DataFrame:
+    """The rows 进度 shows: ``progress_rows`` with at most TABLE_ROWS in each list."""
+    return progress_rows(con, filters, TABLE_ROWS)
+
+
 def progress_list(rows: pd.DataFrame, place: str, limit: int | None = None) -> pd.DataFrame:
     """The rows of one of 进度's lists in its order (``place``: a column of
     ``queries.PROGRESS_LISTS``), at most ``limit`` of them."""
@@ -595,14 +600,16 @@ def trend_measures(rows: pd.DataFrame) -> tuple[tuple[str, ...], str]:
     return tuple(picked.measure_id), (picked.trend_which.iloc[0] if len(picked) else "")
 
 
-def trend_history(con, ids: tuple[str, ...], filters: Filters, lang: str) -> pd.DataFrame:
-    """The reports of the measures ``ids`` up to the as-of date, with the events that concern
-    them (``labels.progress_history``): the small multiples' data."""
-    return labels.progress_history(
-        queries.progress_trends(con, list(ids), filters),
-        lang,
-        queries.progress_events(con, list(ids), filters),
-    )
+def trend_reports(con, ids: tuple[str, ...], filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reports of the measures ``ids`` up to the as-of date and the events that concern them
+    (``queries.progress_trends``, ``queries.progress_events``)."""
+    return queries.progress_trends(con, list(ids), filters), queries.progress_events(con, list(ids), filters)
+
+
+def trend_history(reports: tuple[pd.DataFrame, pd.DataFrame], lang: str) -> pd.DataFrame:
+    """The small multiples' data: ``trend_reports`` labelled (``labels.progress_history``)."""
+    trends, events = reports
+    return labels.progress_history(trends, lang, events)
 
 
 def light_counts(tally: pd.Series, lang: str) -> list[tuple[str, str]]:
@@ -649,7 +656,10 @@ def _progress_rows(con, filters: Filters, lang: str):
         title = f"{t('progress_trends', lang)} · {t(which, lang)}"
         panels.append(
             Panel(
-                charts.progress_trends_chart, trend_history(con, ids, filters, lang), title, "progress_trends"
+                charts.progress_trends_chart,
+                trend_history(trend_reports(con, ids, filters), lang),
+                title,
+                "progress_trends",
             )
         )
     every = queries.of_tally(tallies, "all").iloc[0]

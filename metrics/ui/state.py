@@ -125,14 +125,13 @@ def charted(kind: str, filters: Filters, key: str, bars: int, panels: int | None
 
 @shared(max_entries=64)
 def _progress_rows(filters: Filters, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
-    rows = view.progress_rows(_connection(stamp).cursor(), filters, view.TABLE_ROWS)
-    return labels.progress(rows, lang_)
+    return labels.progress(_query(view.progress_shown, filters, stamp), lang_)
 
 
 def progress_rows(filters: Filters) -> pd.DataFrame:
-    """The rows 进度's lists show for ``filters`` (``view.progress_rows``, at most
-    ``view.TABLE_ROWS`` each), labelled in the current language (``labels.progress``); shared
-    like ``charted``."""
+    """The rows 进度's lists show for ``filters`` (``view.progress_shown``; queried once for
+    every language), labelled in the current language (``labels.progress``); shared like
+    ``charted``."""
     return _progress_rows(filters, lang(), db_stamp())
 
 
@@ -175,10 +174,17 @@ def search(filters: Filters, text: str) -> tuple[pd.DataFrame, int]:
 
 
 @shared(max_entries=64)
+def _trend_reports(
+    measure_ids: tuple[str, ...], filters: Filters, stamp: tuple[str, int, int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return view.trend_reports(_connection(stamp).cursor(), measure_ids, filters)
+
+
+@shared(max_entries=64)
 def _trends(
     measure_ids: tuple[str, ...], filters: Filters, lang_: str, stamp: tuple[str, int, int]
 ) -> tuple[pd.DataFrame, Chart]:
-    history = view.trend_history(_connection(stamp).cursor(), measure_ids, filters, lang_)
+    history = view.trend_history(_trend_reports(measure_ids, filters, stamp), lang_)
     return history, Chart.of(charts.progress_trends_chart(history, lang_, ""))
 
 

@@ -58,8 +58,9 @@ def plain(text) -> str:
 
 
 def names(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Copy of ``df`` with the name columns of ``lang`` and a ``row_label`` 'body · measure'."""
-    out = df.copy()
+    """Copy of ``df`` with the name columns of ``lang`` and a ``row_label`` 'body · measure'
+    (a shallow copy: with copy-on-write, changing it never changes ``df``)."""
+    out = df.copy(deep=False)
     for label, (zh, en) in NAME_COLUMNS.items():
         if zh in out.columns:
             out[label] = out[en if lang == "en" else zh]

@@ -494,7 +494,9 @@ def progress_tallies(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
     (``reported_twice``) and a target (``targeted``)."""
 
     def per_tally(sql: Callable[[str], str]) -> str:  # ``sql(by)`` over each tally's rows
-        cases = " ".join(f"WHEN grouping({LIGHT_TALLIES[by][0]}) = 0 THEN {sql(by)}" for by in GROUPED_TALLIES)
+        cases = " ".join(
+            f"WHEN grouping({LIGHT_TALLIES[by][0]}) = 0 THEN {sql(by)}" for by in GROUPED_TALLIES
+        )
         return f"CASE {cases} ELSE {sql('all')} END"
 
     counts = ", ".join(f"count(*) FILTER (WHERE light = '{light}') AS {light}" for light in LIGHTS)

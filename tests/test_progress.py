@@ -33,7 +33,7 @@ import streamlit as st
 from conftest import DATA_DIR, CsvEditor
 from streamlit.testing.v1 import AppTest
 from test_charts import valid_spec
-from test_pages import download_buttons, media  # noqa: F401 (media: a fixture)
+from test_pages import download_buttons, media  # noqa: F401 (media: a fixture of test_pages)
 
 from metrics import cli, paths, queries
 from metrics.progress import LIGHTS
@@ -775,7 +775,12 @@ def pandas_trends(df: pd.DataFrame, filters: Filters, panels: int) -> tuple[list
 LIST_FILTERS = [
     Filters(as_of=as_of, **chosen)
     for as_of in ("2019-12-31", "2020-03-01", "2020-06-01", "2020-09-01", None)
-    for chosen in ({}, {"bodies": ("mca", "inner_mongolia")}, {"body_kinds": ("local",)}, {"themes": ("cases",)})
+    for chosen in (
+        {},
+        {"bodies": ("mca", "inner_mongolia")},
+        {"body_kinds": ("local",)},
+        {"themes": ("cases",)},
+    )
 ]
 
 
@@ -825,20 +830,22 @@ def test_the_tallies_say_the_newest_report_and_how_many_have_a_previous_and_a_ta
     assert row["targeted"] == every.target_id.notna().sum()
 
 
-def test_the_page_shows_the_first_rows_and_the_download_holds_every_one(progress_db, monkeypatch, media):
+def test_the_page_shows_the_first_rows_and_the_download_holds_every_one(progress_db, monkeypatch, request):
     from metrics import view
     from metrics.ui import views
 
     # a table of two rows: the page shows the first two of each list, the CSV every measure in view
+    files = request.getfixturevalue("media")  # the download files AppTest makes
     monkeypatch.setattr(view, "TABLE_ROWS", 2)
     monkeypatch.setattr(views, "TABLE_ROWS", 2)
     at = open_progress(progress_db, monkeypatch, as_of="2020-06-01")
-    every = queries.progress(duckdb.connect(str(progress_db), read_only=True), Filters(as_of="2020-06-01"))
+    with duckdb.connect(str(progress_db), read_only=True) as con:
+        every = queries.progress(con, Filters(as_of="2020-06-01"))
     assert len(every) > 2
     ranked = at.dataframe[0].value
     assert len(ranked) == 2
     assert any(str(len(every)) in c.value for c in at.caption)  # "共 n 行，显示前 2 行"
-    name, data = media.file(download_buttons(at)["progress_csv"])
+    _, data = files.file(download_buttons(at)["progress_csv"])
     rows = data.decode("utf-8-sig").strip().splitlines()
     assert len(rows) == len(every) + 1  # the header and every measure
     assert [r.split(",")[3] for r in rows[1:3]] == list(ranked.iloc[:, 3])  # in the table's order

@@ -58,8 +58,9 @@ def plain(text) -> str:
 
 
 def names(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Copy of ``df`` with the name columns of ``lang`` and a ``row_label`` 'body · measure'."""
-    out = df.copy()
+    """Copy of ``df`` with the name columns of ``lang`` and a ``row_label`` 'body · measure'
+    (a shallow copy: with copy-on-write, changing it never changes ``df``)."""
+    out = df.copy(deep=False)
     for label, (zh, en) in NAME_COLUMNS.items():
         if zh in out.columns:
             out[label] = out[en if lang == "en" else zh]
@@ -86,7 +87,7 @@ def panel_title(group: pd.DataFrame, lang: str) -> tuple[str, list[str]]:
     metric = group["group_key"].iloc[0].split("/")[1]
     title = f"{group['comparable_label'].iloc[0]} · {t(f'metric_{metric}', lang)}"
     lines = wrap(group["definition_label"].iloc[0], lang)
-    caveats = group[group["comparability"].eq("caveat")]
+    caveats = group.loc[group["comparability"].eq("caveat"), ["caveat_label", "body_label"]]
     for caveat, rows in caveats.groupby("caveat_label", sort=True):
         who = (
             "、".join(dict.fromkeys(rows["body_label"]))

@@ -8,6 +8,7 @@ the data as it stood at a date: figures reported after it are left out, and the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -393,49 +394,140 @@ def progress_relation(con, filters: Filters) -> str:
     return f"{at}(coalesce($as_of::DATE, current_date), $stale_days)"
 
 
-def progress(con, filters: Filters = NO_FILTERS, stale_days: int = STALE_DAYS) -> pd.DataFrame:
+# 进度's lists, each an order over the measures in view (ranked, filtered: never across groups).
+# The ranked table lists the groups that need attention first (the order of ``ATTENTION``: a red
+# light, then yellow, stale, green, no target), within a group by rank or by change, largest
+# first (changes are compared only within their comparable group); who slipped lists the measures
+# that lost places, most places first; the trends are those of measures with two or more reports:
+# the chosen bodies', else those that slipped most, else the top of each group.
+ATTENTION = ("red", "yellow", "stale", "green", "no_target")
+STANDING_ORDER = "group_key, rank, body_id, measure_id"
+PROGRESS_LISTS = {
+    "rank_pos": f"attention, {STANDING_ORDER}",
+    "change_pos": f"attention, group_key, change DESC NULLS LAST, {STANDING_ORDER}",
+    "slipped_pos": f"rank_change, {STANDING_ORDER}",
+    "trend_pos": "CASE WHEN trend_which = 'trends_which_slipped' THEN rank_change END, "
+    f"CASE WHEN trend_which = 'trends_which_top' THEN rank END, {STANDING_ORDER}",
+}
+# Which rows each list holds.
+PROGRESS_IN_LIST = {
+    "rank_pos": "true",
+    "change_pos": "true",
+    "slipped_pos": "coalesce(rank_change < 0, false)",
+    "trend_pos": "trend_pick",
+}
+
+
+def progress(
+    con,
+    filters: Filters = NO_FILTERS,
+    stale_days: int = STALE_DAYS,
+    limit: int | None = None,
+    trends: int = 12,
+) -> pd.DataFrame:
     """Every measure's standing at ``filters.as_of`` (default: today): latest value and date,
     previous report, change, rank and rank change in its comparable group (ranked over the
-    whole group, then filtered) and light; best first within each group."""
+    whole group, then filtered) and light; best first within each group. Each row's place in
+    each of 进度's lists (``PROGRESS_LISTS``), counted from 1 over the rows in view, NULL when
+    the row is not in the list: ``rank_pos`` and ``change_pos`` (the ranked table, by rank or by
+    change), ``slipped_pos`` (who slipped) and ``trend_pos`` (the first ``trends`` measures whose
+    trends are drawn; ``trend_which`` says which those are). With ``limit``, only the rows
+    placed within ``limit`` in some list (or within ``trends`` for the trends)."""
+    lights = " ".join(f"WHEN '{light}' THEN {i}" for i, light in enumerate(ATTENTION))
+    places = ", ".join(
+        f"CASE WHEN {PROGRESS_IN_LIST[name]} THEN row_number() OVER "
+        f"(ORDER BY {PROGRESS_IN_LIST[name]} DESC, {order}) END AS {name}"
+        for name, order in PROGRESS_LISTS.items()
+    )
+    # The places are counted over the few columns they need; the wide rows are read once.
     sql = f"""
-        SELECT * FROM {progress_relation(con, filters)}
-        WHERE {FILTER_SQL}
-        ORDER BY group_key, rank, body_id, measure_id
+        WITH in_view AS MATERIALIZED (
+            SELECT * FROM {progress_relation(con, filters)} WHERE {FILTER_SQL}
+        ), attention AS (  -- aggregates joined back: a window over every row costs far more here
+            SELECT group_key, min(CASE light {lights} END) AS attention FROM in_view GROUP BY group_key
+        ), trends AS (
+            SELECT CASE WHEN len($bodies::VARCHAR[]) > 0 THEN 'trends_which_bodies'
+                        WHEN bool_or(previous IS NOT NULL AND rank_change < 0) THEN 'trends_which_slipped'
+                        ELSE 'trends_which_top' END AS trend_which
+            FROM in_view
+        ), keys AS (
+            SELECT v.measure_id, v.group_key, v.rank, v.body_id, v.change, v.rank_change,
+                   v.previous IS NOT NULL AS several, a.attention, w.trend_which
+            FROM in_view v JOIN attention a USING (group_key) CROSS JOIN trends w
+        ), placed AS (
+            SELECT measure_id, trend_which, {places}
+            FROM (SELECT *, several AND (trend_which <> 'trends_which_slipped' OR coalesce(rank_change < 0, false))
+                            AS trend_pick
+                  FROM keys)
+        )
+        SELECT v.*, p.rank_pos, p.change_pos, p.slipped_pos,
+               CASE WHEN p.trend_pos <= $trends THEN p.trend_pos END AS trend_pos, p.trend_which
+        FROM in_view v JOIN placed p USING (measure_id)
+        WHERE $limit::BIGINT IS NULL OR least(p.rank_pos, p.change_pos, p.slipped_pos) <= $limit
+           OR p.trend_pos <= $trends
+        ORDER BY {STANDING_ORDER}
     """
-    return con.execute(sql, {**filters.params(), "stale_days": stale_days}).df()
+    params = {**filters.params(), "stale_days": stale_days, "limit": limit, "trends": trends}
+    return con.execute(sql, params).df()
 
 
-# The tallies of lights: per comparable group or per kind of body (never taken from the caller).
+# The tallies of lights: per comparable group, per kind of body, and of every measure in view
+# (never taken from the caller): the column grouped by, its names and its sort key.
 LIGHT_TALLIES = {
-    "group": (
-        "group_key",
-        "any_value(comparable_group_zh)",
-        "any_value(comparable_group_en)",
-        "min(group_key)",
-    ),
-    "kind": ("body_kind", "any_value(body_kind_zh)", "any_value(body_kind_en)", "min(body_kind_order)"),
+    "group": ("group_key", "comparable_group_zh", "comparable_group_en", "group_key"),
+    "kind": ("body_kind", "body_kind_zh", "body_kind_en", "body_kind_order"),
     "all": ("'all'", "'全部'", "'All'", "1"),  # one row: every measure in view
 }
+GROUPED_TALLIES = ("group", "kind")  # "all" is the grand total
+
+
+def progress_tallies(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """Every tally of ``LIGHT_TALLIES`` at ``filters.as_of``, in one pass over the standing:
+    ``tally`` (group, kind or all), then the columns of ``progress_lights``, and, of the measures
+    tallied, the newest report date (``newest``) and how many have a previous report
+    (``reported_twice``) and a target (``targeted``)."""
+
+    def per_tally(sql: Callable[[str], str]) -> str:  # ``sql(by)`` over each tally's rows
+        cases = " ".join(
+            f"WHEN grouping({LIGHT_TALLIES[by][0]}) = 0 THEN {sql(by)}" for by in GROUPED_TALLIES
+        )
+        return f"CASE {cases} ELSE {sql('all')} END"
+
+    counts = ", ".join(f"count(*) FILTER (WHERE light = '{light}') AS {light}" for light in LIGHTS)
+    orders = ", ".join(
+        f"CASE WHEN grouping({LIGHT_TALLIES[by][0]}) = 0 THEN min({LIGHT_TALLIES[by][3]}) END"
+        for by in GROUPED_TALLIES
+    )
+    sets = ", ".join(f"({LIGHT_TALLIES[by][0]})" for by in GROUPED_TALLIES)
+    sql = f"""
+        SELECT {per_tally(lambda by: f"'{by}'")} AS tally,
+               {per_tally(lambda by: f"any_value({LIGHT_TALLIES[by][0]})")} AS tally_id,
+               {per_tally(lambda by: f"any_value({LIGHT_TALLIES[by][1]})")} AS tally_zh,
+               {per_tally(lambda by: f"any_value({LIGHT_TALLIES[by][2]})")} AS tally_en,
+               {counts}, count(*) FILTER (WHERE rank_change < 0) AS slipped, count(*) AS measures,
+               max(as_of_date) AS newest, count(previous) AS reported_twice, count(target_id) AS targeted
+        FROM {progress_relation(con, filters)}
+        WHERE {FILTER_SQL}
+        GROUP BY GROUPING SETS ({sets}, ())
+        HAVING count(*) > 0
+        ORDER BY tally, red DESC, yellow DESC, {orders}
+    """
+    return con.execute(sql, {**filters.params(), "stale_days": STALE_DAYS}).df()
 
 
 def progress_lights(con, filters: Filters = NO_FILTERS, by: str = "group") -> pd.DataFrame:
     """How many measures have each light, per comparable group (``by="group"``), kind of body
     (``by="kind"``) or in all (``by="all"``: one row, none when no measure is in view), at
     ``filters.as_of``: columns green, yellow, red, stale, no_target, slipped (moved down in its
-    group's ranking), measures."""
+    group's ranking), measures (``progress_tallies``)."""
     if by not in LIGHT_TALLIES:
         raise ValueError(f"unknown tally {by!r}: use one of {', '.join(LIGHT_TALLIES)}")
-    key, name_zh, name_en, order = LIGHT_TALLIES[by]
-    counts = ", ".join(f"count(*) FILTER (WHERE light = '{light}') AS {light}" for light in LIGHTS)
-    sql = f"""
-        SELECT {key} AS tally_id, {name_zh} AS tally_zh, {name_en} AS tally_en, {counts},
-               count(*) FILTER (WHERE rank_change < 0) AS slipped, count(*) AS measures
-        FROM {progress_relation(con, filters)}
-        WHERE {FILTER_SQL}
-        GROUP BY {key}
-        ORDER BY red DESC, yellow DESC, {order}
-    """
-    return con.execute(sql, {**filters.params(), "stale_days": STALE_DAYS}).df()
+    return of_tally(progress_tallies(con, filters), by)
+
+
+def of_tally(tallies: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The rows of one tally (``by``) of ``progress_tallies``."""
+    return tallies[tallies.tally == by].drop(columns="tally").reset_index(drop=True)
 
 
 def progress_trends(con, measure_ids: list[str], filters: Filters = NO_FILTERS) -> pd.DataFrame:

@@ -10,12 +10,14 @@ sources it cites.
 from __future__ import annotations
 
 import datetime
+import itertools
 import os
 import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from metrics import charts, labels, queries
@@ -214,34 +216,54 @@ def top_and_bottom(group: pd.DataFrame, by: str, bars: int = MAX_BARS) -> pd.Dat
     of bodies stays readable."""
     if len(group) <= bars:
         return group
-    ordered = group.sort_values(by, ascending=False)
-    return pd.concat([ordered.head(bars // 2), ordered.tail(bars // 2)])
+    ordered = group[by].reset_index(drop=True).sort_values(ascending=False).index  # positions
+    half = bars // 2
+    return group.iloc[np.concatenate([ordered[:half], ordered[len(ordered) - half :]])]
+
+
+def by_group(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """``df``'s rows per ``group_key``, in key order, each group's rows in ``df``'s order (as
+    ``groupby("group_key")``), as slices of one sorted copy: a frame of many text columns costs
+    a take per column for every row selection."""
+    ordered = df.sort_values("group_key", kind="stable")
+    keys = ordered.group_key.to_numpy()
+    starts = [0, *(np.flatnonzero(keys[1:] != keys[:-1]) + 1), len(keys)] if len(keys) else [0]
+    return [(keys[a], ordered.iloc[a:b]) for a, b in itertools.pairwise(starts)]
 
 
 def charted_groups(df: pd.DataFrame, panels: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows of the comparable groups that get a chart (two or more bodies report them; with
     ``panels``, only that many: those counting cases, people or clues first, then those most
     bodies report) and one row per shared group left without a chart."""
-    shared = df[df.group_bodies >= 2]
-    reach = (
-        shared.assign(headline=shared.family.isin(HEADLINE_FAMILIES))
-        .groupby("group_key")
-        .agg(headline=("headline", "any"), bodies=("body_id", "nunique"))
-        .sort_values(["headline", "bodies"], ascending=False, kind="stable")
-    )
-    if panels is None or len(reach) <= panels:
+    is_shared = df.group_bodies >= 2
+    shared = df[is_shared]
+    if panels is None:
         return shared, shared.iloc[:0]
-    rest = shared[shared.group_key.isin(reach.index[panels:])].drop_duplicates("group_key")
-    return shared[shared.group_key.isin(reach.index[:panels])], rest
+    # A group's reach: whether it counts cases, people or clues, then how many bodies report it
+    # (group_bodies, the same on each of its rows); ties in group_key order.
+    keys = df.loc[is_shared, ["group_key", "family", "group_bodies"]]
+    headline = set(keys.group_key[keys.family.isin(HEADLINE_FAMILIES)])
+    bodies = dict(zip(keys.group_key, keys.group_bodies, strict=True))
+    reach = sorted(sorted(bodies), key=lambda group: (group not in headline, -bodies[group]))
+    if len(reach) <= panels:
+        return shared, shared.iloc[:0]
+    rest = shared[shared.group_key.isin(reach[panels:])].drop_duplicates("group_key")
+    return shared[shared.group_key.isin(reach[:panels])], rest
 
 
 def group_panels(df: pd.DataFrame, kind: str, lang: str, key: str, bars: int = MAX_BARS) -> list[Panel]:
     """One ranked chart per comparable group in ``df``, titled with the group and kind of figure,
-    its definition and its members' caveats under the title."""
+    its definition and its members' caveats under the title. The rows drawn (at most ``bars`` a
+    group) are labelled together: labelling costs the same for a few rows as for many."""
     builder, label, rank_by, _ = PANELS[kind]
-    built = []
-    for group_key, group in df.groupby("group_key", sort=True):
-        shown = label(top_and_bottom(group, rank_by, bars), lang)
+    groups = by_group(df)
+    if not groups:
+        return []
+    parts = [top_and_bottom(group, rank_by, bars) for _, group in groups]
+    drawn = label(pd.concat(parts), lang)
+    built, start = [], 0
+    for (group_key, group), part in zip(groups, parts, strict=True):
+        shown, start = drawn.iloc[start : start + len(part)], start + len(part)
         title, subtitle = labels.panel_title(shown, lang)
         options = {"subtitle": tuple(subtitle)}
         built.append(Panel(builder, shown, title, f"{key}_{group_key}", options, len(group)))
@@ -539,57 +561,55 @@ def _page_rows(con, page: str, filters: Filters, lang: str):
 
 # --- 进度: progress between reports (metrics/progress.py) ----------------------------------------
 
-ATTENTION = ("red", "yellow", "stale", "green", "no_target")  # the order groups are listed in
 TREND_PANELS = 12  # small multiples drawn at most
 TALLIES = (("group", "progress_by_group"), ("kind", "progress_by_kind"))
+TABLE_ROWS = 2000  # rows of a table sent to the browser (a download holds every row)
 
 
-def progress_ranked(df: pd.DataFrame, by_change: bool = False) -> pd.DataFrame:
-    """The ranked table's order: groups that need attention first (a red light, then yellow,
-    stale, green, no target); within a group by rank, or by change (changes are compared only
-    within a comparable group), largest first."""
-    attention = df.light.map({light: i for i, light in enumerate(ATTENTION)})
-    return df.assign(attention=attention.groupby(df.group_key).transform("min")).sort_values(
-        ["attention", "group_key", "change" if by_change else "rank"],
-        ascending=[True, True, not by_change],
-        kind="stable",
-    )
+def progress_rows(con, filters: Filters, limit: int | None = None) -> pd.DataFrame:
+    """The standing of the measures in view (``queries.progress``) with their places in 进度's
+    lists; with ``limit``, only the rows those lists show (``limit`` each, the trends'
+    TREND_PANELS)."""
+    return queries.progress(con, filters, limit=limit, trends=TREND_PANELS)
 
 
-def progress_slipped(df: pd.DataFrame) -> pd.DataFrame:
-    """The measures that lost places since their group's previous standing, most places first."""
-    return df[df.rank_change < 0].sort_values(["rank_change", "group_key"], kind="stable")
+def progress_shown(con, filters: Filters) -> pd.DataFrame:
+    """The rows 进度 shows: ``progress_rows`` with at most TABLE_ROWS in each list."""
+    return progress_rows(con, filters, TABLE_ROWS)
 
 
-def light_tallies(con, filters: Filters, by: str, lang: str) -> pd.DataFrame:
-    """Lights per comparable group (only the groups with a light to show: a target, or a body
-    not reporting) or per kind of body, labelled."""
-    tallies = labels.light_tallies(queries.progress_lights(con, filters, by), by, lang)
-    return tallies[tallies.measures > tallies.no_target] if by == "group" else tallies
+def progress_list(rows: pd.DataFrame, place: str, limit: int | None = None) -> pd.DataFrame:
+    """The rows of one of 进度's lists in its order (``place``: a column of
+    ``queries.PROGRESS_LISTS``), at most ``limit`` of them."""
+    placed = rows[rows[place].notna()] if limit is None else rows[rows[place] <= limit]
+    return placed.sort_values(place)
 
 
-def trend_measures(df: pd.DataFrame, filters: Filters) -> tuple[tuple[str, ...], str]:
-    """The measures whose trends are drawn (at most TREND_PANELS, only those with two or more
-    reports) and the text key saying which: the chosen bodies', else those that slipped most,
-    else the top of each group."""
-    several = df[df.previous.notna()]
-    if filters.bodies:
-        pick, which = several, "trends_which_bodies"
-    elif not (slipped := progress_slipped(several)).empty:
-        pick, which = slipped, "trends_which_slipped"
-    else:
-        pick, which = several.sort_values(["rank", "group_key"], kind="stable"), "trends_which_top"
-    return tuple(pick.measure_id.head(TREND_PANELS)), which
+def light_tallies(tallies: pd.DataFrame, by: str, lang: str) -> pd.DataFrame:
+    """One tally of ``queries.progress_tallies`` (per comparable group, only the groups with a
+    light to show: a target, or a body not reporting; per kind of body; or of all), labelled."""
+    tally = labels.light_tallies(queries.of_tally(tallies, by), by, lang)
+    return tally[tally.measures > tally.no_target] if by == "group" else tally
 
 
-def trend_history(con, ids: tuple[str, ...], filters: Filters, lang: str) -> pd.DataFrame:
-    """The reports of the measures ``ids`` up to the as-of date, with the events that concern
-    them (``labels.progress_history``): the small multiples' data."""
-    return labels.progress_history(
-        queries.progress_trends(con, list(ids), filters),
-        lang,
-        queries.progress_events(con, list(ids), filters),
-    )
+def trend_measures(rows: pd.DataFrame) -> tuple[tuple[str, ...], str]:
+    """The measures whose trends are drawn (``progress_list`` "trend_pos": the chosen bodies',
+    else those that slipped most, else the top of each group; only those with two or more
+    reports) and the text key saying which."""
+    picked = progress_list(rows, "trend_pos")
+    return tuple(picked.measure_id), (picked.trend_which.iloc[0] if len(picked) else "")
+
+
+def trend_reports(con, ids: tuple[str, ...], filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reports of the measures ``ids`` up to the as-of date and the events that concern them
+    (``queries.progress_trends``, ``queries.progress_events``)."""
+    return queries.progress_trends(con, list(ids), filters), queries.progress_events(con, list(ids), filters)
+
+
+def trend_history(reports: tuple[pd.DataFrame, pd.DataFrame], lang: str) -> pd.DataFrame:
+    """The small multiples' data: ``trend_reports`` labelled (``labels.progress_history``)."""
+    trends, events = reports
+    return labels.progress_history(trends, lang, events)
 
 
 def light_counts(tally: pd.Series, lang: str) -> list[tuple[str, str]]:
@@ -619,29 +639,32 @@ def _no_facts(df: pd.DataFrame) -> pd.DataFrame:
 def _progress_rows(con, filters: Filters, lang: str):
     """(panels, facts, data, columns, notes) of 进度: the light tallies and the trends as charts,
     the ranked table as data (its numbers are derived: no quotes to list as facts)."""
-    df = queries.progress(con, filters)
-    if df.empty:
-        return [], _no_facts(df), df, PROGRESS_COLUMNS, []
-    df = progress_ranked(labels.progress(df, lang))
+    rows = progress_rows(con, filters)
+    if rows.empty:
+        return [], _no_facts(rows), rows, PROGRESS_COLUMNS, []
+    df = labels.progress(progress_list(rows, "rank_pos"), lang)
+    tallies = queries.progress_tallies(con, filters)
     panels = []
     for by, title in TALLIES:
-        tallies = light_tallies(con, filters, by, lang)
-        if len(tallies):
+        tally = light_tallies(tallies, by, lang)
+        if len(tally):
             panels.append(
-                Panel(
-                    charts.lights_chart, tallies, t(title, lang), f"progress_lights_{by}", rows=len(tallies)
-                )
+                Panel(charts.lights_chart, tally, t(title, lang), f"progress_lights_{by}", rows=len(tally))
             )
-    ids, which = trend_measures(df, filters)
+    ids, which = trend_measures(rows)
     if ids:
         title = f"{t('progress_trends', lang)} · {t(which, lang)}"
         panels.append(
             Panel(
-                charts.progress_trends_chart, trend_history(con, ids, filters, lang), title, "progress_trends"
+                charts.progress_trends_chart,
+                trend_history(trend_reports(con, ids, filters), lang),
+                title,
+                "progress_trends",
             )
         )
-    notes = [t("progress_single_report", lang)] if df.previous.isna().all() else []
-    notes += [t("progress_no_targets", lang)] if df.target_id.isna().all() else []
+    every = queries.of_tally(tallies, "all").iloc[0]
+    notes = [t("progress_single_report", lang)] if every.reported_twice == 0 else []
+    notes += [t("progress_no_targets", lang)] if every.targeted == 0 else []
     notes.append(t("progress_rules_brief", lang, stale=STALE_DAYS))
     return panels, _no_facts(df), df, PROGRESS_COLUMNS, notes
 

@@ -33,6 +33,7 @@ import streamlit as st
 from conftest import DATA_DIR, CsvEditor
 from streamlit.testing.v1 import AppTest
 from test_charts import valid_spec
+from test_pages import download_buttons, media  # noqa: F401 (media: a fixture of test_pages)
 
 from metrics import cli, paths, queries
 from metrics.progress import LIGHTS
@@ -739,3 +740,112 @@ def test_progress_charts_validate_and_keep_groups_apart(pcon):
     spec = valid_spec(charts.progress_trends_chart(history, "zh"))
     assert spec["resolve"]["scale"]["y"] == "independent"
     assert sorted(history.value_label) == ["17.7%", "34.6%", "75.9%", "76.9%", "88.6%"]
+
+
+# --- 进度's lists, chosen in SQL (queries.progress: rank_pos, change_pos, slipped_pos, trend_pos) ---
+
+# The lists as the page chose them in pandas before SQL did: the reference the SQL must equal.
+ATTENTION = ("red", "yellow", "stale", "green", "no_target")
+
+
+def pandas_ranked(df: pd.DataFrame, by_change: bool) -> pd.DataFrame:
+    attention = df.light.map({light: i for i, light in enumerate(ATTENTION)})
+    return df.assign(attention=attention.groupby(df.group_key).transform("min")).sort_values(
+        ["attention", "group_key", "change" if by_change else "rank"],
+        ascending=[True, True, not by_change],
+        kind="stable",
+    )
+
+
+def pandas_slipped(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df.rank_change < 0].sort_values(["rank_change", "group_key"], kind="stable")
+
+
+def pandas_trends(df: pd.DataFrame, filters: Filters, panels: int) -> tuple[list[str], str]:
+    several = df[df.previous.notna()]
+    if filters.bodies:
+        pick, which = several, "trends_which_bodies"
+    elif not (slipped := pandas_slipped(several)).empty:
+        pick, which = slipped, "trends_which_slipped"
+    else:
+        pick, which = several.sort_values(["rank", "group_key"], kind="stable"), "trends_which_top"
+    return list(pick.measure_id.head(panels)), which
+
+
+LIST_FILTERS = [
+    Filters(as_of=as_of, **chosen)
+    for as_of in ("2019-12-31", "2020-03-01", "2020-06-01", "2020-09-01", None)
+    for chosen in (
+        {},
+        {"bodies": ("mca", "inner_mongolia")},
+        {"body_kinds": ("local",)},
+        {"themes": ("cases",)},
+    )
+]
+
+
+@pytest.mark.parametrize("f", LIST_FILTERS)
+@pytest.mark.parametrize("limit", [None, 3])
+def test_the_lists_chosen_in_sql_are_those_pandas_chose(pcon, f, limit):
+    every = queries.progress(pcon, f, NO_STALE)  # the whole standing in view, in its order
+    rows = queries.progress(pcon, f, NO_STALE, limit=limit, trends=2)
+    expected = {
+        "rank_pos": pandas_ranked(every, False),
+        "change_pos": pandas_ranked(every, True),
+        "slipped_pos": pandas_slipped(every),
+    }
+    for place, reference in expected.items():
+        listed = rows[rows[place].notna()].sort_values(place)
+        if limit is not None:
+            listed = listed[listed[place] <= limit]
+        assert list(listed.measure_id) == list(reference.measure_id.head(limit)), place
+        assert list(listed[place]) == list(range(1, len(listed) + 1))
+    ids, which = pandas_trends(every, f, 2)
+    trends = rows[rows.trend_pos.notna()].sort_values("trend_pos")
+    assert list(trends.measure_id) == ids
+    assert set(trends.trend_which) <= {which}
+    if limit is not None:  # only the rows some list shows
+        shown = set().union(*(expected[p].measure_id.head(limit) for p in expected), ids)
+        assert set(rows.measure_id) == shown
+
+
+def test_the_lists_are_not_all_trivial_in_the_fixture(pcon):
+    # the comparison above means something: rows slip, changes reorder a group, trends are picked
+    every = queries.progress(pcon, Filters(as_of="2020-06-01"), NO_STALE)
+    assert (every.rank_change < 0).any()
+    assert list(pandas_ranked(every, True).measure_id) != list(pandas_ranked(every, False).measure_id)
+    assert pandas_trends(every, Filters(), 12)[0]
+
+
+@pytest.mark.parametrize("f", LIST_FILTERS[:8])
+def test_the_tallies_say_the_newest_report_and_how_many_have_a_previous_and_a_target(pcon, f):
+    every = queries.progress(pcon, f)
+    tally = queries.of_tally(queries.progress_tallies(pcon, f), "all")
+    if every.empty:
+        assert tally.empty
+        return
+    [row] = tally.to_dict("records")
+    assert row["newest"] == every.as_of_date.max()
+    assert row["reported_twice"] == every.previous.notna().sum()
+    assert row["targeted"] == every.target_id.notna().sum()
+
+
+def test_the_page_shows_the_first_rows_and_the_download_holds_every_one(progress_db, monkeypatch, request):
+    from metrics import view
+    from metrics.ui import views
+
+    # a table of two rows: the page shows the first two of each list, the CSV every measure in view
+    files = request.getfixturevalue("media")  # the download files AppTest makes
+    monkeypatch.setattr(view, "TABLE_ROWS", 2)
+    monkeypatch.setattr(views, "TABLE_ROWS", 2)
+    at = open_progress(progress_db, monkeypatch, as_of="2020-06-01")
+    with duckdb.connect(str(progress_db), read_only=True) as con:
+        every = queries.progress(con, Filters(as_of="2020-06-01"))
+    assert len(every) > 2
+    ranked = at.dataframe[0].value
+    assert len(ranked) == 2
+    assert any(str(len(every)) in c.value for c in at.caption)  # "共 n 行，显示前 2 行"
+    _, data = files.file(download_buttons(at)["progress_csv"])
+    rows = data.decode("utf-8-sig").strip().splitlines()
+    assert len(rows) == len(every) + 1  # the header and every measure
+    assert [r.split(",")[3] for r in rows[1:3]] == list(ranked.iloc[:, 3])  # in the table's order

@@ -7,14 +7,19 @@ def app():
     import pandas as pd
     import streamlit as st
 
+    from metrics import view
     from metrics.ui import views
+
+    def readable(group, by):  # how a page draws a long group: its highest and lowest rows, captioned
+        views.caption_rows(len(group), "zh")
+        return view.top_and_bottom(group, by)
 
     frame = pd.DataFrame(
         {"row_label": [f"b{i}" for i in range(100)], "closure_rate": [i / 100 for i in range(100)]}
     )
-    shown = views.readable(frame, "closure_rate", "zh")
+    shown = readable(frame, "closure_rate")
     st.write(",".join(shown.row_label))
-    small = views.readable(frame.head(5), "closure_rate", "zh")
+    small = readable(frame.head(5), "closure_rate")
     st.write(f"{len(small)} rows")
 
 

@@ -4,6 +4,7 @@ they hold."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from functools import partial
 
 import pandas as pd
@@ -42,12 +43,18 @@ def file_stem(title: str, lang: str) -> str:
 
 
 def image_caption(
-    page: str, title: str, frame: pd.DataFrame, lang: str, f: queries.Filters, names: dict, base: str
+    page: str,
+    title: str,
+    rows: Callable[[], pd.DataFrame],
+    lang: str,
+    f: queries.Filters,
+    names: dict,
+    base: str,
 ) -> tuple[str, tuple[str, ...]]:
-    """Heading and footer of the view's chart images: filters (``f``, named ``names``), sources,
-    dates and link (on ``base``). Called when an image is downloaded, with what the page read
-    while it ran."""
-    sources = state.cited_sources(view.cited_ids(frame))
+    """Heading and footer of the view's chart images: filters (``f``, named ``names``), sources
+    (of ``rows()``), dates and link (on ``base``). Called when an image is downloaded, with what
+    the page read while it ran."""
+    sources = state.cited_sources(view.cited_ids(rows()))
     latest = state.query(queries.kpis, f).iloc[0].latest_as_of
     return view.image_caption(
         title,
@@ -66,18 +73,25 @@ def _captioned(render, charts: list, caption) -> bytes:
     return render(charts, heading=heading, footer=footer)
 
 
-def workbook(data: pd.DataFrame, columns: dict[str, str], lang: str, source_ids: tuple[str, ...]) -> bytes:
+def workbook(data: pd.DataFrame, columns: dict[str, str], lang: str) -> bytes:
     """XLSX: the view's data, the sources it cites and the definition of every column
     (``pack.workbook``: rates as percentages, counts with thousands separators)."""
-    return pack.workbook(data, columns, lang, state.cited_sources(source_ids))
+    return pack.workbook(data, columns, lang, state.cited_sources(view.cited_ids(data)))
 
 
 def downloads(
-    frame: pd.DataFrame, columns: dict[str, str], charts: list, title: str, lang: str, key: str
+    frame: pd.DataFrame | Callable[[], pd.DataFrame],
+    columns: dict[str, str],
+    charts: list,
+    title: str,
+    lang: str,
+    key: str,
 ) -> None:
-    """The download buttons for one view. ``columns`` picks and names the data's columns. Each
-    file is made when its button is clicked, not on every rerun: at thousands of bodies, the
-    table and the images' captions cost more than the page."""
+    """The download buttons for one view. ``columns`` picks and names the data's columns of
+    ``frame`` (or of what ``frame()`` returns: a page that shows only the first rows reads every
+    row when a file is asked for). Each file is made when its button is clicked, not on every
+    rerun: at thousands of bodies, the table and the images' captions cost more than the page."""
+    rows = frame if callable(frame) else lambda: frame
     stem = file_stem(title, lang)
     st.caption(t("download", lang))
     cols = st.columns(6)
@@ -87,7 +101,7 @@ def downloads(
             evidence_pack(cols[5], key, stem, lang)
     cols[0].download_button(
         t("download_csv", lang),
-        lambda: export.csv_bytes(pack.download_table(frame, columns, lang)),
+        lambda: export.csv_bytes(pack.download_table(rows(), columns, lang)),
         f"{stem}.csv",
         "text/csv",
         key=f"{key}_csv",
@@ -96,7 +110,7 @@ def downloads(
     )
     cols[1].download_button(
         t("download_xlsx", lang),
-        lambda: workbook(frame, columns, lang, view.cited_ids(frame)),
+        lambda: workbook(rows(), columns, lang),
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
@@ -107,7 +121,7 @@ def downloads(
         return
     font_ok = export.cjk_font_available()
     caption = partial(
-        image_caption, key, title, frame, lang, state.filters(), filter_names(lang), state.base_url()
+        image_caption, key, title, rows, lang, state.filters(), filter_names(lang), state.base_url()
     )
     cols[2].download_button(
         t("download_png", lang),

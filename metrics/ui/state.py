@@ -11,6 +11,7 @@ import functools
 import os
 import urllib.parse
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -18,8 +19,9 @@ from types import FunctionType
 
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
-from metrics import labels, paths, queries, view
+from metrics import charts, labels, paths, queries, view
 from metrics.i18n import LANG_NAMES, LANGS, t
 from metrics.queries import Filters
 from metrics.store import Store
@@ -80,6 +82,23 @@ def labeled(function: Callable, filters: Filters) -> pd.DataFrame:
     return _labeled(function, filters, lang(), db_stamp())
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A chart made once for every session: ``spec`` (Vega-Lite, its rows in ``datasets``: what
+    the image downloads export) and ``wire``, the same with each dataset already as the Arrow
+    IPC bytes Streamlit sends (it converts the rows of a spec on every rerun, and passes bytes on
+    as they are): draw ``wire``, export ``spec``."""
+
+    spec: dict
+    wire: dict
+
+    @classmethod
+    def of(cls, spec: dict) -> Chart:
+        datasets = spec.get("datasets", {})
+        wire = {name: dataframe_util.convert_anything_to_arrow_bytes(rows) for name, rows in datasets.items()}
+        return cls(spec, {**spec, "datasets": wire} if datasets else spec)
+
+
 @shared(max_entries=256)
 def _charted(
     kind: str,
@@ -89,36 +108,38 @@ def _charted(
     bars: int,
     panels: int | None,
     stamp: tuple[str, int, int],
-) -> tuple[list[tuple[view.Panel, dict]], pd.DataFrame]:
+) -> tuple[list[tuple[view.Panel, Chart]], pd.DataFrame]:
     df = _labeled(view.QUERIES[kind], filters, lang_, stamp)
     drawn, rest = view.charted_groups(df, panels)
-    return [(p, p.chart(lang_)) for p in view.group_panels(drawn, kind, lang_, key, bars)], rest
+    return [(p, Chart.of(p.chart(lang_))) for p in view.group_panels(drawn, kind, lang_, key, bars)], rest
 
 
 def charted(kind: str, filters: Filters, key: str, bars: int, panels: int | None):
     """The charts of the comparable groups of ``kind`` (a key of ``view.QUERIES``) that two or
     more bodies report, as ``view.charted_groups`` and ``view.group_panels`` make them, each with
-    its Vega-Lite spec, and the shared groups left without a chart. Made once per filters,
+    its ``Chart``, and the shared groups left without a chart. Made once per filters,
     language and database file for every session and rerun (keyed by what the data comes from,
     not by hashing it): shared, so never change what it returns."""
     return _charted(kind, filters, lang(), key, bars, panels, db_stamp())
 
 
 @shared(max_entries=64)
-def _progress_tables(
-    filters: Filters, lang_: str, by_change: bool, stamp: tuple[str, int, int]
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    df = labels.progress(_query(queries.progress, filters, stamp), lang_)
-    return df, view.progress_ranked(df, by_change), view.progress_slipped(df)
+def _progress_rows(filters: Filters, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
+    return labels.progress(_query(view.progress_shown, filters, stamp), lang_)
 
 
-def progress_tables(
-    filters: Filters, by_change: bool = False
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """进度's tables for ``filters`` in the current language: every measure's standing labelled
-    (``labels.progress``), the same ranked (``view.progress_ranked``, by change when
-    ``by_change``) and who slipped (``view.progress_slipped``); shared like ``charted``."""
-    return _progress_tables(filters, lang(), by_change, db_stamp())
+def progress_rows(filters: Filters) -> pd.DataFrame:
+    """The rows 进度's lists show for ``filters`` (``view.progress_shown``; queried once for
+    every language), labelled in the current language (``labels.progress``); shared like
+    ``charted``."""
+    return _progress_rows(filters, lang(), db_stamp())
+
+
+def progress_everything(filters: Filters, place: str, lang_: str) -> pd.DataFrame:
+    """Every measure in view in the order of one of 进度's lists, labelled in ``lang_``: a
+    download's rows (made when it is clicked, never cached)."""
+    rows = view.progress_rows(_connection(db_stamp()).cursor(), filters)
+    return labels.progress(view.progress_list(rows, place), lang_)
 
 
 @shared(max_entries=256)
@@ -153,26 +174,54 @@ def search(filters: Filters, text: str) -> tuple[pd.DataFrame, int]:
 
 
 @shared(max_entries=64)
-def _trend_history(
+def _trend_reports(
+    measure_ids: tuple[str, ...], filters: Filters, stamp: tuple[str, int, int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return view.trend_reports(_connection(stamp).cursor(), measure_ids, filters)
+
+
+@shared(max_entries=64)
+def _trends(
     measure_ids: tuple[str, ...], filters: Filters, lang_: str, stamp: tuple[str, int, int]
-) -> pd.DataFrame:
-    return view.trend_history(_connection(stamp).cursor(), measure_ids, filters, lang_)
+) -> tuple[pd.DataFrame, Chart]:
+    history = view.trend_history(_trend_reports(measure_ids, filters, stamp), lang_)
+    return history, Chart.of(charts.progress_trends_chart(history, lang_, ""))
 
 
-def trend_history(measure_ids: tuple[str, ...], filters: Filters) -> pd.DataFrame:
+def trends(measure_ids: tuple[str, ...], filters: Filters) -> tuple[pd.DataFrame, Chart]:
     """Every report of the given measures up to ``filters.as_of``, with the events that concern
-    them, labelled in the current language (``view.trend_history``; cached)."""
-    return _trend_history(measure_ids, filters, lang(), db_stamp())
+    them, labelled in the current language (``view.trend_history``), and their small multiples
+    (a ``Chart``); shared like ``charted``."""
+    return _trends(measure_ids, filters, lang(), db_stamp())
 
 
 @shared(max_entries=64)
 def _light_tallies(filters: Filters, by: str, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
-    return view.light_tallies(_connection(stamp).cursor(), filters, by, lang_)
+    return view.light_tallies(_query(queries.progress_tallies, filters, stamp), by, lang_)
 
 
 def light_tallies(filters: Filters, by: str, lang_: str) -> pd.DataFrame:
-    """The lights per group or per kind of body, labelled (``view.light_tallies``; cached)."""
+    """The lights per group, per kind of body or of all, labelled (``view.light_tallies``; every
+    tally from one cached query)."""
     return _light_tallies(filters, by, lang_, db_stamp())
+
+
+@shared(max_entries=256)
+def _lights_chart(
+    filters: Filters, by: str, lang_: str, title: str, stamp: tuple[str, int, int]
+) -> tuple[int, Chart | None]:
+    tallies = _light_tallies(filters, by, lang_, stamp)
+    if tallies.empty:
+        return 0, None
+    shown = view.top_and_bottom(tallies.assign(order=tallies.red * 1000 + tallies.yellow), "order")
+    return len(tallies), Chart.of(charts.lights_chart(shown, lang_, title))
+
+
+def lights_chart(filters: Filters, by: str, title: str) -> tuple[int, Chart | None]:
+    """How many rows the tally ``by`` has and its chart (a ``Chart`` of ``charts.lights_chart``,
+    titled ``title``: the rows with the most red and yellow lights, at most ``view.MAX_BARS``),
+    None without rows; shared like ``charted``."""
+    return _lights_chart(filters, by, lang(), title, db_stamp())
 
 
 def unfiltered(function: Callable) -> pd.DataFrame:

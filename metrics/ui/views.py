@@ -31,6 +31,7 @@ from metrics.view import (
     PANELS,
     PROGRESS_COLUMNS,
     SOURCE_COLUMNS,
+    TABLE_ROWS,
     VALUE_COLUMNS,
 )
 
@@ -44,12 +45,14 @@ def show(
     return render(spec, key, clickable, pick)
 
 
-def render(spec: dict, key: str, clickable: bool = True, pick=None) -> dict:
-    """Draw a Vega-Lite ``spec`` full width and return it; a click on a body's mark filters the
-    dashboard to that body (``pick``, default ``state.pick_body``, turns the click into a filter)."""
+def render(spec: dict | state.Chart, key: str, clickable: bool = True, pick=None) -> dict:
+    """Draw a Vega-Lite ``spec`` (or a ``state.Chart``: its wire spec) full width and return the
+    spec (for the image downloads); a click on a body's mark filters the dashboard to that body
+    (``pick``, default ``state.pick_body``, turns the click into a filter)."""
+    spec, drawn = (spec.spec, spec.wire) if isinstance(spec, state.Chart) else (spec, spec)
     if clickable:
         st.vega_lite_chart(
-            spec=spec,
+            spec=drawn,
             width="stretch",
             theme=None,
             key=key,
@@ -57,7 +60,7 @@ def render(spec: dict, key: str, clickable: bool = True, pick=None) -> dict:
             selection_mode=charts.SELECTION,
         )
     else:
-        st.vega_lite_chart(spec=spec, width="stretch", theme=None, key=key)
+        st.vega_lite_chart(spec=drawn, width="stretch", theme=None, key=key)
     return spec
 
 
@@ -72,15 +75,16 @@ COLUMN_FORMATS = {
 }
 
 
-TABLE_ROWS = 2000
-
-
-def show_table(frame: pd.DataFrame, columns: dict[str, str], lang: str, **options) -> None:
+def show_table(
+    frame: pd.DataFrame, columns: dict[str, str], lang: str, total: int | None = None, **options
+) -> None:
     """A data table with readable headers; yes/no columns as 是/否 (Yes/No), missing values
     blank (never "None"), rates as percentages. At most TABLE_ROWS rows are sent to the browser
-    (the downloads hold every row)."""
-    if len(frame) > TABLE_ROWS:
-        st.caption(t("table_rows_shown", lang, shown=TABLE_ROWS, total=len(frame)))
+    (the downloads hold every row); ``total`` is how many rows there are when ``frame`` holds
+    only the first of them."""
+    total = len(frame) if total is None else total
+    if total > TABLE_ROWS:
+        st.caption(t("table_rows_shown", lang, shown=TABLE_ROWS, total=total))
         frame = frame.head(TABLE_ROWS)
     data = labels.headed(frame, columns, lang)
     for c in [c for c in data.columns if _yes_no(data[c])]:
@@ -128,14 +132,9 @@ def empty(df: pd.DataFrame, lang: str) -> bool:
     return df.empty
 
 
-def readable(group: pd.DataFrame, by: str, lang: str, bars: int = MAX_BARS) -> pd.DataFrame:
-    """At most ``bars`` rows of a chart (``view.top_and_bottom``); the caption says how many are
-    shown (each bar's tooltip gives its rank in the whole group)."""
-    caption_rows(len(group), lang, bars)
-    return pageview.top_and_bottom(group, by, bars)
-
-
 def caption_rows(rows: int, lang: str, bars: int = MAX_BARS) -> None:
+    """Under a chart of at most ``bars`` of ``rows`` rows (``view.top_and_bottom``), how many are
+    shown (each bar's tooltip gives its rank in the whole group)."""
     if rows > bars:
         st.caption(t("top_and_bottom", lang, shown=bars, total=rows, half=bars // 2))
 
@@ -179,9 +178,9 @@ def comparable_panels(
         names = "、".join(rest.comparable_label) if lang != "en" else ", ".join(rest.comparable_label)
         st.caption(t("more_groups", lang, n=len(rest), names=names))
     built = []
-    for panel, spec in drawn:
+    for panel, chart in drawn:
         caption_rows(panel.rows, lang, bars)
-        built.append(render(spec, panel.key))
+        built.append(render(chart, panel.key))
         if "total_derived" in panel.frame and panel.frame.total_derived.any():
             st.caption("\\* " + t("total_derived_note", lang))
     singles(df[df.group_bodies < 2], label, shown, lang)
@@ -511,27 +510,26 @@ def progress() -> None:
     and small-multiple trends, all as of the sidebar's date."""
     lang = header("page_progress", "progress_intro")
     f = state.filters()
-    df, _, slipped = state.progress_tables(f)
-    if empty(df, lang):
+    every = state.light_tallies(f, "all", lang)
+    if empty(every, lang):
         return
+    tally = every.iloc[0]
     day = f.as_of or date.today().isoformat()
-    st.caption(t("progress_newest", lang, date=day, newest=str(df.as_of_date.max().date())))
-    if df.previous.isna().all():
+    st.caption(t("progress_newest", lang, date=day, newest=str(tally.newest.date())))
+    if tally.reported_twice == 0:
         st.info(t("progress_single_report", lang), icon=":material/info:")
-    if df.target_id.isna().all():
+    if tally.targeted == 0:
         st.caption(t("progress_no_targets", lang))
     with st.expander(t("progress_rules_title", lang)):
         st.markdown(t("progress_rules", lang, stale=STALE_DAYS))
-    light_tiles(state.light_tallies(f, "all", lang).iloc[0], lang)
+    light_tiles(tally, lang)
     built = []
     for by, title in pageview.TALLIES:
-        tallies = state.light_tallies(f, by, lang)
-        if tallies.empty:
+        rows, chart = state.lights_chart(f, by, t(title, lang))
+        if chart is None:
             continue
-        shown = readable(tallies.assign(order=tallies.red * 1000 + tallies.yellow), "order", lang)
-        built.append(
-            show(charts.lights_chart, shown, t(title, lang), f"progress_lights_{by}", clickable=False)
-        )
+        caption_rows(rows, lang)
+        built.append(render(chart, f"progress_lights_{by}", clickable=False))
     st.subheader(t("progress_table", lang))
     order = st.radio(
         t("progress_sort", lang),
@@ -541,16 +539,20 @@ def progress() -> None:
         horizontal=True,
         bind="query-params",
     )
-    ranked = state.progress_tables(f, by_change=order == "change")[1]
-    show_table(ranked, PROGRESS_COLUMNS, lang, height=420)
+    rows = state.progress_rows(f)
+    place = f"{order}_pos"
+    ranked = pageview.progress_list(rows, place, TABLE_ROWS)
+    show_table(ranked, PROGRESS_COLUMNS, lang, total=int(tally.measures), height=420)
     st.subheader(t("progress_slipped", lang))
-    if slipped.empty:
+    if tally.slipped == 0:
         st.caption(t("progress_none_slipped", lang))
     else:
-        show_table(slipped, PROGRESS_COLUMNS, lang)
-    if trend := progress_trends(df, f, lang):
+        slipped = pageview.progress_list(rows, "slipped_pos", TABLE_ROWS)
+        show_table(slipped, PROGRESS_COLUMNS, lang, total=int(tally.slipped))
+    if trend := progress_trends(rows, f, lang):
         built.append(trend)
-    downloads(ranked, PROGRESS_COLUMNS, built, t("page_progress", lang), lang, "progress")
+    everything = partial(state.progress_everything, f, place, lang)
+    downloads(everything, PROGRESS_COLUMNS, built, t("page_progress", lang), lang, "progress")
 
 
 def progress_block(f, lang: str) -> None:
@@ -575,16 +577,16 @@ def light_tiles(tally: pd.Series, lang: str) -> None:
         col.metric(f"{mark} {name}", format_number(n, lang))
 
 
-def progress_trends(df: pd.DataFrame, f, lang: str) -> dict | None:
+def progress_trends(rows: pd.DataFrame, f, lang: str) -> dict | None:
     """Small multiples of the measures in view (``view.trend_measures``), with the events that
     concern them as dashed rules."""
-    ids, which = pageview.trend_measures(df, f)
+    ids, which = pageview.trend_measures(rows)
     if not ids:
         return None
     st.subheader(t("progress_trends", lang))
     st.caption(t("progress_trends_caption", lang, shown=len(ids), which=t(which, lang)))
-    history = state.trend_history(ids, f)
+    history, chart = state.trends(ids, f)
     marked = history.dropna(subset=["event_label"]).drop_duplicates(["event_label", "event_date"])
     if len(marked):
         st.caption(t("progress_events_caption", lang, n=len(marked)))
-    return show(charts.progress_trends_chart, history, "", "progress_trends", clickable=False)
+    return render(chart, "progress_trends", clickable=False)

@@ -49,8 +49,6 @@ class Filters:
 NO_FILTERS = Filters()
 
 
-
-
 def _source(view: str, filters: Filters) -> str:
     """``view``, or with ``filters.as_of`` and a latest view: each measure's last report at or
     before that date, from the view's history (bound as ``$as_of``)."""

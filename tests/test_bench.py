@@ -12,7 +12,7 @@ def test_the_peak_of_a_step_sees_memory_held_only_inside_it():
     before = bench._rss_mb()
     with bench._peak_rss(into, "step"):
         held = bytearray(300 * 2**20)
-        held[:: 4096] = b"x" * len(held[:: 4096])  # touch every page: resident, not just reserved
+        held[::4096] = b"x" * len(held[::4096])  # touch every page: resident, not just reserved
         time.sleep(0.1)  # a step holds its memory for a while (the sampler looks every 5 ms)
         del held
     assert into["step"] - before > 250, (before, into)

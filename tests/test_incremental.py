@@ -463,9 +463,12 @@ def test_a_long_history_keeps_four_reports_a_measure_and_its_standing_exact(tmp_
     assert batch is not None, "\n".join(map(str, checked.problems))
     _standings_agree(db)
     with duckdb.connect(str(db.resolve()), read_only=True) as con:
-        assert con.execute(
-            "SELECT count(*) FROM progress_recent WHERE as_of_date = DATE '2031-01-01'"
-        ).fetchone()[0] == 3
+        assert (
+            con.execute(
+                "SELECT count(*) FROM progress_recent WHERE as_of_date = DATE '2031-01-01'"
+            ).fetchone()[0]
+            == 3
+        )
     assert tables_of(db) == _full_build(folder, imports, tmp_path / "full-2" / "metrics.duckdb")
     # a part added to the newest of those reports: its stored row is recomputed, not kept twice
     checked, batch = Store(db, folder, folder, imports).import_file(

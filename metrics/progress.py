@@ -48,6 +48,9 @@ from __future__ import annotations
 STALE_DAYS = 30  # default of "not reported since N days", relative to the group's newest report
 LIGHTS = ("green", "yellow", "red", "stale", "no_target")
 
+# A measure's four latest reports, kept from its history by this clause (see progress_recent).
+RECENT_ROWS = "QUALIFY row_number() OVER (PARTITION BY measure_id ORDER BY as_of_date DESC, as_of DESC) <= 4"
+
 SQL = """
 -- A figure's as-of date as a DATE: YYYY and YYYY-MM count from their first day.
 CREATE MACRO as_of_date(t) AS
@@ -93,8 +96,8 @@ SELECT *, as_of_date(as_of) AS as_of_date FROM observed;
 -- rows instead of 3.7 million).
 CREATE VIEW progress_recent AS
 SELECT * FROM progress_history
-QUALIFY row_number() OVER (PARTITION BY measure_id ORDER BY as_of_date DESC, as_of DESC) <= 4;
 """
+SQL += RECENT_ROWS + ";\n"
 
 # Every measure's latest and previous report at ``at_date``, its rank and rank change in its
 # comparable group: the part of a standing that needs the history (``{history}``).

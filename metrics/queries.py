@@ -55,7 +55,7 @@ def _source(view: str, filters: Filters) -> str:
     if filters.as_of is None or view not in schema.LATEST:
         return view
     return f"""(SELECT * FROM {schema.LATEST[view]} WHERE as_of_date(as_of) <= $as_of::DATE
-               QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id)) AS {view}"""
+               {schema.LATEST_ROWS}) AS {view}"""
 
 
 def _select(con, view: str, filters: Filters, order: str) -> pd.DataFrame:

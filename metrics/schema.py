@@ -205,8 +205,9 @@ SELECT * FROM value_history
 WHERE measure_kind = 'count' AND family IN ('cases', 'people', 'clues');
 """
 
-# Each measure's latest report (all its rows at its newest as-of date, as-of dates ordered as
-# text), by view: the history it is the latest of.
+# Each measure's latest report: all its rows at its newest as-of date (as-of dates ordered as
+# text), kept from a history by this clause; ``LATEST`` maps each view to its history.
+LATEST_ROWS = "QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id)"
 LATEST = {
     "closures": "closure_history",
     "changes": "change_history",
@@ -214,9 +215,7 @@ LATEST = {
     "cases": "case_history",
 }
 VIEWS += "".join(
-    f"CREATE VIEW {latest} AS\n"
-    f"SELECT * FROM {history} QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id);\n"
-    for latest, history in LATEST.items()
+    f"CREATE VIEW {latest} AS\nSELECT * FROM {history} {LATEST_ROWS};\n" for latest, history in LATEST.items()
 )
 
 # Derived views stored as tables once the data is loaded, in dependency order: the numbers are
@@ -330,7 +329,7 @@ def _add_latest(con, view: str, touched: str, since) -> None:
                 UNION ALL
                 SELECT * FROM {LATEST[view]}
                 WHERE measure_id IN (SELECT measure_id FROM {touched}) AND as_of >= ?
-            ) QUALIFY as_of = max(as_of) OVER (PARTITION BY measure_id)""",
+            ) {LATEST_ROWS}""",
         [since],
     )
 
@@ -358,7 +357,7 @@ def _add_recent(con, touched: str, since) -> None:
                 SELECT * FROM progress_history
                 WHERE measure_id IN (SELECT measure_id FROM {touched}) AND as_of >= ?
             ) ANTI JOIN recent_inside USING (measure_id)
-            QUALIFY row_number() OVER (PARTITION BY measure_id ORDER BY as_of_date DESC, as_of DESC) <= 4""",
+            {progress.RECENT_ROWS}""",
         [since],
     )
     if con.execute("SELECT count(*) FROM recent_inside").fetchone()[0]:  # else a scan for nothing

@@ -234,13 +234,20 @@ MATERIALIZED = (
     "progress_recent",
     "progress_standing",
 )
+# Stored tables written in an order that lets a lookup of a few measures skip the rest: DuckDB
+# keeps each column's min and max per block of rows, so 进度's trends read a dozen measures'
+# reports in a few blocks instead of scanning 3.7 million rows (rows added later by imports go
+# at the end, in their own blocks).
+STORED_ORDER = {"progress_history": "measure_id, as_of_date"}
 
 
 def materialize(con) -> None:
-    """Store every derived view as a table of the same name (see MATERIALIZED)."""
+    """Store every derived view as a table of the same name (see MATERIALIZED), in
+    ``STORED_ORDER`` where one is given."""
     for view in MATERIALIZED:
         con.execute(f"ALTER VIEW {view} RENAME TO {view}__definition")
-        con.execute(f"CREATE TABLE {view} AS SELECT * FROM {view}__definition")
+        order = f" ORDER BY {STORED_ORDER[view]}" if view in STORED_ORDER else ""
+        con.execute(f"CREATE TABLE {view} AS SELECT * FROM {view}__definition{order}")
 
 
 def create(con, columns: dict[str, list[Column]]) -> None:

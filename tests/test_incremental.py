@@ -477,3 +477,17 @@ def test_a_long_history_keeps_four_reports_a_measure_and_its_standing_exact(tmp_
     assert batch is not None, "\n".join(map(str, checked.problems))
     _standings_agree(db)
     assert tables_of(db) == _full_build(folder, imports, tmp_path / "full-3" / "metrics.duckdb")
+
+
+def test_a_build_stores_the_tables_of_stored_order_in_that_order(synthetic, tmp_path):
+    """A lookup of a few measures' reports (进度's trends) skips the blocks of other measures only
+    when the stored rows are in measure order: a full build writes them so."""
+    folder, _ = synthetic
+    db = tmp_path / "db" / "metrics.duckdb"
+    db.parent.mkdir()
+    Store(db, data_dir=folder, sources_dir=folder).build()
+    with duckdb.connect(str(db), read_only=True) as con:
+        for table, order in schema.STORED_ORDER.items():
+            stored = con.execute(f"SELECT {order} FROM {table} ORDER BY rowid").fetchall()
+            assert len(stored) > 100
+            assert stored == sorted(stored), f"{table} is not stored in the order {order}"

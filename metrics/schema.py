@@ -237,8 +237,13 @@ MATERIALIZED = (
 # Stored tables written in an order that lets a lookup of a few measures skip the rest: DuckDB
 # keeps each column's min and max per block of rows, so 进度's trends read a dozen measures'
 # reports in a few blocks instead of scanning 3.7 million rows (rows added later by imports go
-# at the end, in their own blocks).
+# at the end, in their own blocks, each write in this order).
 STORED_ORDER = {"progress_history": "measure_id, as_of_date"}
+
+
+def _order(view: str) -> str:
+    """The ``ORDER BY`` a stored table's rows are written in (``STORED_ORDER``), or nothing."""
+    return f" ORDER BY {STORED_ORDER[view]}" if view in STORED_ORDER else ""
 
 
 def materialize(con) -> None:
@@ -246,8 +251,7 @@ def materialize(con) -> None:
     ``STORED_ORDER`` where one is given."""
     for view in MATERIALIZED:
         con.execute(f"ALTER VIEW {view} RENAME TO {view}__definition")
-        order = f" ORDER BY {STORED_ORDER[view]}" if view in STORED_ORDER else ""
-        con.execute(f"CREATE TABLE {view} AS SELECT * FROM {view}__definition{order}")
+        con.execute(f"CREATE TABLE {view} AS SELECT * FROM {view}__definition{_order(view)}")
 
 
 def create(con, columns: dict[str, list[Column]]) -> None:
@@ -280,7 +284,9 @@ WHOLE = ("progress_standing",)
 def _recompute(con, view: str, where: str = "true", params=()) -> None:
     """Replace the rows of the stored ``view`` that ``where`` selects by their definition's."""
     con.execute(f"DELETE FROM {view} WHERE {where}", list(params))
-    con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}", list(params))
+    con.execute(
+        f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}{_order(view)}", list(params)
+    )
 
 
 def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:

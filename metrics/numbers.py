@@ -635,6 +635,7 @@ def _scaled(value: Decimal, tiers: list[tuple[int, str]], fit) -> tuple[Decimal,
 _ZH_TIERS = [(10**12, "万亿"), (10**8, "亿"), (10**4, "万")]
 _EN_TIERS = [(10**9, " bn"), (10**6, " m")]
 _PP_COUNTERS = ("个百分点", "百分点", "pp")
+_EN_TAILS = {"%": "%"} | dict.fromkeys(_PP_COUNTERS, " pp")
 
 
 def format_number(value: object, lang: str = "zh", counter: str = "") -> str:
@@ -651,38 +652,59 @@ def format_number(value: object, lang: str = "zh", counter: str = "") -> str:
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"unsupported language {lang!r}")
-    dec = _to_decimal(value)
-    if dec is None:
-        return MISSING
+    plain = _plain_exact(value, _EXACT_BELOW[lang], grouping=lang == "en")
+    if plain is not None:
+        body, negative = plain
+    else:
+        dec = _to_decimal(value)
+        if dec is None:
+            return MISSING
+        body, negative = _scaled_text(abs(dec), lang), dec < 0
     counter = (counter or "").replace("％", "%")
+    # English appends only % and pp; Chinese every counter.
+    tail = counter if lang == "zh" else _EN_TAILS.get(counter, "")
+    sign = "-" if negative and body != "0" else ""
+    return f"{sign}{body}{tail}"
+
+
+# Numbers below these are written in full (exact digits); larger ones in 万/亿 or m/bn.
+_EXACT_BELOW = {"zh": 10**5, "en": 10**6}
+
+
+def _scaled_text(size: Decimal, lang: str) -> str:
+    """``size`` (not negative) as ``format_number`` writes it, without sign or counter."""
     with localcontext() as ctx:
         ctx.prec = 100
-        size = abs(dec)
+        if size < _EXACT_BELOW[lang]:
+            return _plain(size, grouping=lang == "en")
         if lang == "zh":
-            if size < 10**5:
-                body = _plain(size)
-            else:
-                mantissa, suffix = _scaled(size, _ZH_TIERS, lambda m: _round_significant(m, 4))
-                body = _plain(mantissa) + suffix
-            tail = counter
-        else:
-            if size < 10**6:
-                body = _plain(size, grouping=True)
-            else:
-                mantissa, suffix = _scaled(
-                    size,
-                    _EN_TIERS,
-                    lambda m: m.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP),
-                )
-                body = _plain(mantissa, grouping=True) + suffix
-            if counter == "%":
-                tail = "%"
-            elif counter in _PP_COUNTERS:
-                tail = " pp"
-            else:
-                tail = ""
-    sign = "-" if dec < 0 and body != "0" else ""
-    return f"{sign}{body}{tail}"
+            mantissa, suffix = _scaled(size, _ZH_TIERS, lambda m: _round_significant(m, 4))
+            return _plain(mantissa) + suffix
+        mantissa, suffix = _scaled(
+            size, _EN_TIERS, lambda m: m.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+        )
+        return _plain(mantissa, grouping=True) + suffix
+
+
+def _plain_exact(value: object, below: int, grouping: bool) -> tuple[str, bool] | None:
+    """(``_plain`` of its size, whether it is negative) for a Python int or float (numpy floats
+    too) smaller than ``below`` whose shortest repr has no exponent: most numbers a page labels,
+    written without the cost of a Decimal (a table of thousands of rows labels tens of thousands
+    of numbers). None for any other value, which takes the Decimal way."""
+    if type(value) is int:
+        size = abs(value)
+        return (f"{size:,}" if grouping else str(size), value < 0) if size < below else None
+    if not isinstance(value, float):
+        return None
+    size = abs(float(value))
+    if not size < below:  # NaN too
+        return None
+    text = repr(size)
+    if "e" in text:
+        return None
+    whole, _, fraction = text.partition(".")
+    whole = f"{int(whole):,}" if grouping else whole
+    return (whole if fraction in ("", "0") else f"{whole}.{fraction}"), value < 0
 
 
 def format_percent(ratio: object, lang: str = "zh", digits: int = 1) -> str:

@@ -737,3 +737,31 @@ def test_format_then_parse_scaled_exact(mantissa, power, counter):
     assert q.value == value
     assert q.counter == counter
     assert q.qualifier == "exact"
+
+
+@given(
+    value=st.one_of(
+        st.integers(min_value=-(10**7), max_value=10**7),
+        st.floats(min_value=-1e7, max_value=1e7),
+        st.floats(min_value=-1e-3, max_value=1e-3),
+        st.floats(min_value=-2e5, max_value=2e5).map(lambda v: round(v, 1)),
+    ),
+    lang=st.sampled_from(["zh", "en"]),
+    counter=COUNTERS,
+)
+@example(value=-0.0, lang="zh", counter="")
+@example(value=99_999.99, lang="zh", counter="人")
+@example(value=1e-05, lang="en", counter="%")
+@example(value=999_999.5, lang="en", counter="")
+@example(value=float("nan"), lang="en", counter="")
+def test_a_python_int_or_float_formats_as_its_decimal_does(value, lang, counter):
+    """Python and numpy ints and floats take a way without Decimal; the text is the same as the
+    Decimal of their shortest repr gives."""
+    import numpy as np
+
+    expected = format_number(None if value != value else Decimal(repr(value)), lang, counter)
+    assert format_number(value, lang, counter) == expected
+    if isinstance(value, float):
+        assert format_number(np.float64(value), lang, counter) == expected
+    else:
+        assert format_number(np.int64(value), lang, counter) == expected

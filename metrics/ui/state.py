@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import urllib.parse
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -20,6 +22,7 @@ from types import FunctionType
 import pandas as pd
 import streamlit as st
 from streamlit import dataframe_util
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from metrics import charts, labels, paths, queries, view
 from metrics.i18n import LANG_NAMES, LANGS, t
@@ -62,6 +65,30 @@ def _query(function: Callable, filters: Filters, stamp: tuple[str, int, int]) ->
 @shared(max_entries=64)
 def _table(function: Callable, stamp: tuple[str, int, int]) -> pd.DataFrame:
     return function(_connection(stamp).cursor())
+
+
+# Workers that run a page's independent queries at once (``prefetch``).
+_PREFETCH = ThreadPoolExecutor(max_workers=4, thread_name_prefix="prefetch")
+
+
+def prefetch(filters: Filters, *functions: Callable) -> None:
+    """Start ``query(function, filters)`` for each of ``functions`` on worker threads and return
+    at once: a page that needs several independent queries has DuckDB run them together (it
+    does not hold Python's lock while it works) while the page draws what it already has. The
+    page's own ``query`` and ``labeled`` calls then take the results, or wait for the one
+    computation running (the cache computes each key once)."""
+    stamp, ctx = db_stamp(), get_script_run_ctx()
+    for function in functions:
+        _PREFETCH.submit(_in_context, ctx, _query, function, filters, stamp)
+
+
+def _in_context(ctx, work: Callable, *args) -> None:
+    """``work(*args)`` on a worker thread, as part of the script run ``ctx``."""
+    add_script_run_ctx(threading.current_thread(), ctx)
+    try:
+        work(*args)
+    finally:
+        add_script_run_ctx(threading.current_thread(), None)
 
 
 def query(function: Callable, filters: Filters = queries.NO_FILTERS) -> pd.DataFrame:

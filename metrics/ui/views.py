@@ -201,6 +201,8 @@ def singles(df: pd.DataFrame, label, shown: str, lang: str) -> None:
 def overview() -> None:
     lang = header("page_overview", "app_caption")
     f = state.filters()
+    kinds = ("closures", "value_figures", "changes")
+    state.prefetch(f, queries.kpis, queries.progress_tallies, *(pageview.QUERIES[kind] for kind in kinds))
     kpi = state.query(queries.kpis, f).iloc[0]
     if kpi.figures == 0:
         empty(pd.DataFrame(), lang)
@@ -211,9 +213,7 @@ def overview() -> None:
         col.metric(label, value, help=help_text)
     progress_block(f, lang)
     st.subheader(t("headline_groups", lang))
-    frames = {
-        kind: state.labeled(pageview.QUERIES[kind], f) for kind in ("closures", "value_figures", "changes")
-    }
+    frames = {kind: state.labeled(pageview.QUERIES[kind], f) for kind in kinds}
     built = []
     for kind, df in frames.items():
         shared = df[df.group_bodies >= 2]
@@ -510,6 +510,7 @@ def progress() -> None:
     and small-multiple trends, all as of the sidebar's date."""
     lang = header("page_progress", "progress_intro")
     f = state.filters()
+    state.prefetch(f, queries.progress_tallies, pageview.progress_shown)
     every = state.light_tallies(f, "all", lang)
     if empty(every, lang):
         return

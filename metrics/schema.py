@@ -251,7 +251,15 @@ def materialize(con) -> None:
     ``STORED_ORDER`` where one is given."""
     for view in MATERIALIZED:
         con.execute(f"ALTER VIEW {view} RENAME TO {view}__definition")
-        con.execute(f"CREATE TABLE {view} AS SELECT * FROM {view}__definition{_order(view)}")
+        con.execute(f"CREATE TABLE {view} AS SELECT * FROM {view}__definition")
+        _sort(con, view)
+
+
+def _sort(con, view: str) -> None:
+    """Rewrite the stored ``view`` in its ``STORED_ORDER``, if it has one. Sorted once stored:
+    sorting millions of rows as the definition makes them runs out of DuckDB's memory cap."""
+    if view in STORED_ORDER:
+        con.execute(f"CREATE OR REPLACE TABLE {view} AS SELECT * FROM {view}{_order(view)}")
 
 
 def create(con, columns: dict[str, list[Column]]) -> None:
@@ -284,9 +292,12 @@ WHOLE = ("progress_standing",)
 def _recompute(con, view: str, where: str = "true", params=()) -> None:
     """Replace the rows of the stored ``view`` that ``where`` selects by their definition's."""
     con.execute(f"DELETE FROM {view} WHERE {where}", list(params))
-    con.execute(
-        f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}{_order(view)}", list(params)
-    )
+    if where == "true":  # every row
+        con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition")
+        _sort(con, view)
+    else:  # a few measures' rows, added in their order
+        order = _order(view)
+        con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}{order}", list(params))
 
 
 def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:

@@ -73,19 +73,25 @@ FROM figures f
 JOIN measure_facts mf ON mf.measure_id = f.measure_id
 JOIN sources s ON s.source_id = f.source_id
 LEFT JOIN counters cf ON cf.counter = f.counter;
+"""
 
--- One row per measure of kind ``measure_kind`` and as-of date: its figures' distinct quotes
--- joined in text order (the order of their first figures), sources and periods. Nearly every
--- date quotes one passage from one source: those are read with min/max alone, which DuckDB
--- aggregates (and spills) cheaply at millions of figures; only dates with several are joined
--- string by string.
-CREATE MACRO measure_evidence(measure_kind) AS TABLE
+# One row per measure of kind ``measure_kind`` and as-of date: its figures' distinct quotes joined
+# in text order (the order of their first figures), sources and periods. Nearly every date quotes
+# one passage from one source: those are read with min/max alone, which DuckDB aggregates (and
+# spills) cheaply at millions of figures; only dates with several are joined string by string.
+# Two macros from this one text: ``measure_evidence(kind)`` for every date (the views) and
+# ``measure_evidence_since(kind, since)`` for the dates from ``since`` on (an import's refresh).
+# (Given a date that is '' in the views, DuckDB plans the views' builds differently and runs out
+# of its memory cap at 5 million figures.)
+EVIDENCE = """
+CREATE MACRO {name}(measure_kind{since}) AS TABLE
 WITH dated AS (
     SELECT measure_id, as_of,
            min(evidence) AS evidence, min(source_id) AS source_id, min(period) AS period,
            min(evidence) <> max(evidence) OR min(source_id) <> max(source_id) OR min(period) <> max(period)
                AS several
     FROM figures SEMI JOIN measures m ON m.measure_id = figures.measure_id AND m.kind = measure_kind
+    {dates}
     GROUP BY measure_id, as_of
 ), joined AS (
     SELECT measure_id, as_of,
@@ -102,16 +108,24 @@ SELECT d.measure_id, d.as_of,
        coalesce(j.source_id, d.source_id) AS source_id,
        CASE WHEN d.several THEN j.period ELSE d.period END AS period
 FROM dated d LEFT JOIN joined j USING (measure_id, as_of);
+"""
+VIEWS += EVIDENCE.format(name="measure_evidence", since="", dates="")
+VIEWS += EVIDENCE.format(name="measure_evidence_since", since=", since", dates="WHERE as_of >= since")
 
--- group_key, on closure_history, change_history and value_figures, is the one rule of comparison:
--- the comparable group (indicators.comparable_group), the kind of figure and, for counts and
--- levels, the counter family (counters.csv; 人 = 名). Rows are ranked, summed or averaged only
--- within one key. Rates and percent changes have no counter: their key is group + kind alone.
--- (Closure totals are summed only within one counter family too: metrics.queries.closure_groups.)
+# group_key, on closure_history, change_history and value_figures, is the one rule of comparison:
+# the comparable group (indicators.comparable_group), the kind of figure and, for counts and
+# levels, the counter family (counters.csv; 人 = 名). Rows are ranked, summed or averaged only
+# within one key. Rates and percent changes have no counter: their key is group + kind alone.
+# (Closure totals are summed only within one counter family too: metrics.queries.closure_groups.)
 
+# The histories of measures whose figures play several roles, each a SELECT joining the quotes
+# of ``{evidence}('kind'{since})``: in the views measure_evidence of every date; when an
+# import's rows are recomputed (``_recompute``) measure_evidence_since its earliest date, so an
+# import joins its own dates' quotes and not those of millions of figures before them.
+EVIDENCED = {
+    "closure_history": """
 -- Closure measures: every reported part kept. The total is the one reported at that date,
 -- else the latest reported before it (total_carried), else the sum of the parts (total_derived).
-CREATE VIEW closure_history AS
 WITH parts AS (
     SELECT measure_id, as_of,
            max(value) FILTER (WHERE role = 'total') AS total_reported,
@@ -148,11 +162,11 @@ SELECT mf.*, mf.comparable_group || '/closure_rate' AS group_key, t.as_of, t.tot
        e.evidence, e.source_id, e.period
 FROM totals t
 JOIN measure_facts mf USING (measure_id)
-JOIN measure_evidence('closure') e USING (measure_id, as_of)
-LEFT JOIN counters cf ON cf.counter = coalesce(t.counter_known, t.closed_counter);
-
+JOIN {evidence}('closure'{since}) e USING (measure_id, as_of)
+LEFT JOIN counters cf ON cf.counter = coalesce(t.counter_known, t.closed_counter)
+""",
+    "change_history": """
 -- Change measures: the percent as reported, or derived from before and after.
-CREATE VIEW change_history AS
 WITH parts AS (
     SELECT measure_id, as_of,
            max(value) FILTER (WHERE role = 'before') AS before,
@@ -191,9 +205,15 @@ SELECT mf.*,
        e.evidence, e.source_id, e.period
 FROM changes c
 JOIN measure_facts mf USING (measure_id)
-JOIN measure_evidence('change') e USING (measure_id, as_of)
-LEFT JOIN counters cf ON cf.counter = c.counter;
-
+JOIN {evidence}('change'{since}) e USING (measure_id, as_of)
+LEFT JOIN counters cf ON cf.counter = c.counter
+""",
+}
+VIEWS += "".join(
+    f"CREATE VIEW {view} AS{sql.format(evidence='measure_evidence', since='')};\n"
+    for view, sql in EVIDENCED.items()
+)
+VIEWS += """
 -- Single-valued measures (counts, shares, amounts, durations): every as-of.
 CREATE VIEW value_history AS
 SELECT ff.*, ff.comparable_group || '/' || ff.measure_kind || '/' || ff.counter_family AS group_key
@@ -289,15 +309,20 @@ DATED = ("closure_history", "change_history", "progress_history")
 WHOLE = ("progress_standing",)
 
 
-def _recompute(con, view: str, where: str = "true", params=()) -> None:
-    """Replace the rows of the stored ``view`` that ``where`` selects by their definition's."""
+def _recompute(con, view: str, where: str = "true", params=(), since=None) -> None:
+    """Replace the rows of the stored ``view`` that ``where`` selects by their definition's;
+    ``since``: those rows are all dated then or later (only those dates' quotes are joined)."""
     con.execute(f"DELETE FROM {view} WHERE {where}", list(params))
     if where == "true":  # every row
         con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition")
         _sort(con, view)
-    else:  # a few measures' rows, added in their order
-        order = _order(view)
-        con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}{order}", list(params))
+        return
+    definition, first = f"{view}__definition", []
+    if view in EVIDENCED and since is not None:
+        sql = EVIDENCED[view].format(evidence="measure_evidence_since", since=", ?")
+        definition, first = f"({sql})", [since]
+    order = _order(view)  # a few measures' rows, added in their order
+    con.execute(f"INSERT INTO {view} SELECT * FROM {definition} WHERE {where}{order}", [*first, *params])
 
 
 def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
@@ -410,12 +435,13 @@ def forget(con, gone_measures: str, gone_figures: str, gone_themes: str, touched
             _recompute(con, view, *_touched_rows(view, touched, since))
 
 
-def _touched_rows(view: str, touched: str, since) -> tuple[str, list]:
+def _touched_rows(view: str, touched: str, since) -> tuple[str, list, object]:
     """Which rows of the stored ``view`` may change when the measures in ``touched`` gain or
-    lose figures dated ``since`` or later: a ``WHERE`` clause and its parameters."""
+    lose figures dated ``since`` or later: a ``WHERE`` clause, its parameters and the date the
+    rows it selects start at (None: any)."""
     if view in WHOLE:
-        return "true", []
+        return "true", [], None
     where = f"measure_id IN (SELECT measure_id FROM {touched})"
     if view in DATED and since is not None:
-        return f"{where} AND as_of >= ?", [since]
-    return where, []
+        return f"{where} AND as_of >= ?", [since], since
+    return where, [], None

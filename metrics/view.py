@@ -270,6 +270,21 @@ def group_panels(df: pd.DataFrame, kind: str, lang: str, key: str, bars: int = M
     return built
 
 
+def single_groups(frames: dict[str, pd.DataFrame], lang: str) -> pd.DataFrame:
+    """The rows of the comparable groups one body reports in ``frames`` (kind -> rows labelled by
+    ``labels.names``), labelled as their kind's charts label them (``PANELS``), with ``shown``
+    (the value as the chart shows it), by kind of body, body and group."""
+    parts = []
+    for kind, df in frames.items():
+        _, label, _, shown = PANELS[kind]
+        alone = df[df.group_bodies < 2]
+        if len(alone):
+            parts.append(label(alone, lang).assign(shown=lambda d, c=shown: d[c]))
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts).sort_values(["body_kind_order", "body_id", "group_key"], kind="stable")
+
+
 def before_after_panels(df: pd.DataFrame, lang: str, key: str) -> list[Panel]:
     """Before → after of the shared change groups whose measures report both values."""
     pairs = df[df.group_bodies >= 2].dropna(subset=["before", "after"])

@@ -162,6 +162,21 @@ def charted(kind: str, filters: Filters, key: str, bars: int, panels: int | None
     return _charted(kind, filters, lang(), key, bars, panels, db_stamp())
 
 
+@shared(max_entries=256)
+def _single_groups(
+    kinds: tuple[str, ...], filters: Filters, lang_: str, stamp: tuple[str, int, int]
+) -> pd.DataFrame:
+    return view.single_groups(
+        {kind: _labeled(view.QUERIES[kind], filters, lang_, stamp) for kind in kinds}, lang_
+    )
+
+
+def single_groups(kinds: tuple[str, ...], filters: Filters) -> pd.DataFrame:
+    """The groups of ``kinds`` one body reports, labelled (``view.single_groups``); shared like
+    ``charted``."""
+    return _single_groups(kinds, filters, lang(), db_stamp())
+
+
 @shared(max_entries=64)
 def _progress_rows(filters: Filters, lang_: str, stamp: tuple[str, int, int]) -> pd.DataFrame:
     return labels.progress(_query(view.progress_shown, filters, stamp), lang_)

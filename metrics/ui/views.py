@@ -28,7 +28,6 @@ from metrics.view import (
     OVERVIEW_BARS,
     OVERVIEW_COLUMNS,
     OVERVIEW_PANELS,
-    PANELS,
     PROGRESS_COLUMNS,
     SOURCE_COLUMNS,
     TABLE_ROWS,
@@ -158,21 +157,20 @@ def draw(panel: pageview.Panel, lang: str, bars: int = MAX_BARS, **options) -> d
 
 
 def comparable_panels(
-    df: pd.DataFrame,
     kind: str,
     f: queries.Filters,
     lang: str,
     key: str,
     bars: int = MAX_BARS,
     panels: int | None = None,
+    alone: bool = True,
 ) -> list:
     """One ranked chart per comparable group of ``kind`` under the filters ``f`` that two or more
     bodies report (``view.group_panels``, made once per filters and language: ``state.charted``);
-    the groups one body reports in ``df`` (the page's rows) are listed beneath with their quotes,
-    never drawn as one-bar rankings. At most ``bars`` bars per chart and, when ``panels`` is
-    given, charts for that many groups (the caption names the rest). Returns the charts' specs
-    (for the image downloads)."""
-    _, label, _, shown = PANELS[kind]
+    with ``alone``, the groups one body reports are listed beneath with their quotes
+    (``singles``), never drawn as one-bar rankings. At most ``bars`` bars per chart and, when
+    ``panels`` is given, charts for that many groups (the caption names the rest). Returns the
+    charts' specs (for the image downloads)."""
     drawn, rest = state.charted(kind, f, key, bars, panels)
     if len(rest):
         names = "、".join(rest.comparable_label) if lang != "en" else ", ".join(rest.comparable_label)
@@ -183,16 +181,16 @@ def comparable_panels(
         built.append(render(chart, panel.key))
         if "total_derived" in panel.frame and panel.frame.total_derived.any():
             st.caption("\\* " + t("total_derived_note", lang))
-    singles(df[df.group_bodies < 2], label, shown, lang)
+    if alone:
+        singles(state.single_groups((kind,), f), lang)
     return built
 
 
-def singles(df: pd.DataFrame, label, shown: str, lang: str) -> None:
-    """The groups one body reports: body, group, measure, value and quote, one line each."""
-    if df.empty:
+def singles(rows: pd.DataFrame, lang: str) -> None:
+    """The groups one body reports (``view.single_groups``): body, group, measure, value and
+    quote, one line each."""
+    if rows.empty:
         return
-    rows = label(df.sort_values(["body_kind_order", "body_id", "group_key"]), lang)
-    rows["shown"] = rows[shown]
     with st.expander(f"{t('single_groups', lang)} · {len(rows)}"):
         st.caption(t("single_groups_intro", lang))
         show_table(rows, SINGLE_COLUMNS, lang)
@@ -215,19 +213,14 @@ def overview() -> None:
     st.subheader(t("headline_groups", lang))
     frames = {kind: state.labeled(pageview.QUERIES[kind], f) for kind in kinds}
     built = []
-    for kind, df in frames.items():
-        shared = df[df.group_bodies >= 2]
-        built += comparable_panels(shared, kind, f, lang, f"overview_{kind}", OVERVIEW_BARS, OVERVIEW_PANELS)
-    alone = [
-        PANELS[kind][1](df[df.group_bodies < 2], lang).assign(shown=lambda d, c=PANELS[kind][3]: d[c])
-        for kind, df in frames.items()
-        if (df.group_bodies < 2).any()
-    ]
-    if alone:
-        singles(pd.concat(alone), lambda d, lang: d, "shown", lang)
+    for kind in kinds:
+        built += comparable_panels(
+            kind, f, lang, f"overview_{kind}", OVERVIEW_BARS, OVERVIEW_PANELS, alone=False
+        )
+    singles(state.single_groups(kinds, f), lang)
     if built:
         st.caption(t("click_hint", lang))
-    everything = pd.concat(frames.values(), ignore_index=True)
+    everything = partial(pd.concat, list(frames.values()), ignore_index=True)  # on click
     downloads(everything, OVERVIEW_COLUMNS, built, t("page_overview", lang), lang, "overview")
 
 
@@ -240,7 +233,7 @@ def closure() -> None:
     df = state.labeled(queries.closures, f)
     if empty(df, lang):
         return
-    built = comparable_panels(df, "closures", f, lang, "closure")
+    built = comparable_panels("closures", f, lang, "closure")
     if built:
         st.caption(t("click_hint", lang))
     show_table(df, CLOSURE_COLUMNS, lang)
@@ -256,7 +249,7 @@ def cases() -> None:
     df = state.labeled(queries.cases, f)
     if empty(df, lang):
         return
-    built = comparable_panels(df, "cases", f, lang, "cases")
+    built = comparable_panels("cases", f, lang, "cases")
     if built:
         st.caption(t("click_hint", lang))
     show_table(df, VALUE_COLUMNS, lang)
@@ -272,7 +265,7 @@ def reductions() -> None:
     df = state.labeled(queries.changes, f)
     if empty(df, lang):
         return
-    built = comparable_panels(df, "changes", f, lang, "reductions")
+    built = comparable_panels("changes", f, lang, "reductions")
     for panel in pageview.before_after_panels(df, lang, "reductions"):  # before → after, one group each
         built.append(draw(panel, lang, clickable=False))
     if built:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 
 from metrics import schema
 from metrics.progress import LIGHTS, STALE_DAYS
@@ -123,7 +124,30 @@ def _ranked(con, view: str, filters: Filters, value: str, order: str) -> pd.Data
         FROM {_source(view, filters)} WHERE {FILTER_SQL}
         ORDER BY {order}
     """
-    return con.execute(sql, filters.params()).df()
+    return wide_frame(con, sql, filters.params())
+
+
+def wide_frame(con, sql: str, params) -> pd.DataFrame:
+    """The rows of ``sql`` as a DataFrame through Arrow, for wide text rows (a ranked view's ~50
+    columns): pandas keeps the text as Arrow strings without a Python string made for each cell
+    (``.df()``), a third less time at thousands of rows. The same frame as ``.df()`` but that a
+    text column with no value at all holds NaN, as partly empty ones do, and not None."""
+    table = con.sql(sql, params=params).to_arrow_table()
+    frame = table.to_pandas()
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if column.null_count and column.type in NULLABLE:  # as .df(): Int64, boolean
+            frame[name] = column.to_pandas(types_mapper=NULLABLE.get)
+    return frame
+
+
+# The pandas types DuckDB's ``.df()`` gives integer and boolean columns that have missing values.
+NULLABLE = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+}
 
 
 def closures(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from metrics import queries
@@ -141,3 +142,25 @@ def test_as_of_before_every_report_leaves_nothing(con):
     year = int(earliest[:4])
     assert queries.figures(con, Filters(as_of=f"{year - 1}-12-31")).empty
     assert queries.closures(con, Filters(as_of=f"{year - 1}-12-31")).empty
+
+
+@pytest.mark.parametrize("query", [queries.closures, queries.changes, queries.cases, queries.value_figures])
+def test_a_ranked_view_read_through_arrow_is_the_frame_df_reads(con, query):
+    """``queries.wide_frame`` reads the ranked views through Arrow: the same frame, dtypes
+    included, as DuckDB's ``.df()`` of the same statement, but that a text column with no value
+    holds NaN rather than None."""
+
+    class Recorded:
+        statements: list = []
+
+        def sql(self, sql, params=None):
+            self.statements.append((sql, params))
+            return con.sql(sql, params=params)
+
+    through_arrow = query(Recorded(), queries.NO_FILTERS)
+    ((sql, params),) = Recorded.statements
+    read = con.execute(sql, params).df()
+    blank = [c for c in read.columns if read[c].isna().all()]
+    assert len(read) > 3 and len(blank) < len(read.columns) // 2
+    pd.testing.assert_frame_equal(through_arrow.drop(columns=blank), read.drop(columns=blank))
+    assert through_arrow[blank].isna().all().all()

@@ -35,6 +35,8 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
+
 from metrics import paths, queries, view
 from metrics.queries import Filters
 from metrics.store import Store
@@ -63,20 +65,31 @@ def filter_sets(con) -> list[tuple[Filters, str]]:
 
 
 class Recorder:
-    """A connection that remembers every statement run through it, to replay them raw."""
+    """A connection that remembers every statement run through it and how its rows were read
+    (``execute``: ``.df()``; ``sql``: ``queries.wide_frame``), to replay them as the app reads
+    them and raw."""
 
     def __init__(self, con):
         self.con, self.calls = con, []
 
     def execute(self, sql, params=None):
-        self.calls.append((sql, params))
+        self.calls.append((sql, params, _as_frame))
         return self.con.execute(sql, params)
+
+    def sql(self, sql, params=None):
+        self.calls.append((sql, params, queries.wide_frame))
+        return self.con.sql(sql, params=params)
 
     def cursor(self):
         return self
 
 
-def page_statements(con, page: str, filters: Filters, lang: str) -> list[tuple[str, object]]:
+def _as_frame(con, sql: str, params) -> pd.DataFrame:
+    """A statement's rows read as most queries read them: ``.df()``."""
+    return con.execute(sql, params).df()
+
+
+def page_statements(con, page: str, filters: Filters, lang: str) -> list[tuple]:
     """The SQL statements (with their parameters) the app runs to show ``page``: recorded while
     ``view.build`` makes the page's view."""
     recorder = Recorder(con)
@@ -92,11 +105,11 @@ def measure_queries(con, page: str, sets, rounds: int) -> dict:
     for _ in range(rounds):
         for calls in statements:
             start = time.perf_counter()
-            for sql, params in calls:
-                con.execute(sql, params).df()
+            for sql, params, read in calls:
+                read(con, sql, params)
             ours.append((time.perf_counter() - start) * 1000)
             start = time.perf_counter()
-            for sql, params in calls:
+            for sql, params, _ in calls:
                 con.sql(sql, params=params).to_arrow_table()
             raw.append((time.perf_counter() - start) * 1000)
     result = {"queries": summary(ours), "raw_engine": summary(raw)}

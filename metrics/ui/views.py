@@ -88,8 +88,12 @@ def show_table(
     data = labels.headed(frame, columns, lang)
     for c in [c for c in data.columns if _yes_no(data[c])]:
         data[c] = ["" if pd.isna(v) else t("yes" if v else "no", lang) for v in data[c]]
-    text = [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
-    data[text] = data[text].astype(object).where(data[text].notna(), "")
+    for c in [c for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]:
+        column = data[c]
+        if isinstance(column.dtype, pd.StringDtype):  # stays Arrow text: no Python string per cell
+            data[c] = column.fillna("")
+        else:
+            data[c] = column.astype(object).where(column.notna(), "")
     config = {t(k, lang): st.column_config.NumberColumn(format=f) for k, f in COLUMN_FORMATS.items()}
     st.dataframe(data, hide_index=True, width="stretch", column_config=config, placeholder="", **options)
 

@@ -192,7 +192,7 @@ def kpis(con, filters: Filters = NO_FILTERS) -> pd.DataFrame:
                count(DISTINCT comparable_group) AS groups,
                max(as_of) AS latest_as_of,
                avg(quote_verified::INTEGER) AS verified_share
-        FROM figure_facts WHERE {FILTER_SQL}
+        FROM figure_keys WHERE {FILTER_SQL}
     """
     return con.execute(sql, filters.params()).df()
 

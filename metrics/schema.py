@@ -73,6 +73,14 @@ FROM figures f
 JOIN measure_facts mf ON mf.measure_id = f.measure_id
 JOIN sources s ON s.source_id = f.source_id
 LEFT JOIN counters cf ON cf.counter = f.counter;
+
+-- The columns the headline numbers count and filter by, one row per figure: stored narrow and
+-- in body order (STORED_ORDER), the KPIs of a body or a kind of body read a few blocks instead
+-- of scanning every figure's ~40 columns.
+CREATE VIEW figure_keys AS
+SELECT figure_id, body_kind, body_id, theme_id, indicator_id, as_of, source_id, comparable_group,
+       quote_verified
+FROM figure_facts;
 """
 
 # One row per measure of kind ``measure_kind`` and as-of date: its figures' distinct quotes joined
@@ -244,6 +252,7 @@ VIEWS += "".join(
 MATERIALIZED = (
     "measure_facts",
     "figure_facts",
+    "figure_keys",
     "closure_history",
     "closures",
     "change_history",
@@ -258,7 +267,9 @@ MATERIALIZED = (
 # keeps each column's min and max per block of rows, so 进度's trends read a dozen measures'
 # reports in a few blocks instead of scanning 3.7 million rows (rows added later by imports go
 # at the end, in their own blocks, each write in this order).
-STORED_ORDER = {"progress_history": "measure_id, as_of_date"}
+STORED_ORDER = {"progress_history": "measure_id, as_of_date", "figure_keys": "body_kind, body_id"}
+# Stored tables with one row per figure, which depends on that figure alone.
+PER_FIGURE = ("figure_facts", "figure_keys")
 
 
 def _order(view: str) -> str:
@@ -329,7 +340,7 @@ def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
     """Bring the stored derived tables up to date after rows were only added (the tables
     ``new_measures``, ``new_figures`` and ``new_themes`` hold the rows added to those; rows
     added to bodies, indicators or comparable groups are only used by the added measures).
-    A row of measure_facts or figure_facts depends on its own measure or figure alone, so only
+    A row of measure_facts or of a table of ``PER_FIGURE`` depends on its own measure or figure alone, so only
     the new ones are added; the other tables' rows of every measure with new figures are
     recomputed from the definitions, exactly as a full build would compute them: in the tables
     of ``DATED`` only the rows dated at or after the earliest new figure (a weekly import
@@ -350,9 +361,9 @@ def refresh(con, new_measures: str, new_figures: str, new_themes: str) -> None:
         if view == "measure_facts":
             where = f"measure_id IN (SELECT measure_id FROM {new_measures})"
             con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}")
-        elif view == "figure_facts":
+        elif view in PER_FIGURE:
             where = f"figure_id IN (SELECT figure_id FROM {new_figures})"
-            con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}")
+            con.execute(f"INSERT INTO {view} SELECT * FROM {view}__definition WHERE {where}{_order(view)}")
         elif view in LATEST and since is not None:
             _add_latest(con, view, "touched", since)
         elif view == "progress_recent" and since is not None:
@@ -420,7 +431,7 @@ def forget(con, gone_measures: str, gone_figures: str, gone_themes: str, touched
     """Bring the stored derived tables up to date after rows were only removed (the tables
     ``gone_*`` hold the removed keys in column ``key``; ``touched`` the measure_id of every
     measure that lost figures or was removed; ``since`` the earliest as-of of the removed
-    figures). As in ``refresh``: measure_facts and figure_facts lose the rows of removed
+    figures). As in ``refresh``: measure_facts and the tables of ``PER_FIGURE`` lose the rows of removed
     measures and figures; every other table's rows of the touched measures are recomputed from
     the definitions, in the tables of ``DATED`` only those dated at or after ``since``; a removed
     theme can move every theme's ``theme_order``, so then every row is recomputed."""
@@ -429,9 +440,10 @@ def forget(con, gone_measures: str, gone_figures: str, gone_themes: str, touched
             _recompute(con, view)
         return
     con.execute(f"DELETE FROM measure_facts WHERE measure_id IN (SELECT key FROM {gone_measures})")
-    con.execute(f"DELETE FROM figure_facts WHERE figure_id IN (SELECT key FROM {gone_figures})")
+    for view in PER_FIGURE:
+        con.execute(f"DELETE FROM {view} WHERE figure_id IN (SELECT key FROM {gone_figures})")
     for view in MATERIALIZED:
-        if view not in ("measure_facts", "figure_facts"):
+        if view not in ("measure_facts", *PER_FIGURE):
             _recompute(con, view, *_touched_rows(view, touched, since))
 
 
